@@ -1,0 +1,41 @@
+# Driftline: `make run` and `make test` are the whole quick start.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: install test lint run bench sample-data clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+lint: install
+	$(BIN)/ruff check monitor alerts dashboards tests sample_data
+	$(BIN)/mypy
+
+test: lint
+	$(BIN)/pytest
+
+# For now the main job is a drift check of each sample window against the sample baseline.
+run: install
+	@$(BIN)/driftline baseline build sample_data/reference.csv --out .driftline-baseline.json \
+		--target default --prediction predicted_proba
+	@for f in sample_data/current_*.csv; do \
+		echo "== driftline check --current $$f"; \
+		$(BIN)/driftline check --baseline .driftline-baseline.json --current $$f; \
+		status=$$?; [ $$status -le 1 ] || exit $$status; \
+	done
+
+bench: install
+	$(BIN)/python -m tests.benchmarks.bench_check
+
+sample-data: install
+	$(BIN)/python sample_data/generate.py
+
+clean:
+	rm -rf $(VENV) .driftline-baseline.json .mypy_cache .pytest_cache .ruff_cache
