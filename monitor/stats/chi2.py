@@ -15,7 +15,7 @@ _METHOD = "chi2"
 
 
 def chi_square(reference_counts: ArrayLike, current_counts: ArrayLike) -> MethodResult:
-    """Pearson chi-square test of homogeneity on a 2 x k table of category counts.
+    r"""Pearson chi-square test of homogeneity on a 2 x k table of category counts.
 
     Compares the category frequencies of the reference and current samples of one
     categorical (or binned) column. Use it when every category has a reasonable
@@ -40,9 +40,9 @@ def chi_square(reference_counts: ArrayLike, current_counts: ArrayLike) -> Method
     With observed counts :math:`O_{ij}` (row i = reference/current, column j = category),
     row totals :math:`R_i`, column totals :math:`C_j` and grand total N,
 
-    .. math:: X^2 = \\sum_{i,j} (O_{ij} - E_{ij})^2 / E_{ij}, \\quad E_{ij} = R_i C_j / N,
+    .. math:: X^2 = \sum_{i,j} (O_{ij} - E_{ij})^2 / E_{ij}, \quad E_{ij} = R_i C_j / N,
 
-    and the p-value is the upper tail of :math:`\\chi^2` with ``k - 1`` degrees of
+    and the p-value is the upper tail of :math:`\chi^2` with ``k - 1`` degrees of
     freedom, where k is the number of categories kept. No continuity correction is
     applied: the result equals ``scipy.stats.chi2_contingency(table, correction=False)``.
 
@@ -61,7 +61,7 @@ def chi_square(reference_counts: ArrayLike, current_counts: ArrayLike) -> Method
     --------
     >>> result = chi_square([10, 20, 30], [20, 20, 20])
     >>> round(result.statistic, 6), round(result.p_value, 6)
-    (3.809524, 0.148858)
+    (5.333333, 0.069483)
     """
     reference, current = as_counts(reference_counts, current_counts, _METHOD)
     n_reference = float(reference.sum())

@@ -1,0 +1,58 @@
+"""Driftline's exceptions: one tree, every message says what to do next.
+
+::
+
+    DriftlineError
+    ├── ConfigError          bad option, file or parameter value
+    ├── InputError           a data file cannot be read or lacks a needed column
+    ├── SchemaMismatch       current data does not fit the baseline's schema
+    ├── BaselineError        a baseline file is missing, corrupt or of another format version
+    │   └── BaselineNotFound
+    ├── StoreUnavailable     the database cannot be reached
+    └── DeliveryFailed       a notification could not be delivered
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "BaselineError",
+    "BaselineNotFound",
+    "ConfigError",
+    "DeliveryFailed",
+    "DriftlineError",
+    "InputError",
+    "SchemaMismatch",
+    "StoreUnavailable",
+]
+
+
+class DriftlineError(Exception):
+    """Base of every error Driftline raises on purpose."""
+
+
+class ConfigError(DriftlineError):
+    """An option, parameter or configuration value is invalid."""
+
+
+class InputError(DriftlineError):
+    """A data file cannot be read, or lacks a column the command needs."""
+
+
+class SchemaMismatch(DriftlineError):
+    """Current data does not fit the baseline's schema."""
+
+
+class BaselineError(DriftlineError):
+    """A baseline file is corrupt or of an unsupported format version."""
+
+
+class BaselineNotFound(BaselineError):
+    """No baseline where one was expected."""
+
+
+class StoreUnavailable(DriftlineError):
+    """The database cannot be reached."""
+
+
+class DeliveryFailed(DriftlineError):
+    """A notification could not be delivered."""
