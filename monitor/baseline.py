@@ -132,7 +132,7 @@ def _category_counts(
         names.append(OTHER)
         values = np.append(values[:keep], values[keep:].sum())
     order = np.argsort(np.array(names, dtype=object), kind="stable")
-    return tuple(names[i] for i in order), values[order]
+    return tuple(names[i] for i in order), values[order].astype(np.int64)
 
 
 def _numeric_profile(
@@ -263,8 +263,14 @@ def build_baseline(
         elif kind in ("categorical", "boolean"):
             cats, counts = _category_counts(category_labels(series))
             columns[name] = ColumnBaseline(
-                name, kind, role, str(series.dtype), n_rows, n_missing,
-                categories=cats, category_counts=counts,
+                name,
+                kind,
+                role,
+                str(series.dtype),
+                n_rows,
+                n_missing,
+                categories=cats,
+                category_counts=counts,
             )
         else:
             columns[name] = ColumnBaseline(name, kind, role, str(series.dtype), n_rows, n_missing)

@@ -23,7 +23,7 @@ from numpy.typing import NDArray
 from monitor import quality
 from monitor.baseline import Baseline, ColumnBaseline, build_baseline, category_labels
 from monitor.errors import ConfigError
-from monitor.report import ColumnResult, DriftReport, QualityFinding
+from monitor.report import ColumnResult, ColumnStatus, DriftReport, QualityFinding
 from monitor.stats._result import MethodResult
 from monitor.stats.ecdf import ecdf_pair
 from monitor.stats.jensen_shannon import jensen_shannon
@@ -135,7 +135,9 @@ def _compare_numeric(
     clean = values[np.isfinite(values)]
     base = ColumnResult(column.name, column.kind, column.role, "no_data", n_current=clean.size)
     if clean.size == 0:
-        status = "dtype_mismatch" if unreadable and unreadable == len(series) else "no_data"
+        status: ColumnStatus = (
+            "dtype_mismatch" if unreadable and unreadable == len(series) else "no_data"
+        )
         return replace(base, status=status, detail="no finite numeric value in the window"), (
             findings
         )
@@ -186,12 +188,13 @@ def _label(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
-def _check_column(
-    column: ColumnBaseline, current: pd.DataFrame, method: str | None
-) -> _Outcome:
+def _check_column(column: ColumnBaseline, current: pd.DataFrame, method: str | None) -> _Outcome:
     if column.name not in current.columns:
         result = ColumnResult(
-            column.name, column.kind, column.role, "missing_column",
+            column.name,
+            column.kind,
+            column.role,
+            "missing_column",
             detail="column absent from the current data",
         )
         return _Outcome(result, (quality.missing_column(column.name),))
@@ -202,7 +205,10 @@ def _check_column(
         findings.append(jump)
     if column.kind in ("datetime", "identifier"):
         result = ColumnResult(
-            column.name, column.kind, column.role, "not_compared",
+            column.name,
+            column.kind,
+            column.role,
+            "not_compared",
             detail=f"{column.kind} columns are not compared for drift",
         )
         return _Outcome(result, tuple(findings))
@@ -274,8 +280,11 @@ def compare(
         reference
         if isinstance(reference, Baseline)
         else build_baseline(
-            reference, target=target, prediction=prediction,
-            categorical=categorical, ignore=ignore,
+            reference,
+            target=target,
+            prediction=prediction,
+            categorical=categorical,
+            ignore=ignore,
         )
     )
     delta_cat = delta if delta_categorical is None else delta_categorical
@@ -296,7 +305,9 @@ def compare(
     with ThreadPoolExecutor(max_workers=pool_size) as pool:
         outcomes = list(
             pool.map(
-                lambda col: _check_column(col, current, options.get(col.name, ColumnOptions()).method),
+                lambda col: _check_column(
+                    col, current, options.get(col.name, ColumnOptions()).method
+                ),
                 plan,
             )
         )

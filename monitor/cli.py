@@ -69,7 +69,10 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--drift-share", type=float, default=DEFAULT_DRIFT_SHARE)
     check.add_argument("--correction", choices=("bh", "bonferroni"), default="bh")
     check.add_argument(
-        "--method", action="append", default=[], metavar="COLUMN=METHOD",
+        "--method",
+        action="append",
+        default=[],
+        metavar="COLUMN=METHOD",
         help="test for one column (cvm, ks, anderson, chi2, ztest); repeatable",
     )
     _add_schema_options(check)

@@ -26,7 +26,9 @@ def read_table(path: str | Path) -> pd.DataFrame:
         if name.endswith(_CSV):
             return pd.read_csv(source, sep="\t" if name.endswith(".tsv") else ",")
     except (ValueError, OSError, pd.errors.ParserError) as exc:
-        raise InputError(f"{str(source)!r}: cannot be read ({exc}); is it valid CSV/Parquet?") from exc
+        raise InputError(
+            f"{str(source)!r}: cannot be read ({exc}); is it valid CSV/Parquet?"
+        ) from exc
     raise InputError(
         f"{str(source)!r}: unknown file type; use .csv, .csv.gz, .tsv, .parquet or .pq"
     )

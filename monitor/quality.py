@@ -35,9 +35,7 @@ MISSING_RATE_TOLERANCE: Final = 0.05
 
 def as_float(series: pd.Series) -> tuple[NDArray[np.float64], int]:
     """The column as float64 (NaN for missing) and how many present values were unreadable."""
-    if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(
-        series.dtype
-    ):
+    if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype):
         return series.to_numpy(dtype=np.float64, na_value=np.nan), 0
     converted = pd.to_numeric(series, errors="coerce")
     unreadable = int((converted.isna() & series.notna()).sum())
@@ -144,6 +142,8 @@ def constant(name: str) -> QualityFinding:
 
 def empty_window() -> QualityFinding:
     return QualityFinding(
-        "empty_window", None, "the current window has no rows; nothing was tested",
+        "empty_window",
+        None,
+        "the current window has no rows; nothing was tested",
         severity="error",
     )

@@ -44,8 +44,7 @@ class MethodResult:
         missing = [key for key in _KEYS if key not in data]
         if missing:
             raise ValueError(
-                f"MethodResult.from_dict: missing keys {missing}; "
-                f"expected all of {list(_KEYS)}"
+                f"MethodResult.from_dict: missing keys {missing}; expected all of {list(_KEYS)}"
             )
         version = data.get("format_version", FORMAT_VERSION)
         if version != FORMAT_VERSION:

@@ -28,7 +28,9 @@ def _squared_rank_gaps(midrank: NDArray[np.float64], counts: NDArray[np.int64]) 
     length = counts[present].astype(np.float64)
     start = (np.cumsum(counts) - counts)[present].astype(np.float64) + 1.0
     a = midrank[present] - start
-    total = length * a * a - a * length * (length - 1) + (length - 1) * length * (2 * length - 1) / 6
+    total = (
+        length * a * a - a * length * (length - 1) + (length - 1) * length * (2 * length - 1) / 6
+    )
     return float(total.sum())
 
 
@@ -42,7 +44,7 @@ def _limiting_cdf(x: float) -> float:
         y = 4 * k + 1
         q = y * y / (16 * x)
         term = u * math.sqrt(y) * math.exp(-q) * float(_special.kv(0.25, q))
-        total += term
+        total += float(term)
         if abs(term) < 1e-7:
             return total
         k += 1
@@ -101,16 +103,12 @@ def cramer_von_mises(
         pair = ecdf_pair(reference, current)
     n, m = pair.n_reference, pair.n_current
     if n < 2 or m < 2:
-        raise ValueError(
-            f"cramer_von_mises: each sample needs at least 2 values, got {n} and {m}"
-        )
+        raise ValueError(f"cramer_von_mises: each sample needs at least 2 values, got {n} and {m}")
     if max(n, m) <= _EXACT_MAX_N:
         ref = np.repeat(pair.values, pair.reference_counts)
         cur = np.repeat(pair.values, pair.current_counts)
         exact = _scipy_stats.cramervonmises_2samp(ref, cur, method="exact")
-        return MethodResult(
-            "cvm", float(exact.statistic), float(exact.pvalue), None, n, m
-        )
+        return MethodResult("cvm", float(exact.statistic), float(exact.pvalue), None, n, m)
     tied = pair.reference_counts + pair.current_counts
     midrank = (np.cumsum(tied) - tied).astype(np.float64) + (tied + 1) / 2.0
     u = n * _squared_rank_gaps(midrank, pair.reference_counts) + m * _squared_rank_gaps(

@@ -58,9 +58,7 @@ class Correction:
 
 METHODS: Final[Mapping[str, Method]] = MappingProxyType(
     {
-        "ks": Method(
-            "ks", "Kolmogorov–Smirnov", "samples", "test", ks_two_sample, "Hodges (1958)"
-        ),
+        "ks": Method("ks", "Kolmogorov–Smirnov", "samples", "test", ks_two_sample, "Hodges (1958)"),
         "cvm": Method(
             "cvm", "Cramér–von Mises", "samples", "test", cramer_von_mises, "Anderson (1962)"
         ),
@@ -123,6 +121,4 @@ def get_method(key: str) -> Method:
     try:
         return METHODS[key]
     except KeyError:
-        raise ValueError(
-            f"unknown method {key!r}; choose one of {sorted(METHODS)}"
-        ) from None
+        raise ValueError(f"unknown method {key!r}; choose one of {sorted(METHODS)}") from None

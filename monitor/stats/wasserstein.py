@@ -77,6 +77,4 @@ def wasserstein(
         effect = 0.0 if distance == 0 else math.inf
     else:
         effect = distance / scale
-    return MethodResult(
-        "wasserstein", distance, None, effect, pair.n_reference, pair.n_current
-    )
+    return MethodResult("wasserstein", distance, None, effect, pair.n_reference, pair.n_current)
