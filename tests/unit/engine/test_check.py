@@ -189,7 +189,9 @@ def test_unseen_categories_and_out_of_range_are_findings() -> None:
     report = compare(_data(0), current)
     by_kind = {(q.kind, q.column): q for q in report.quality}
     assert by_kind["unseen_categories", "region"].value == pytest.approx(100 / len(current))
-    assert by_kind["out_of_range", "income"].value == pytest.approx(50 / len(current))
+    # 50 injected values, plus the few a fresh normal sample puts beyond the reference range
+    out_of_range = by_kind["out_of_range", "income"].value
+    assert out_of_range is not None and 50 / len(current) <= out_of_range < 60 / len(current)
 
 
 def test_baseline_and_reference_frame_give_the_same_report() -> None:
