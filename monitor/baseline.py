@@ -26,6 +26,7 @@ __all__ = [
     "ColumnKind",
     "ColumnRole",
     "build_baseline",
+    "label_counts",
 ]
 
 FORMAT_VERSION: Final = 1
@@ -115,20 +116,28 @@ def _infer_kind(series: pd.Series, *, categorical: bool) -> ColumnKind:
     return "categorical"
 
 
-def category_labels(series: pd.Series) -> pd.Series:
-    """The string labels a categorical or boolean column is compared on."""
-    if pd.api.types.is_bool_dtype(series.dtype):
-        return series.map({True: "True", False: "False"})
-    return series.astype("string")
+def label_counts(series: pd.Series) -> dict[str, int]:
+    """Counts of a categorical or boolean column's values, keyed by their string labels.
+
+    Labels are ``str(value)``: ``"True"``/``"False"`` for booleans, the category itself
+    for strings. Counting happens on the values (codes for a pandas Categorical), and
+    only the distinct values are turned into strings.
+    """
+    counts: dict[str, int] = {}
+    for key, count in series.value_counts(dropna=True, sort=False).items():
+        if count:
+            label = str(key)
+            counts[label] = counts.get(label, 0) + int(count)
+    return counts
 
 
 def _category_counts(
-    labels: pd.Series, *, keep: int = MAX_CATEGORIES
+    series: pd.Series, *, keep: int = MAX_CATEGORIES
 ) -> tuple[tuple[str, ...], NDArray[np.int64]]:
-    counts = labels.value_counts(dropna=True, sort=True)
-    names = [str(name) for name in counts.index[:keep]]
-    values = counts.to_numpy(dtype=np.int64)
-    if len(counts) > keep:
+    counted = sorted(label_counts(series).items(), key=lambda item: (-item[1], item[0]))
+    names = [name for name, _ in counted[:keep]]
+    values = np.array([count for _, count in counted], dtype=np.int64)
+    if len(counted) > keep:
         names.append(OTHER)
         values = np.append(values[:keep], values[keep:].sum())
     order = np.argsort(np.array(names, dtype=object), kind="stable")
@@ -261,7 +270,7 @@ def build_baseline(
         if kind == "numeric":
             columns[name] = _numeric_profile(name, role, series, rows, bins)
         elif kind in ("categorical", "boolean"):
-            cats, counts = _category_counts(category_labels(series))
+            cats, counts = _category_counts(series)
             columns[name] = ColumnBaseline(
                 name,
                 kind,

@@ -21,7 +21,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from monitor import quality
-from monitor.baseline import Baseline, ColumnBaseline, build_baseline, category_labels
+from monitor.baseline import Baseline, ColumnBaseline, build_baseline, label_counts
 from monitor.errors import ConfigError
 from monitor.report import ColumnResult, ColumnStatus, DriftReport, QualityFinding
 from monitor.stats._result import MethodResult
@@ -70,10 +70,6 @@ def _auto_method(column: ColumnBaseline) -> str:
     if column.kind == "categorical" or column.is_discrete:
         return "chi2"
     return "cvm"
-
-
-def _label_counts(labels: pd.Series) -> dict[str, int]:
-    return {str(k): int(v) for k, v in labels.value_counts(dropna=True).items()}
 
 
 def _counts_on(
@@ -128,11 +124,14 @@ def _compare_numeric(
     values, unreadable = quality.as_float(series)
     if unreadable:
         findings.append(quality.dtype_mismatch(column, unreadable, len(series)))
-    infinite = np.isinf(values)
-    n_infinite = int(infinite.sum())
+    # One sort serves everything: -inf first, then the finite values, +inf, NaN last.
+    ordered = np.sort(values)
+    first_finite = int(np.searchsorted(ordered, -np.inf, side="right"))
+    end_finite = int(np.searchsorted(ordered, np.inf, side="left"))
+    n_infinite = first_finite + int(np.searchsorted(ordered, np.nan, side="left")) - end_finite
     if n_infinite:
         findings.append(quality.infinite_values(column.name, n_infinite, len(values)))
-    clean = values[np.isfinite(values)]
+    clean = ordered[first_finite:end_finite]
     base = ColumnResult(column.name, column.kind, column.role, "no_data", n_current=clean.size)
     if clean.size == 0:
         status: ColumnStatus = (
@@ -144,7 +143,7 @@ def _compare_numeric(
     out = quality.out_of_range(column, clean)
     if out is not None:
         findings.append(out)
-    if column.std == 0.0 and column.minimum is not None and bool((clean == column.minimum).all()):
+    if column.std == 0.0 and clean[0] == clean[-1] == column.minimum:
         findings.append(quality.constant(column.name))
     if method in _COUNT_TESTS:
         distinct, distinct_counts = np.unique(clean, return_counts=True)
@@ -158,8 +157,8 @@ def _compare_numeric(
             status="insufficient_data",
             detail=f"{clean.size} current value(s); the test needs at least 2 in each sample",
         ), findings
-    current = np.sort(clean)
-    pair = ecdf_pair(reference, current)
+    current = clean
+    pair = ecdf_pair(reference, current, validate=False)
     test: MethodResult
     if method == "anderson":
         test = METHODS[method].run(reference, current)
@@ -216,7 +215,7 @@ def _check_column(column: ColumnBaseline, current: pd.DataFrame, method: str | N
     if column.kind == "numeric":
         result, more = _compare_numeric(column, series, chosen)
     else:
-        counts = _label_counts(category_labels(series))
+        counts = label_counts(series)
         result, more = _compare_counts(column, counts, chosen)
     return _Outcome(result, tuple(findings + more))
 
@@ -302,15 +301,14 @@ def compare(
         _validate_method(baseline.columns[name], option.method)
     pool_size = workers or min(os.cpu_count() or 1, 8)
     plan = list(baseline.columns.values())
-    with ThreadPoolExecutor(max_workers=pool_size) as pool:
-        outcomes = list(
-            pool.map(
-                lambda col: _check_column(
-                    col, current, options.get(col.name, ColumnOptions()).method
-                ),
-                plan,
-            )
-        )
+    def run(column: ColumnBaseline) -> _Outcome:
+        return _check_column(column, current, options.get(column.name, ColumnOptions()).method)
+
+    if pool_size == 1:
+        outcomes = [run(column) for column in plan]
+    else:
+        with ThreadPoolExecutor(max_workers=pool_size) as pool:
+            outcomes = list(pool.map(run, plan))
     results = [o.result for o in outcomes]
     findings = [f for o in outcomes for f in o.findings]
     findings.extend(quality.unexpected_columns(baseline, current))

@@ -101,13 +101,18 @@ def missing_rate_jump(column: ColumnBaseline, series: pd.Series) -> QualityFindi
     )
 
 
-def out_of_range(column: ColumnBaseline, values: NDArray[np.float64]) -> QualityFinding | None:
+def out_of_range(
+    column: ColumnBaseline, ordered: NDArray[np.float64]
+) -> QualityFinding | None:
+    """Share of the (sorted, finite) current values outside the baseline's range."""
     if column.minimum is None or column.maximum is None:
         return None
-    outside = int(((values < column.minimum) | (values > column.maximum)).sum())
+    below = int(np.searchsorted(ordered, column.minimum, side="left"))
+    above = ordered.size - int(np.searchsorted(ordered, column.maximum, side="right"))
+    outside = below + above
     if outside == 0:
         return None
-    share = outside / values.size
+    share = outside / ordered.size
     return QualityFinding(
         "out_of_range",
         column.name,

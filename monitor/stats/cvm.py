@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -10,28 +11,12 @@ from scipy import special as _special
 from scipy import stats as _scipy_stats
 
 from monitor.stats._result import MethodResult
+from monitor.stats._validate import as_sorted_sample
 from monitor.stats.ecdf import EcdfPair, ecdf_pair
 
 __all__ = ["cramer_von_mises"]
 
 _EXACT_MAX_N = 20
-
-
-def _squared_rank_gaps(midrank: NDArray[np.float64], counts: NDArray[np.int64]) -> float:
-    """Σ over one sample's order statistics i of (pooled midrank of x_(i) − i)².
-
-    Within a group of L tied values the sample's order statistics run from s to
-    s + L − 1, all with the same midrank R, so the group adds
-    Σ_{j<L} (a − j)² = L·a² − a·L(L−1) + (L−1)L(2L−1)/6 with a = R − s.
-    """
-    present = counts > 0
-    length = counts[present].astype(np.float64)
-    start = (np.cumsum(counts) - counts)[present].astype(np.float64) + 1.0
-    a = midrank[present] - start
-    total = (
-        length * a * a - a * length * (length - 1) + (length - 1) * length * (2 * length - 1) / 6
-    )
-    return float(total.sum())
 
 
 def _limiting_cdf(x: float) -> float:
@@ -75,16 +60,23 @@ def cramer_von_mises(
 
     Notes
     -----
-    H0: F_ref = F_cur. With pooled midranks r_i of the reference order statistics and
-    s_j of the current ones (n and m values, N = n + m),
+    H0: F_ref = F_cur. Over the N = n + m pooled observations z_1..z_N,
 
-        U = n Σ_i (r_i − i)² + m Σ_j (s_j − j)²,   T = U / (n m N) − (4 n m − 1) / (6 N).
+        T = n m / N² · Σ_j (F̂_ref(z_j) − F̂_cur(z_j))²
 
-    The p-value equals ``scipy.stats.cramervonmises_2samp``: exact when both samples
-    have at most 20 values, otherwise T is standardised with its exact mean and
-    variance (Anderson 1962, eqs. 11, 14, 15) and referred to the limiting one-sample
-    distribution (Csörgő & Faraway 1996). p-values below about 1e-7 are imprecise
-    (the series is summed to 1e-7) and may be reported as 0. Ties get midranks.
+    (Anderson 1962, eq. 2); without ties this equals the rank form
+    T = U / (n m N) − (4 n m − 1) / (6 N) with U = n Σ_i (r_i − i)² + m Σ_j (s_j − j)².
+
+    Without ties, T and the p-value equal ``scipy.stats.cramervonmises_2samp``: exact
+    when both samples have at most 20 values, otherwise T is standardised with its
+    exact mean and variance (Anderson 1962, eqs. 11, 14, 15) and referred to the
+    limiting one-sample distribution (Csörgő & Faraway 1996). p-values below about
+    1e-7 are imprecise (the series is summed to 1e-7) and may be reported as 0.
+
+    With ties (integer columns) this function deliberately differs from scipy:
+    scipy's midrank U inflates T under heavy ties (on integers 18–79, n = 2 000 vs
+    500, it rejected 10% of null samples at α = 0.05), while the ECDF form above
+    stays conservative; tied samples always use the asymptotic p-value.
 
     References
     ----------
@@ -100,22 +92,27 @@ def cramer_von_mises(
     (1.09375, 0.028571)
     """
     if pair is None:
-        pair = ecdf_pair(reference, current)
+        pair = ecdf_pair(
+            as_sorted_sample(reference, "reference", "cramer_von_mises"),
+            as_sorted_sample(current, "current", "cramer_von_mises"),
+            validate=False,
+        )
     n, m = pair.n_reference, pair.n_current
     if n < 2 or m < 2:
         raise ValueError(f"cramer_von_mises: each sample needs at least 2 values, got {n} and {m}")
-    if max(n, m) <= _EXACT_MAX_N:
+    if max(n, m) <= _EXACT_MAX_N and not pair.has_ties:
         ref = np.repeat(pair.values, pair.reference_counts)
         cur = np.repeat(pair.values, pair.current_counts)
         exact = _scipy_stats.cramervonmises_2samp(ref, cur, method="exact")
         return MethodResult("cvm", float(exact.statistic), float(exact.pvalue), None, n, m)
-    tied = pair.reference_counts + pair.current_counts
-    midrank = (np.cumsum(tied) - tied).astype(np.float64) + (tied + 1) / 2.0
-    u = n * _squared_rank_gaps(midrank, pair.reference_counts) + m * _squared_rank_gaps(
-        midrank, pair.current_counts
-    )
     k, total = float(n) * float(m), float(n + m)
-    t = u / (k * total) - (4 * k - 1) / (6 * total)
+    squared = pair.difference * pair.difference
+    if pair.has_ties:
+        # Every pooled observation counts: a value shared by t observations weighs t.
+        tied = pair.reference_counts.astype(np.int64) + pair.current_counts
+        t = k / total**2 * float(np.dot(tied, squared))
+    else:
+        t = k / total**2 * float(squared.sum())
     expected = (1 + 1 / total) / 6
     variance = (total + 1) * (4 * k * total - 3 * (float(n) ** 2 + float(m) ** 2) - 2 * k)
     variance = variance / (45 * total**2 * 4 * k)

@@ -7,6 +7,7 @@ from numpy.typing import ArrayLike
 from scipy import stats as _scipy_stats
 
 from monitor.stats._result import MethodResult
+from monitor.stats._validate import as_sorted_sample
 from monitor.stats.ecdf import EcdfPair, ecdf_pair
 
 __all__ = ["ks_two_sample"]
@@ -61,9 +62,13 @@ def ks_two_sample(
     (1.0, 0.1)
     """
     if pair is None:
-        pair = ecdf_pair(reference, current)
+        pair = ecdf_pair(
+            as_sorted_sample(reference, "reference", "ks_two_sample"),
+            as_sorted_sample(current, "current", "ks_two_sample"),
+            validate=False,
+        )
     n, m = pair.n_reference, pair.n_current
-    d = float(np.max(np.abs(pair.reference_cdf() - pair.current_cdf())))
+    d = float(max(pair.difference.max(), -pair.difference.min()))
     if max(n, m) <= _EXACT_MAX_N:
         ref = np.repeat(pair.values, pair.reference_counts)
         cur = np.repeat(pair.values, pair.current_counts)

@@ -8,6 +8,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from monitor.stats._result import MethodResult
+from monitor.stats._validate import as_sorted_sample
 from monitor.stats.ecdf import EcdfPair, ecdf_pair
 
 __all__ = ["wasserstein"]
@@ -63,10 +64,13 @@ def wasserstein(
     (1.0, 1.224745)
     """
     if pair is None:
-        pair = ecdf_pair(reference, current)
+        pair = ecdf_pair(
+            as_sorted_sample(reference, "reference", "wasserstein"),
+            as_sorted_sample(current, "current", "wasserstein"),
+            validate=False,
+        )
     gaps = np.diff(pair.values)
-    difference = np.abs(pair.reference_cdf()[:-1] - pair.current_cdf()[:-1])
-    distance = float(np.dot(difference, gaps))
+    distance = float(np.dot(np.abs(pair.difference[:-1]), gaps))
     if scale is None:
         values, counts = pair.values, pair.reference_counts
         mean = float(np.dot(values, counts)) / pair.n_reference
