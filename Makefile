@@ -32,7 +32,7 @@ run: install
 	done
 
 bench: install
-	$(BIN)/python -m tests.benchmarks.bench_check
+	$(BIN)/python tests/benchmarks/bench_check.py
 
 sample-data: install
 	$(BIN)/python sample_data/generate.py

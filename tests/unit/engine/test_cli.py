@@ -1,0 +1,154 @@
+"""The driftline command line: baseline build, check, exit codes and errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from monitor.cli import main
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> dict[str, Path]:
+    rng = np.random.default_rng(0)
+    n = 2_000
+
+    def frame(shift: float) -> pd.DataFrame:
+        return pd.DataFrame(
+            {
+                "income": rng.normal(50 + 10 * shift, 10, n),
+                "region": rng.choice(["north", "south"], n),
+                "proba": rng.random(n),
+            }
+        )
+
+    paths = {
+        "reference": tmp_path / "reference.csv",
+        "same": tmp_path / "same.parquet",
+        "drifted": tmp_path / "drifted.csv",
+    }
+    frame(0.0).to_csv(paths["reference"], index=False)
+    frame(0.0).to_parquet(paths["same"])
+    frame(1.0).to_csv(paths["drifted"], index=False)
+    return paths
+
+
+def test_check_exits_zero_without_drift(files: dict[str, Path]) -> None:
+    assert (
+        main(["check", "--reference", str(files["reference"]), "--current", str(files["same"])])
+        == 0
+    )
+
+
+def test_check_exits_one_with_drift_and_lists_most_drifted_first(
+    files: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(
+        ["check", "--reference", str(files["reference"]), "--current", str(files["drifted"])]
+    )
+    out = capsys.readouterr().out
+    assert code == 1
+    table = [line for line in out.splitlines() if line.startswith(("income", "region", "proba"))]
+    assert table[0].startswith("income") and "DRIFT" in table[0]
+
+
+def test_baseline_file_then_json_check(
+    files: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    baseline = tmp_path / "b.driftline"
+    args = ["baseline", "build", str(files["reference"]), "--out", str(baseline)]
+    assert main([*args, "--prediction", "proba"]) == 0
+    capsys.readouterr()
+    code = main(
+        [
+            "check",
+            "--baseline",
+            str(baseline),
+            "--current",
+            str(files["drifted"]),
+            "--format",
+            "json",
+        ]
+    )
+    report = json.loads(capsys.readouterr().out)
+    assert code == 1
+    assert report["drifted_columns"] == ["income"]
+    assert report["columns"]["proba"]["role"] == "prediction"
+
+
+def test_missing_file_exits_two_naming_it(
+    files: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["check", "--reference", str(files["reference"]), "--current", "nope.csv"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "'nope.csv': no such file" in err and len(err.strip().splitlines()) == 1
+
+
+def test_bad_option_value_exits_two_naming_it(
+    files: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(
+        [
+            "check",
+            "--reference",
+            str(files["reference"]),
+            "--current",
+            str(files["same"]),
+            "--alpha",
+            "2",
+        ]
+    )
+    assert code == 2
+    assert "alpha must be in (0, 1]" in capsys.readouterr().err
+
+
+def test_unknown_column_in_method_override_exits_two(
+    files: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(
+        [
+            "check",
+            "--reference",
+            str(files["reference"]),
+            "--current",
+            str(files["same"]),
+            "--method",
+            "salary=ks",
+        ]
+    )
+    assert code == 2
+    assert "'salary'" in capsys.readouterr().err
+
+
+def test_usage_error_exits_two() -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["check", "--current", "x.csv"])
+    assert exit_info.value.code == 2
+
+
+def test_console_script_runs_as_a_process(files: dict[str, Path]) -> None:
+    """The installed entry point behaves like main(): exit 1 on drift."""
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "monitor.cli",
+            "check",
+            "--reference",
+            str(files["reference"]),
+            "--current",
+            str(files["drifted"]),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert completed.returncode == 1, completed.stderr
+    assert "DRIFT" in completed.stdout
