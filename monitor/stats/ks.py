@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from numpy.typing import ArrayLike
 from scipy import stats as _scipy_stats
@@ -13,6 +15,7 @@ from monitor.stats.ecdf import EcdfPair, ecdf_pair
 __all__ = ["ks_two_sample"]
 
 _EXACT_MAX_N = 10_000
+_EXACT_FAILED = "ks_2samp: Exact calculation unsuccessful"
 
 
 def ks_two_sample(
@@ -45,8 +48,11 @@ def ks_two_sample(
 
     The p-value is scipy's: exact (``scipy.stats.ks_2samp(method="exact")``) when both
     samples have at most 10 000 values, otherwise Smirnov's asymptotic distribution
-    ``scipy.stats.kstwo.sf(D, round(n·m / (n + m)))``. Identical samples give D = 0 and
-    p = 1; an empty sample raises ValueError.
+    ``scipy.stats.kstwo.sf(D, round(n·m / (n + m)))``. When scipy's exact computation
+    fails numerically (e.g. equal sizes and D = 1/n, where it overshoots 1) scipy falls
+    back to the asymptotic p-value, as ``ks_2samp(method="auto")`` does; its
+    RuntimeWarning about the switch is silenced. Identical samples give D = 0 and p = 1;
+    an empty sample raises ValueError.
 
     References
     ----------
@@ -72,7 +78,9 @@ def ks_two_sample(
     if max(n, m) <= _EXACT_MAX_N:
         ref = np.repeat(pair.values, pair.reference_counts)
         cur = np.repeat(pair.values, pair.current_counts)
-        p_value = float(_scipy_stats.ks_2samp(ref, cur, method="exact").pvalue)
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", _EXACT_FAILED, RuntimeWarning)
+            p_value = float(_scipy_stats.ks_2samp(ref, cur, method="exact").pvalue)
     else:
         big, small = max(n, m), min(n, m)
         en = float(big) * float(small) / float(big + small)

@@ -133,7 +133,9 @@ def test_result_is_the_cvm_entry_with_python_scalars() -> None:
     assert type(result.statistic) is float and type(result.p_value) is float
 
 
-@pytest.mark.parametrize("decimals", [pytest.param(None, id="continuous"), pytest.param(1, id="ties")])
+@pytest.mark.parametrize(
+    "decimals", [pytest.param(None, id="continuous"), pytest.param(1, id="ties")]
+)
 def test_precomputed_pair_gives_the_same_result(decimals: int | None) -> None:
     reference, current = _samples(300, 200, 0.2, decimals, 6)
     pair = ecdf_pair(reference, current)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 from scipy import stats
@@ -78,6 +80,24 @@ def test_p_value_path_switches_to_asymptotic_above_10000(n: int, m: int, method:
 def test_identical_samples_give_d_zero_and_p_one(sample: np.ndarray) -> None:
     result = ks_two_sample(sample, sample.copy())
     assert (result.statistic, result.p_value) == (0.0, 1.0)
+
+
+@pytest.mark.parametrize(
+    "size",
+    [pytest.param(5, id="n5-m5"), pytest.param(7, id="n7-m7"), pytest.param(15, id="n15-m15")],
+)
+def test_failed_exact_computation_falls_back_like_scipy_without_warning(size: int) -> None:
+    # Equal sizes with D = 1/n: scipy's exact p overshoots 1, so ks_2samp warns and uses the
+    # asymptotic p-value. ks_two_sample returns the same value and must not warn (pytest
+    # turns warnings into errors).
+    reference = np.zeros(size)
+    current = np.append(np.zeros(size - 1), 1.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        expected = stats.ks_2samp(reference, current)
+    result = ks_two_sample(reference, current)
+    assert result.statistic == pytest.approx(1 / size, rel=1e-12)
+    assert result.p_value == pytest.approx(float(expected.pvalue), rel=1e-9)
 
 
 def test_completely_separated_small_samples() -> None:
