@@ -15,6 +15,7 @@ from typing import NoReturn
 from monitor.baseline import build_baseline
 from monitor.baseline_file import load_baseline, save_baseline
 from monitor.check import DEFAULT_ALPHA, DEFAULT_DELTA, DEFAULT_DRIFT_SHARE, compare
+from monitor.cli_service import add_service_commands, run_service_command
 from monitor.errors import DriftlineError
 from monitor.io import read_table
 from monitor.render import render_text
@@ -75,6 +76,7 @@ def _parser() -> argparse.ArgumentParser:
         help="test for one column (cvm, ks, anderson, chi2, ztest); repeatable",
     )
     _add_schema_options(check)
+    add_service_commands(commands)
     return parser
 
 
@@ -130,7 +132,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "baseline":
             return _baseline_build(args)
-        return _check(args)
+        if args.command == "check":
+            return _check(args)
+        return run_service_command(args)
     except DriftlineError as exc:
         print(f"driftline: error: {exc}", file=sys.stderr)
         return EXIT_ERROR

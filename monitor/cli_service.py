@@ -1,0 +1,189 @@
+"""Service commands of the ``driftline`` CLI: db, serve, checks, monitors."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from monitor import config as cfg
+from monitor.errors import ConfigError
+from monitor.ingest import parse_event_time
+from monitor.redact import redact_url
+from monitor.windows import Window, align, due_windows
+
+__all__ = ["add_service_commands", "run_service_command"]
+
+_log = logging.getLogger("driftline")
+
+
+def add_service_commands(commands: Any) -> None:
+    """Register ``db``, ``serve``, ``checks`` and ``monitors`` on the CLI's subparsers."""
+    db = commands.add_parser("db", help="database schema")
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    upgrade = db_commands.add_parser("upgrade", help="migrate the database to this version")
+    _config_option(upgrade)
+
+    serve = commands.add_parser("serve", help="run the API and the scheduler")
+    _config_option(serve)
+    serve.add_argument("--host", default=None)
+    serve.add_argument("--port", type=int, default=None)
+
+    checks = commands.add_parser("checks", help="run checks from the shell")
+    checks_commands = checks.add_subparsers(dest="checks_command", required=True)
+    run = checks_commands.add_parser("run", help="check one window, or every due window")
+    run.add_argument("monitor")
+    run.add_argument("--start", default=None, help="window start (ISO 8601 with offset)")
+    run.add_argument("--end", default=None, help="window end (ISO 8601 with offset)")
+    _config_option(run)
+    backfill = checks_commands.add_parser("backfill", help="re-check every window since T")
+    backfill.add_argument("monitor")
+    backfill.add_argument("--since", required=True, help="ISO 8601 time with offset")
+    _config_option(backfill)
+
+    monitors = commands.add_parser("monitors", help="configured monitors")
+    monitors_commands = monitors.add_subparsers(dest="monitors_command", required=True)
+    _config_option(monitors_commands.add_parser("list", help="monitors and their status"))
+
+
+def _config_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", default=None, help="driftline.yaml (or $DRIFTLINE_CONFIG)")
+
+
+def _config_path(args: argparse.Namespace) -> Path:
+    return Path(args.config or os.environ.get("DRIFTLINE_CONFIG") or cfg.DEFAULT_CONFIG_FILE)
+
+
+def run_service_command(args: argparse.Namespace) -> int:
+    from monitor.store import Store, upgrade
+
+    path = _config_path(args)
+    config = cfg.load_config(path, dict(os.environ))
+    url = config.database_url
+    if args.command == "db":
+        upgrade(url)
+        print(f"database {redact_url(url)} is at the latest schema")
+        return 0
+    if args.command == "serve":
+        return _serve(args, config, path)
+    store = Store(url)
+    try:
+        store.check_schema()
+        if args.command == "monitors":
+            return _monitors_list(store, config)
+        return _checks(args, store, config, path)
+    finally:
+        store.close()
+
+
+def _monitors_list(store: Any, config: cfg.Config) -> int:
+    print(f"{'monitor':<24} {'records':>9}  last window end            status")
+    for monitor in config.monitors:
+        checks = store.list_checks(monitor.name, limit=1, newest_first=True)
+        last = checks[0] if checks else None
+        end = last.window_end_at.isoformat() if last else "-"
+        print(
+            f"{monitor.name:<24} {store.count_records(monitor.name):>9}  {end:<26} "
+            f"{last.status if last else 'never checked'}"
+        )
+    return 0
+
+
+def _checks(args: argparse.Namespace, store: Any, config: cfg.Config, path: Path) -> int:
+    from monitor.runtime import monitor_context
+    from monitor.service import run_check
+
+    context = monitor_context(config.monitor(args.monitor), path.resolve().parent)
+    now = datetime.now(UTC)
+    if args.checks_command == "run" and (args.start or args.end):
+        if not (args.start and args.end):
+            raise ConfigError("give both --start and --end, or neither for every due window")
+        windows = [Window(parse_event_time(args.start), parse_event_time(args.end))]
+    elif args.checks_command == "run":
+        windows = due_windows(
+            length=context.window,
+            now=now,
+            grace=context.grace,
+            last_end_at=store.last_checked_window_end(args.monitor),
+            first_event_at=store.first_event_at(args.monitor),
+        )
+    else:
+        since = align(parse_event_time(args.since), context.window)
+        windows = due_windows(
+            length=context.window, now=now, grace=context.grace, last_end_at=since
+        )
+    failed = 0
+    for window in tqdm(
+        windows, desc=f"checking {args.monitor}", unit="window", disable=len(windows) < 2
+    ):
+        summary = run_check(store, context, window)
+        failed += summary.status == "failed"
+        tqdm.write(
+            f"{window.start_at.isoformat()} .. {window.end_at.isoformat()}  "
+            f"{summary.status:<18} {summary.reason}"
+        )
+    if not windows:
+        print(f"{args.monitor}: no complete window to check")
+    return 2 if failed else 0
+
+
+def _serve(args: argparse.Namespace, config: cfg.Config, path: Path) -> int:
+    from monitor.api import ApiSettings, create_app
+    from monitor.runtime import monitor_contexts
+    from monitor.scheduler import LEASE_NAME, LEASE_TTL, build_scheduler, holder_id
+    from monitor.store import Store
+
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    url = config.database_url
+    store = Store(url)
+    store.check_schema()
+    for monitor in config.monitors:
+        store.upsert_monitor(monitor.name, {"baseline": monitor.baseline})
+    contexts = monitor_contexts(config, path.resolve().parent)
+    token = config.api.token.get_secret_value() if config.api.token else None
+    app = create_app(
+        store,
+        contexts,
+        ApiSettings(token, config.api.max_request_bytes, config.api.max_batch_records),
+    )
+    scheduler = None
+    if store.acquire_lease(LEASE_NAME, holder_id(), LEASE_TTL):
+        scheduler = build_scheduler(config, path, url)
+        scheduler.start()
+        _log.info("scheduler started for %d monitor(s)", len(config.monitors))
+    else:
+        _log.warning(
+            "another process holds the scheduler lease for %s; serving the API only",
+            redact_url(url),
+        )
+    host = args.host or config.api.host
+    port = args.port or config.api.port
+    from werkzeug.serving import make_server
+
+    server = make_server(host, port, app, threaded=True)
+    stop = threading.Event()
+
+    def _shutdown(signum: int, frame: object) -> None:
+        stop.set()
+        threading.Thread(target=server.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, _shutdown)
+    signal.signal(signal.SIGINT, _shutdown)
+    _log.info("Driftline API listening on http://%s:%d", host, port)
+    try:
+        server.serve_forever()
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=True)
+            store.release_lease(LEASE_NAME, holder_id())
+        store.close()
+    return 0

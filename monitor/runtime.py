@@ -1,0 +1,48 @@
+"""From a loaded configuration to what the service runs: monitor contexts and the store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from monitor import config as cfg
+from monitor.baseline_file import load_baseline
+from monitor.check import ColumnOptions
+from monitor.errors import ConfigError
+from monitor.service import MonitorContext
+
+__all__ = ["baseline_path", "monitor_context", "monitor_contexts"]
+
+
+def baseline_path(monitor: cfg.Monitor, config_dir: Path) -> Path:
+    """The monitor's baseline file, relative paths taken from the config file's folder."""
+    if monitor.baseline.startswith("models:/"):
+        raise ConfigError(
+            f"monitors[{monitor.name}].baseline: {monitor.baseline!r} needs the MLflow link, "
+            "which is not available yet; give a baseline file path"
+        )
+    path = Path(monitor.baseline)
+    return path if path.is_absolute() else config_dir / path
+
+
+def monitor_context(monitor: cfg.Monitor, config_dir: Path) -> MonitorContext:
+    """Load the baseline and gather the monitor's thresholds."""
+    baseline = load_baseline(baseline_path(monitor, config_dir))
+    return MonitorContext(
+        name=monitor.name,
+        baseline=baseline,
+        window=monitor.window,
+        grace=monitor.grace,
+        min_rows=monitor.min_rows,
+        alpha=monitor.alpha,
+        delta=monitor.delta,
+        delta_categorical=monitor.delta_categorical,
+        drift_share=monitor.drift_share,
+        columns={
+            name: ColumnOptions(method=column.method, alpha=column.alpha, delta=column.delta)
+            for name, column in monitor.columns.items()
+        },
+    )
+
+
+def monitor_contexts(config: cfg.Config, config_dir: Path) -> dict[str, MonitorContext]:
+    return {m.name: monitor_context(m, config_dir) for m in config.monitors}

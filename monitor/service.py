@@ -1,0 +1,107 @@
+"""Checks as the service runs them: load a window from the store, compare, save.
+
+``run_check`` never raises for a bad window or a failing comparison: the check is
+recorded as failed with its reason, so one broken monitor never stops the others.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from monitor.baseline import Baseline
+from monitor.check import ColumnOptions, compare
+from monitor.errors import DriftlineError
+from monitor.store import CheckSummary, Store
+from monitor.windows import Window, due_windows
+
+__all__ = ["MonitorContext", "check_due_windows", "run_check"]
+
+_log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class MonitorContext:
+    """What a check of one monitor needs: its baseline, window rules and thresholds."""
+
+    name: str
+    baseline: Baseline
+    window: timedelta
+    grace: timedelta = timedelta(0)
+    min_rows: int = 30
+    alpha: float = 0.05
+    delta: float = 0.1
+    delta_categorical: float | None = None
+    drift_share: float = 0.5
+    columns: Mapping[str, ColumnOptions] = field(default_factory=dict)
+
+
+def run_check(
+    store: Store, monitor: MonitorContext, window: Window, *, now: Clock = _utc_now
+) -> CheckSummary:
+    """Check one window of ``monitor`` and store the result (replacing an earlier one)."""
+    started_at = now()
+    try:
+        current = store.load_window(monitor.name, window.start_at, window.end_at)
+        current = current.drop(columns=["record_id", "event_at"], errors="ignore")
+        if len(current) < monitor.min_rows:
+            return store.save_skipped_check(
+                monitor.name,
+                window.start_at,
+                window.end_at,
+                status="no_data" if len(current) == 0 else "insufficient_data",
+                reason=f"{len(current)} record(s) in the window; at least {monitor.min_rows} "
+                "are needed (min_rows)",
+                started_at=started_at,
+                finished_at=now(),
+            )
+        report = compare(
+            monitor.baseline,
+            current,
+            alpha=monitor.alpha,
+            delta=monitor.delta,
+            delta_categorical=monitor.delta_categorical,
+            drift_share=monitor.drift_share,
+            columns=monitor.columns,
+        )
+    except (DriftlineError, ValueError, KeyError, TypeError, MemoryError) as exc:
+        _log.warning("check of %s %s failed: %s", monitor.name, window, exc)
+        return store.save_failed_check(
+            monitor.name,
+            window.start_at,
+            window.end_at,
+            f"{type(exc).__name__}: {exc}",
+            started_at=started_at,
+            finished_at=now(),
+        )
+    return store.save_check(
+        monitor.name,
+        window.start_at,
+        window.end_at,
+        report,
+        started_at=started_at,
+        finished_at=now(),
+    )
+
+
+def check_due_windows(
+    store: Store, monitor: MonitorContext, *, now: Clock = _utc_now, limit: int | None = None
+) -> list[CheckSummary]:
+    """Check every complete window since the last checked one, oldest first."""
+    windows = due_windows(
+        length=monitor.window,
+        now=now(),
+        grace=monitor.grace,
+        last_end_at=store.last_checked_window_end(monitor.name),
+        first_event_at=store.first_event_at(monitor.name),
+        limit=limit,
+    )
+    return [run_check(store, monitor, window, now=now) for window in windows]

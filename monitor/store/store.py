@@ -1,0 +1,404 @@
+"""``Store``: the one door to Driftline's database.
+
+Each public method is one transaction and returns domain objects (``monitor.store.domain``).
+Driver errors become ``StoreUnavailable`` here, with the URL's password masked. ``Store``
+never migrates: ``check_schema`` tells ``serve`` to refuse an old schema, and
+``driftline db upgrade`` (``monitor.store.migrate.upgrade``) brings it up to date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, Literal
+
+import pandas as pd
+from sqlalchemy import URL, delete, func, select, text
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from monitor.errors import ConfigError
+from monitor.report import ColumnResult, DriftReport, QualityFinding
+from monitor.store._engine import make_engine, parse_url, redacted, unavailable
+from monitor.store._rows import (
+    aware,
+    check_row,
+    column_result,
+    column_result_row,
+    json_text,
+    monitor_of,
+    quality_finding,
+    quality_finding_row,
+    summary_of,
+    utc_now,
+    window_frame,
+)
+from monitor.store._writes import acquire_lease, insert_keyed, release_lease, upsert
+from monitor.store.domain import CheckDetail, CheckSummary, Monitor, outcome
+from monitor.store.migrate import head_revision, revision_of
+from monitor.store.models import (
+    CheckRow,
+    ColumnResultRow,
+    LabelRow,
+    MonitorRow,
+    QualityFindingRow,
+    RecordRow,
+)
+
+__all__ = ["Store"]
+
+
+class Store:
+    """Driftline's database at ``url`` (default ``$DRIFTLINE_DATABASE_URL``, else
+    ``sqlite:///./driftline.db``). Creating one does not connect; the first call does."""
+
+    def __init__(
+        self, url: str | URL | None = None, *, clock: Callable[[], dt.datetime] = utc_now
+    ) -> None:
+        self._url = parse_url(url)
+        self._engine = make_engine(self._url)
+        self._sessions = sessionmaker(self._engine, expire_on_commit=False)
+        self._clock = clock
+
+    @property
+    def url(self) -> str:
+        """The database URL with its password masked."""
+        return redacted(self._url)
+
+    def close(self) -> None:
+        """Close the pooled connections."""
+        self._engine.dispose()
+
+    def __repr__(self) -> str:
+        return f"Store({self.url!r})"
+
+    @contextmanager
+    def _session(self, *, readonly: bool = False) -> Iterator[Session]:
+        """One transaction: commit on success (reads roll back), roll back on error."""
+        try:
+            with self._sessions() as session, session.begin():
+                if readonly and self._engine.dialect.name == "postgresql":
+                    session.execute(text("SET TRANSACTION READ ONLY"))
+                yield session
+                if readonly:
+                    session.rollback()
+        except IntegrityError:
+            raise
+        except DBAPIError as exc:
+            raise unavailable(self._url, exc) from exc
+
+    # -- schema --------------------------------------------------------------------------
+
+    def check_schema(self) -> None:
+        """Raise ConfigError unless the schema is at the revision this Driftline needs."""
+        with self._session(readonly=True) as session:
+            current = revision_of(session.connection())
+        needed = head_revision()
+        if current != needed:
+            shown = current if current is not None else "none (empty database)"
+            raise ConfigError(
+                f"database schema is at revision {shown}, Driftline needs {needed}; "
+                "run 'driftline db upgrade'"
+            )
+
+    # -- monitors ------------------------------------------------------------------------
+
+    def upsert_monitor(self, name: str, config: dict[str, Any]) -> Monitor:
+        """Create the monitor ``name`` or replace its config."""
+        now, config_json = self._clock(), json_text(config)
+        with self._session() as session:
+            statement = (
+                upsert(session, MonitorRow.__table__)
+                .values(name=name, config_json=config_json, created_at=now, updated_at=now)
+                .on_conflict_do_update(
+                    index_elements=["name"], set_={"config_json": config_json, "updated_at": now}
+                )
+            )
+            session.execute(statement)
+            row = session.scalars(select(MonitorRow).where(MonitorRow.name == name)).one()
+            return monitor_of(row)
+
+    def get_monitor(self, name: str) -> Monitor | None:
+        """The monitor ``name``, or None."""
+        with self._session(readonly=True) as session:
+            row = session.scalars(select(MonitorRow).where(MonitorRow.name == name)).first()
+            return None if row is None else monitor_of(row)
+
+    def list_monitors(self) -> list[Monitor]:
+        """Every monitor, by name."""
+        with self._session(readonly=True) as session:
+            rows = session.scalars(select(MonitorRow).order_by(MonitorRow.name))
+            return [monitor_of(row) for row in rows]
+
+    @staticmethod
+    def _monitor_id(session: Session, name: str, *, lock: bool = False) -> int:
+        statement = select(MonitorRow.id).where(MonitorRow.name == name)
+        if lock:
+            statement = statement.with_for_update()
+        found = session.scalar(statement)
+        if found is None:
+            raise ConfigError(
+                f"no monitor named {name!r}; add it to the configuration (upsert_monitor) first"
+            )
+        return found
+
+    # -- checks --------------------------------------------------------------------------
+
+    def save_check(
+        self,
+        monitor: str,
+        window_start_at: dt.datetime,
+        window_end_at: dt.datetime,
+        report: DriftReport,
+        *,
+        started_at: dt.datetime,
+        finished_at: dt.datetime,
+        model_name: str | None = None,
+        model_version: str | None = None,
+        run_id: str | None = None,
+    ) -> CheckSummary:
+        """Record the check of one window, replacing any earlier check of the same window."""
+        status, reason = outcome(report)
+        row = check_row(
+            window_start_at=aware("window_start_at", window_start_at),
+            window_end_at=aware("window_end_at", window_end_at),
+            status=status,
+            reason=reason,
+            started_at=aware("started_at", started_at),
+            finished_at=aware("finished_at", finished_at),
+            model_name=model_name,
+            model_version=model_version,
+            run_id=run_id,
+            report=report,
+        )
+        return self._replace_check(monitor, row, report.columns, report.quality)
+
+    def save_failed_check(
+        self,
+        monitor: str,
+        window_start_at: dt.datetime,
+        window_end_at: dt.datetime,
+        reason: str,
+        *,
+        started_at: dt.datetime,
+        finished_at: dt.datetime,
+    ) -> CheckSummary:
+        """Record that checking one window failed, and why; replaces an earlier check."""
+        row = check_row(
+            window_start_at=aware("window_start_at", window_start_at),
+            window_end_at=aware("window_end_at", window_end_at),
+            status="failed",
+            reason=reason,
+            started_at=aware("started_at", started_at),
+            finished_at=aware("finished_at", finished_at),
+        )
+        return self._replace_check(monitor, row, (), ())
+
+    def save_skipped_check(
+        self,
+        monitor: str,
+        window_start_at: dt.datetime,
+        window_end_at: dt.datetime,
+        *,
+        status: Literal["no_data", "insufficient_data"],
+        reason: str,
+        started_at: dt.datetime,
+        finished_at: dt.datetime,
+    ) -> CheckSummary:
+        """Record that a window had too few records to compare; replaces an earlier check."""
+        if status not in ("no_data", "insufficient_data"):
+            raise ConfigError(
+                f"status {status!r} is not a skipped-check status; "
+                "expected 'no_data' or 'insufficient_data'"
+            )
+        row = check_row(
+            window_start_at=aware("window_start_at", window_start_at),
+            window_end_at=aware("window_end_at", window_end_at),
+            status=status,
+            reason=reason,
+            started_at=aware("started_at", started_at),
+            finished_at=aware("finished_at", finished_at),
+        )
+        return self._replace_check(monitor, row, (), ())
+
+    def _replace_check(
+        self,
+        monitor: str,
+        row: CheckRow,
+        columns: Sequence[ColumnResult],
+        quality: Sequence[QualityFinding],
+    ) -> CheckSummary:
+        with self._session() as session:
+            # Locking the monitor serialises concurrent saves of its checks (PostgreSQL).
+            row.monitor_id = self._monitor_id(session, monitor, lock=True)
+            session.execute(
+                delete(CheckRow).where(
+                    CheckRow.monitor_id == row.monitor_id,
+                    CheckRow.window_start_at == row.window_start_at,
+                    CheckRow.window_end_at == row.window_end_at,
+                )
+            )
+            session.add(row)
+            session.flush()
+            session.add_all(column_result_row(row.id, c) for c in columns)
+            session.add_all(quality_finding_row(row.id, q) for q in quality)
+            return summary_of(row, monitor)
+
+    def list_checks(
+        self,
+        monitor: str,
+        *,
+        since: dt.datetime | None = None,
+        limit: int | None = None,
+        newest_first: bool = False,
+    ) -> list[CheckSummary]:
+        """Checks of ``monitor`` by window start, oldest first unless ``newest_first``;
+        ``since`` keeps windows starting at or after it, ``limit`` keeps the latest
+        ``limit`` of them."""
+        statement = (
+            select(CheckRow)
+            .join(MonitorRow, CheckRow.monitor_id == MonitorRow.id)
+            .where(MonitorRow.name == monitor)
+            .order_by(CheckRow.window_start_at.desc(), CheckRow.window_end_at.desc())
+        )
+        if since is not None:
+            statement = statement.where(CheckRow.window_start_at >= aware("since", since))
+        if limit is not None:
+            if limit < 0:
+                raise ConfigError(f"limit {limit} is negative; pass 0 or more, or None for all")
+            statement = statement.limit(limit)
+        with self._session(readonly=True) as session:
+            rows = session.scalars(statement).all()
+            ordered = rows if newest_first else list(reversed(rows))
+            return [summary_of(row, monitor) for row in ordered]
+
+    def get_check(self, check_id: int) -> CheckDetail | None:
+        """The check ``check_id`` with its column results and quality findings, or None."""
+        with self._session(readonly=True) as session:
+            found = session.execute(
+                select(CheckRow, MonitorRow.name)
+                .join(MonitorRow, CheckRow.monitor_id == MonitorRow.id)
+                .where(CheckRow.id == check_id)
+            ).first()
+            if found is None:
+                return None
+            row, name = found
+            columns = session.scalars(
+                select(ColumnResultRow)
+                .where(ColumnResultRow.check_id == check_id)
+                .order_by(ColumnResultRow.id)
+            )
+            quality = session.scalars(
+                select(QualityFindingRow)
+                .where(QualityFindingRow.check_id == check_id)
+                .order_by(QualityFindingRow.id)
+            )
+            return CheckDetail(
+                summary=summary_of(row, name),
+                columns=tuple(column_result(c) for c in columns),
+                quality=tuple(quality_finding(q) for q in quality),
+                report=None if row.report_json is None else json.loads(row.report_json),
+            )
+
+    def last_checked_window_end(self, monitor: str) -> dt.datetime | None:
+        """The latest window end checked for ``monitor`` (failed checks count), or None."""
+        with self._session(readonly=True) as session:
+            return session.scalar(
+                select(func.max(CheckRow.window_end_at))
+                .join(MonitorRow, CheckRow.monitor_id == MonitorRow.id)
+                .where(MonitorRow.name == monitor)
+            )
+
+    # -- scheduler lease ----------------------------------------------------------------
+
+    def acquire_lease(self, name: str, holder: str, ttl: dt.timedelta) -> bool:
+        """Take or renew lease ``name`` for ``holder`` for ``ttl``; False while another holder's
+        lease is live. One scheduler per database holds the ``scheduler`` lease."""
+        if ttl <= dt.timedelta(0):
+            raise ConfigError(f"lease ttl {ttl} is not positive; pass a positive timedelta")
+        with self._session() as session:
+            return acquire_lease(session, name, holder, now=self._clock(), ttl=ttl)
+
+    def release_lease(self, name: str, holder: str) -> None:
+        """Give up lease ``name`` if ``holder`` holds it."""
+        with self._session() as session:
+            release_lease(session, name, holder)
+
+    # -- records and labels --------------------------------------------------------------
+
+    def add_records(
+        self, monitor: str, records: Sequence[tuple[str, dt.datetime, dict[str, Any]]]
+    ) -> int:
+        """Store ``(record_id, event_at, payload)`` records in one transaction; returns how
+        many were new (a record id already stored for ``monitor`` is ignored)."""
+        now = self._clock()
+        values = [
+            {
+                "record_id": record_id,
+                "event_at": aware(f"event_at of record {record_id!r}", event_at),
+                "payload_json": json_text(payload),
+                "received_at": now,
+            }
+            for record_id, event_at, payload in records
+        ]
+        return self._insert_keyed(monitor, RecordRow.__table__, values, update=())
+
+    def add_labels(self, monitor: str, labels: Sequence[tuple[str, Any]]) -> int:
+        """Store or replace the label of each record id; returns how many were written."""
+        now = self._clock()
+        latest = {record_id: label for record_id, label in labels}  # last one wins
+        values = [
+            {"record_id": record_id, "label_json": json_text(label), "received_at": now}
+            for record_id, label in latest.items()
+        ]
+        return self._insert_keyed(
+            monitor, LabelRow.__table__, values, update=("label_json", "received_at")
+        )
+
+    def _insert_keyed(
+        self, monitor: str, table: Any, values: list[dict[str, Any]], *, update: Sequence[str]
+    ) -> int:
+        with self._session() as session:
+            monitor_id = self._monitor_id(session, monitor)
+            for value in values:
+                value["monitor_id"] = monitor_id
+            return insert_keyed(session, table, values, update=update)
+
+    def first_event_at(self, monitor: str) -> dt.datetime | None:
+        """The event time of the earliest record of ``monitor``, or None when it has none."""
+        with self._session(readonly=True) as session:
+            return session.scalar(
+                select(func.min(RecordRow.event_at))
+                .join(MonitorRow, RecordRow.monitor_id == MonitorRow.id)
+                .where(MonitorRow.name == monitor)
+            )
+
+    def count_records(self, monitor: str) -> int:
+        """How many records ``monitor`` has."""
+        with self._session(readonly=True) as session:
+            count = session.scalar(
+                select(func.count(RecordRow.id))
+                .join(MonitorRow, RecordRow.monitor_id == MonitorRow.id)
+                .where(MonitorRow.name == monitor)
+            )
+            return int(count or 0)
+
+    def load_window(self, monitor: str, start_at: dt.datetime, end_at: dt.datetime) -> pd.DataFrame:
+        """The records of ``monitor`` with ``start_at <= event_at < end_at``, by event time:
+        columns ``record_id``, ``event_at`` (UTC), then the payload keys."""
+        start_at, end_at = aware("start_at", start_at), aware("end_at", end_at)
+        statement = (
+            select(RecordRow.record_id, RecordRow.event_at, RecordRow.payload_json)
+            .join(MonitorRow, RecordRow.monitor_id == MonitorRow.id)
+            .where(
+                MonitorRow.name == monitor,
+                RecordRow.event_at >= start_at,
+                RecordRow.event_at < end_at,
+            )
+            .order_by(RecordRow.event_at, RecordRow.id)
+        )
+        with self._session(readonly=True) as session:
+            rows = session.execute(statement).all()
+        return window_frame([(row[0], row[1], row[2]) for row in rows])
