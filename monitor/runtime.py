@@ -9,8 +9,9 @@ from monitor.baseline_file import load_baseline
 from monitor.check import ColumnOptions
 from monitor.errors import ConfigError
 from monitor.service import MonitorContext
+from monitor.sources import FileSource, Source, SqlSource
 
-__all__ = ["baseline_path", "monitor_context", "monitor_contexts"]
+__all__ = ["baseline_path", "monitor_context", "monitor_contexts", "source_for"]
 
 
 def baseline_path(monitor: cfg.Monitor, config_dir: Path) -> Path:
@@ -24,8 +25,18 @@ def baseline_path(monitor: cfg.Monitor, config_dir: Path) -> Path:
     return path if path.is_absolute() else config_dir / path
 
 
+def source_for(monitor: cfg.Monitor, config_dir: Path) -> Source | None:
+    """The monitor's pull source, or None for records ingested through the API."""
+    source = monitor.source
+    if isinstance(source, cfg.SqlSource):
+        return SqlSource(source.url.get_secret_value(), source.query, source.event_time_column)
+    if isinstance(source, cfg.FilesSource):
+        return FileSource(source.glob, source.event_time_column, source.format, config_dir)
+    return None
+
+
 def monitor_context(monitor: cfg.Monitor, config_dir: Path) -> MonitorContext:
-    """Load the baseline and gather the monitor's thresholds."""
+    """Load the baseline and gather the monitor's thresholds and source."""
     baseline = load_baseline(baseline_path(monitor, config_dir))
     return MonitorContext(
         name=monitor.name,
@@ -41,6 +52,7 @@ def monitor_context(monitor: cfg.Monitor, config_dir: Path) -> MonitorContext:
             name: ColumnOptions(method=column.method, alpha=column.alpha, delta=column.delta)
             for name, column in monitor.columns.items()
         },
+        source=source_for(monitor, config_dir),
     )
 
 

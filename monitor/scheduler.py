@@ -53,6 +53,7 @@ def check_monitor_job(config_path: str, monitor_name: str, database_url: str) ->
     config = cfg.load_config(config_path)
     monitor = config.monitor(monitor_name)
     store = Store(database_url)
+    context = None
     try:
         context = monitor_context(monitor, Path(config_path).resolve().parent)
         checks = check_due_windows(store, context, limit=_CATCH_UP_LIMIT)
@@ -61,6 +62,8 @@ def check_monitor_job(config_path: str, monitor_name: str, database_url: str) ->
                 "%s: checked %d window(s), last %s", monitor_name, len(checks), checks[-1].status
             )
     finally:
+        if context is not None and context.source is not None:
+            context.source.close()
         store.close()
 
 

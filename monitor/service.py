@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from monitor.baseline import Baseline
 from monitor.check import ColumnOptions, compare
 from monitor.errors import DriftlineError
+from monitor.sources import Source
 from monitor.store import CheckSummary, Store
 from monitor.windows import Window, due_windows
 
@@ -42,6 +43,8 @@ class MonitorContext:
     delta_categorical: float | None = None
     drift_share: float = 0.5
     columns: Mapping[str, ColumnOptions] = field(default_factory=dict)
+    source: Source | None = None
+    """A pull source; None means records ingested through the API (the store)."""
 
 
 def run_check(
@@ -50,7 +53,10 @@ def run_check(
     """Check one window of ``monitor`` and store the result (replacing an earlier one)."""
     started_at = now()
     try:
-        current = store.load_window(monitor.name, window.start_at, window.end_at)
+        if monitor.source is not None:
+            current = monitor.source.load_window(window.start_at, window.end_at)
+        else:
+            current = store.load_window(monitor.name, window.start_at, window.end_at)
         current = current.drop(columns=["record_id", "event_at"], errors="ignore")
         if len(current) < monitor.min_rows:
             return store.save_skipped_check(
@@ -101,7 +107,11 @@ def check_due_windows(
         now=now(),
         grace=monitor.grace,
         last_end_at=store.last_checked_window_end(monitor.name),
-        first_event_at=store.first_event_at(monitor.name),
+        first_event_at=(
+            monitor.source.first_event_at()
+            if monitor.source is not None
+            else store.first_event_at(monitor.name)
+        ),
         limit=limit,
     )
     return [run_check(store, monitor, window, now=now) for window in windows]
