@@ -301,6 +301,7 @@ def compare(
         _validate_method(baseline.columns[name], option.method)
     pool_size = workers or min(os.cpu_count() or 1, 8)
     plan = list(baseline.columns.values())
+
     def run(column: ColumnBaseline) -> _Outcome:
         return _check_column(column, current, options.get(column.name, ColumnOptions()).method)
 

@@ -101,9 +101,7 @@ def missing_rate_jump(column: ColumnBaseline, series: pd.Series) -> QualityFindi
     )
 
 
-def out_of_range(
-    column: ColumnBaseline, ordered: NDArray[np.float64]
-) -> QualityFinding | None:
+def out_of_range(column: ColumnBaseline, ordered: NDArray[np.float64]) -> QualityFinding | None:
     """Share of the (sorted, finite) current values outside the baseline's range."""
     if column.minimum is None or column.maximum is None:
         return None
