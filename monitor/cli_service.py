@@ -183,6 +183,7 @@ def _serve(args: argparse.Namespace, config: cfg.Config, path: Path) -> int:
         server.serve_forever()
     finally:
         if scheduler is not None:
+            scheduler.pause()  # stops the job loop first (APScheduler 3 shutdown race)
             scheduler.shutdown(wait=True)
             store.release_lease(LEASE_NAME, holder_id())
         store.close()
