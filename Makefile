@@ -33,6 +33,7 @@ run: install
 
 bench: install
 	$(BIN)/python tests/benchmarks/bench_check.py
+	$(BIN)/python tests/benchmarks/bench_service.py
 
 sample-data: install
 	$(BIN)/python sample_data/generate.py
