@@ -155,22 +155,36 @@ def _serve(args: argparse.Namespace, config: cfg.Config, path: Path) -> int:
         contexts,
         ApiSettings(token, config.api.max_request_bytes, config.api.max_batch_records),
     )
-    scheduler = None
-    if store.acquire_lease(LEASE_NAME, holder_id(), LEASE_TTL):
-        scheduler = build_scheduler(config, path, url)
-        scheduler.start()
-        _log.info("scheduler started for %d monitor(s)", len(config.monitors))
-    else:
-        _log.warning(
-            "another process holds the scheduler lease for %s; serving the API only",
-            redact_url(url),
-        )
+    stop = threading.Event()
+    started: list[Any] = []
+
+    def _take_lease_and_schedule() -> None:
+        """Start the scheduler once this process holds the lease; until then, keep trying
+        (a crashed holder's lease expires after LEASE_TTL)."""
+        warned = False
+        while not stop.is_set():
+            if store.acquire_lease(LEASE_NAME, holder_id(), LEASE_TTL):
+                scheduler = build_scheduler(config, path, url)
+                scheduler.start()
+                started.append(scheduler)
+                _log.info("scheduler started for %d monitor(s)", len(config.monitors))
+                return
+            if not warned:
+                _log.warning(
+                    "another process holds the scheduler lease for %s; serving the API only "
+                    "and taking over if that lease expires",
+                    redact_url(url),
+                )
+                warned = True
+            stop.wait(LEASE_TTL.total_seconds() / 3)
+
+    lease_thread = threading.Thread(target=_take_lease_and_schedule, daemon=True)
+    lease_thread.start()
     host = args.host or config.api.host
     port = args.port or config.api.port
     from werkzeug.serving import make_server
 
     server = make_server(host, port, app, threaded=True)
-    stop = threading.Event()
 
     def _shutdown(signum: int, frame: object) -> None:
         stop.set()
@@ -182,7 +196,9 @@ def _serve(args: argparse.Namespace, config: cfg.Config, path: Path) -> int:
     try:
         server.serve_forever()
     finally:
-        if scheduler is not None:
+        stop.set()
+        lease_thread.join(timeout=5)
+        for scheduler in started:
             scheduler.pause()  # stops the job loop first (APScheduler 3 shutdown race)
             scheduler.shutdown(wait=True)
             store.release_lease(LEASE_NAME, holder_id())

@@ -45,9 +45,10 @@ def aware(name: str, value: dt.datetime) -> dt.datetime:
     return value.astimezone(dt.UTC)
 
 
-def window_frame(rows: Sequence[tuple[str, dt.datetime, str]]) -> pd.DataFrame:
+def window_frame(rows: Sequence[tuple[str, dt.datetime | str, str]]) -> pd.DataFrame:
     """Records ``(record_id, event_at, payload_json)`` as a DataFrame: ``record_id``,
-    ``event_at`` (UTC), then the payload keys (parsed in one pass)."""
+    ``event_at`` (UTC; an aware datetime or a UTC wall-time string), then the payload keys
+    (parsed in one pass)."""
     # One json.loads of the payloads joined as an array: a third faster than one call each.
     parsed = json.loads("[" + ",".join([payload for _, _, payload in rows]) + "]")
     payloads = pd.DataFrame.from_records(parsed)
@@ -55,7 +56,7 @@ def window_frame(rows: Sequence[tuple[str, dt.datetime, str]]) -> pd.DataFrame:
     keys = pd.DataFrame(
         {
             "record_id": pd.Series([row[0] for row in rows], dtype=object),
-            "event_at": pd.to_datetime([row[1] for row in rows], utc=True),
+            "event_at": pd.to_datetime(pd.Series([row[1] for row in rows], dtype=object), utc=True),
         }
     )
     return pd.concat([keys, payloads], axis=1)

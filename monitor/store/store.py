@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from typing import Any, Literal
 
 import pandas as pd
-from sqlalchemy import URL, delete, func, select, text
+from sqlalchemy import URL, String, delete, func, select, text, type_coerce
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -390,7 +390,11 @@ class Store:
         columns ``record_id``, ``event_at`` (UTC), then the payload keys."""
         start_at, end_at = aware("start_at", start_at), aware("end_at", end_at)
         statement = (
-            select(RecordRow.record_id, RecordRow.event_at, RecordRow.payload_json)
+            # event_at unprocessed (SQLite: a UTC wall-time string): window_frame converts
+            # the column at once, several times faster than a datetime per row.
+            select(
+                RecordRow.record_id, type_coerce(RecordRow.event_at, String), RecordRow.payload_json
+            )
             .join(MonitorRow, RecordRow.monitor_id == MonitorRow.id)
             .where(
                 MonitorRow.name == monitor,
