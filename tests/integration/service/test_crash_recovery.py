@@ -229,3 +229,44 @@ def test_sigkill_during_checks_loses_nothing_and_restart_checks_each_window_once
             _stop(process)
     finally:
         engine.dispose()
+
+
+def _lease_holder(database: Path) -> str | None:
+    with sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=5) as connection:
+        row = connection.execute("SELECT holder FROM scheduler_leases").fetchone()
+    return None if row is None else str(row[0])
+
+
+def test_second_serve_takes_over_the_scheduler_when_the_first_dies(folder: Path) -> None:
+    """Two `serve` on one database: the second runs the API only until the first is
+    killed, then takes the expired lease and checks the windows itself."""
+    database = folder / "driftline.db"
+    first, _ = _start(folder)
+    for _ in range(100):
+        if _lease_holder(database) == f"{socket.gethostname()}:{first.pid}":
+            break
+        time.sleep(0.1)
+    else:
+        _stop(first)
+        pytest.fail("the first serve never took the scheduler lease")
+    second, base = _start(folder)
+    try:
+        assert _lease_holder(database) == f"{socket.gethostname()}:{first.pid}"
+        os.kill(first.pid, signal.SIGKILL)
+        first.wait(timeout=10)
+        hour = (datetime.now(UTC) - 3 * WINDOW).replace(minute=0, second=0, microsecond=0)
+        records, _ = _records([hour])
+        response = httpx.post(
+            f"{base}/api/v1/monitors/credit/records", json=records, headers=HEADERS, timeout=60
+        )
+        assert response.status_code == 200, response.text
+        # the dead holder's lease lasts 60 s; the second serve retries every 20 s
+        deadline = time.monotonic() + 100
+        while time.monotonic() < deadline and _count_checks(database) == 0:
+            time.sleep(0.5)
+        assert _count_checks(database) > 0, "no check ran after the first serve died"
+        assert _lease_holder(database) == f"{socket.gethostname()}:{second.pid}"
+    finally:
+        _stop(second)
+        if first.poll() is None:
+            first.kill()
