@@ -27,6 +27,7 @@ __all__ = [
     "ColumnRole",
     "build_baseline",
     "label_counts",
+    "number_label",
 ]
 
 FORMAT_VERSION: Final = 1
@@ -169,7 +170,7 @@ def _numeric_profile(
     category_counts: NDArray[np.int64] | None = None
     distinct, distinct_counts = np.unique(clean, return_counts=True)
     if distinct.size <= DISCRETE_MAX_VALUES:
-        categories = tuple(_number_label(v) for v in distinct)
+        categories = tuple(number_label(v) for v in distinct)
         category_counts = distinct_counts.astype(np.int64)
     return ColumnBaseline(
         name,
@@ -190,7 +191,7 @@ def _numeric_profile(
     )
 
 
-def _number_label(value: float) -> str:
+def number_label(value: float) -> str:
     """A stable label for a discrete numeric value (``3`` not ``3.0``)."""
     return str(int(value)) if float(value).is_integer() else repr(float(value))
 

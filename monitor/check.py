@@ -21,7 +21,13 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from monitor import quality
-from monitor.baseline import Baseline, ColumnBaseline, build_baseline, label_counts
+from monitor.baseline import (
+    Baseline,
+    ColumnBaseline,
+    build_baseline,
+    label_counts,
+    number_label,
+)
 from monitor.errors import ConfigError
 from monitor.report import ColumnResult, ColumnStatus, DriftReport, QualityFinding
 from monitor.stats._result import MethodResult
@@ -55,11 +61,16 @@ class _Outcome:
     findings: tuple[QualityFinding, ...]
 
 
-def _validate(alpha: float, delta: float, drift_share: float) -> None:
+def _validate(
+    alpha: float, delta: float, delta_categorical: float | None, drift_share: float
+) -> None:
     if not 0.0 < alpha <= 1.0:
         raise ConfigError(f"alpha must be in (0, 1], got {alpha}; use 1 to switch p-values off")
-    if not (delta >= 0.0 and math.isfinite(delta)):
-        raise ConfigError(f"delta must be finite and >= 0, got {delta}; use 0 to switch it off")
+    for name, value in (("delta", delta), ("delta_categorical", delta_categorical)):
+        if value is not None and not (value >= 0.0 and math.isfinite(value)):
+            raise ConfigError(
+                f"{name} must be finite and >= 0, got {value}; use 0 to switch it off"
+            )
     if not 0.0 < drift_share <= 1.0:
         raise ConfigError(f"drift_share must be in (0, 1], got {drift_share}")
 
@@ -147,7 +158,7 @@ def _compare_numeric(
         findings.append(quality.constant(column.name))
     if method in _COUNT_TESTS:
         distinct, distinct_counts = np.unique(clean, return_counts=True)
-        counts = {_label(v): int(c) for v, c in zip(distinct, distinct_counts, strict=True)}
+        counts = {number_label(v): int(c) for v, c in zip(distinct, distinct_counts, strict=True)}
         result, more = _compare_counts(column, counts, method)
         return result, findings + more
     reference = column.sample
@@ -181,10 +192,6 @@ def _compare_numeric(
         psi=stability,
         n_reference=int(reference.size),
     ), findings
-
-
-def _label(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
 def _check_column(column: ColumnBaseline, current: pd.DataFrame, method: str | None) -> _Outcome:
@@ -272,7 +279,7 @@ def compare(
     workers : int, optional
         Threads used for the columns (default: the number of CPUs).
     """
-    _validate(alpha, delta, drift_share)
+    _validate(alpha, delta, delta_categorical, drift_share)
     if correction not in CORRECTIONS:
         raise ConfigError(f"correction must be one of {sorted(CORRECTIONS)}, got {correction!r}")
     baseline = (
@@ -287,7 +294,6 @@ def compare(
         )
     )
     delta_cat = delta if delta_categorical is None else delta_categorical
-    _validate(alpha, delta_cat, drift_share)
     options = dict(columns or {})
     for name, key in (methods or {}).items():
         options[name] = replace(options.get(name, ColumnOptions()), method=key)

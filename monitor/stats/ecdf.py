@@ -85,25 +85,33 @@ def ecdf_pair(reference: ArrayLike, current: ArrayLike, *, validate: bool = True
     return _merge_sorted(ref, cur)
 
 
+def _place(
+    into: NDArray[np.float64], values: NDArray[np.float64]
+) -> tuple[NDArray[np.intp], NDArray[np.bool_]]:
+    """Insertion points of sorted ``values`` in sorted ``into``, and which are already there."""
+    position = np.searchsorted(into, values, side="left")
+    inside = position < into.size
+    matched = np.zeros(values.size, dtype=bool)
+    matched[inside] = into[position[inside]] == values[inside]
+    return position, matched
+
+
 def _merge_sorted(ref: NDArray[np.float64], cur: NDArray[np.float64]) -> EcdfPair:
     """:func:`ecdf_pair` for inputs already known to be sorted, finite and non-empty."""
     ref_values, ref_counts = _distinct(ref)
     cur_has_ties = cur.size > 1 and bool((cur[1:] == cur[:-1]).any())
     # Place the (usually fewer) reference values into the current ones.
-    position = np.searchsorted(cur, ref_values, side="left")
-    inside = position < cur.size
-    matched = np.zeros(ref_values.size, dtype=bool)
-    matched[inside] = cur[position[inside]] == ref_values[inside]
+    position, matched = _place(cur, ref_values)
     if not cur_has_ties and ref_values.size == ref.size and not bool(matched.any()):
         return _merge_distinct(ref, cur, position)
-    cur_values, cur_counts = _distinct(cur)
-    position = np.searchsorted(cur_values, ref_values, side="left")
-    inside = position < cur_values.size
-    matched = np.zeros(ref_values.size, dtype=bool)
-    matched[inside] = cur_values[position[inside]] == ref_values[inside]
+    if cur_has_ties:
+        cur_values, cur_counts = _distinct(cur)
+        position, matched = _place(cur_values, ref_values)
+    else:
+        cur_values, cur_counts = cur, np.ones(cur.size, dtype=np.int64)
     new = ~matched
     # Final index of each reference value: its insertion point plus the new values before it.
-    new_before = np.cumsum(new) - new
+    new_before: NDArray[np.intp] = np.cumsum(new) - new
     ref_index = position + new_before
     # Final index of each current value: its own index plus the new reference values before it.
     inserted = np.bincount(position[new], minlength=cur_values.size + 1)

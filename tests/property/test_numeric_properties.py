@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from monitor.stats.cvm import cramer_von_mises
@@ -68,10 +68,11 @@ def test_normalised_effect_ignores_a_shared_affine_rescaling(
     reference: list[float], current: list[float], a: float, b: float
 ) -> None:
     ref, cur = np.array(reference), np.array(current)
-    # A spread too small against the values' magnitude is lost to rounding in a*x + b.
+    # A spread too small against the magnitudes in a*x + b is lost to rounding there:
+    # keep the rounding error (about eps * magnitude / rescaled spread) below 1e-11.
     spread = float(np.std(ref))
-    if spread <= 1e-3 * max(1.0, float(np.max(np.abs(ref)))):
-        return
+    magnitude = abs(b) + a * max(float(np.max(np.abs(ref))), float(np.max(np.abs(cur))), 1.0)
+    assume(spread > 0 and np.finfo(float).eps * magnitude / (a * spread) < 1e-11)
     original = wasserstein(ref, cur).effect_size
     rescaled = wasserstein(a * ref + b, a * cur + b).effect_size
     assert rescaled == pytest.approx(original, rel=1e-9, abs=1e-9)

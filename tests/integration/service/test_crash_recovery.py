@@ -33,8 +33,6 @@ PER_HOUR = 2_500
 WINDOW = timedelta(hours=1)
 HEADERS = {"Authorization": "Bearer test-token"}
 
-pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
-
 
 def _free_port() -> int:
     with socket.socket() as probe:
