@@ -8,10 +8,6 @@ checks through the API; afterwards the store holds exactly 100,000 records.
 from __future__ import annotations
 
 import logging
-import os
-import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -23,12 +19,11 @@ from typing import Any
 import httpx
 import pandas as pd
 import pytest
+from serving import SAMPLE, driftline, prepare_folder, start_serve, stop_serve
 
-from monitor import build_baseline, save_baseline
 from monitor.client import Client, IngestResult
 from monitor.store import Store
 
-SAMPLE = Path(__file__).resolve().parents[3] / "sample_data"
 THREADS = 8
 PER_THREAD = 12_500
 TOTAL = THREADS * PER_THREAD
@@ -43,63 +38,19 @@ class Server:
     log: Path
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     tmp_path = tmp_path_factory.mktemp("concurrent")
-    reference = pd.read_csv(SAMPLE / "reference.csv")
-    save_baseline(
-        build_baseline(reference, target="default", prediction="predicted_proba"),
-        tmp_path / "credit.driftline",
-    )
-    (tmp_path / "driftline.yaml").write_text(
-        "database_url: sqlite:///./driftline.db\n"
-        f"api: {{token: {TOKEN}}}\n"
-        "monitors:\n"
-        "  - name: credit\n"
-        "    baseline: credit.driftline\n"
-        "    schedule: {interval: 1s}\n"
-        "    window: 1h\n"
-    )
-    env = {**os.environ, "DRIFTLINE_CONFIG": str(tmp_path / "driftline.yaml")}
-    upgrade = subprocess.run(
-        [sys.executable, "-m", "monitor.cli", "db", "upgrade"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    prepare_folder(tmp_path, f"{{token: {TOKEN}}}")
+    upgrade = driftline(tmp_path, "db", "upgrade")
     assert upgrade.returncode == 0, upgrade.stderr
-    port = _free_port()
     log = tmp_path / "serve.log"
     with log.open("w") as sink:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "monitor.cli", "serve", "--port", str(port)],
-            cwd=tmp_path,
-            env=env,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
+        process, base = start_serve(tmp_path, sink)
     try:
-        for _ in range(100):
-            try:
-                if httpx.get(f"{base}/api/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("driftline serve did not answer /api/health within 10 s")
         yield Server(base, f"sqlite:///{tmp_path / 'driftline.db'}", log)
     finally:
-        process.terminate()
-        process.wait(timeout=20)
+        stop_serve(process)
 
 
 def _records(thread: int, frame: list[dict[str, Any]], start: datetime) -> list[dict[str, Any]]:

@@ -11,8 +11,6 @@ import os
 import signal
 import socket
 import sqlite3
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -22,58 +20,15 @@ from typing import Any
 import httpx
 import pandas as pd
 import pytest
+from serving import SAMPLE, driftline, prepare_folder, start_serve, stop_serve
 from sqlalchemy import create_engine, text
 
-from monitor import build_baseline, save_baseline
 from monitor.windows import align
 
-SAMPLE = Path(__file__).resolve().parents[3] / "sample_data"
 HOURS = 6
 PER_HOUR = 2_500
 WINDOW = timedelta(hours=1)
 HEADERS = {"Authorization": "Bearer test-token"}
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _env(folder: Path) -> dict[str, str]:
-    return {**os.environ, "DRIFTLINE_CONFIG": str(folder / "driftline.yaml")}
-
-
-def _start(folder: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "monitor.cli", "serve", "--port", str(port)],
-        cwd=folder,
-        env=_env(folder),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(150):
-        if process.poll() is not None:
-            pytest.fail(f"driftline serve exited with {process.returncode}")
-        try:
-            if httpx.get(f"{base}/api/health", timeout=1).status_code == 200:
-                return process, base
-        except httpx.TransportError:
-            time.sleep(0.1)
-    process.kill()
-    pytest.fail("driftline serve did not answer /api/health within 15 s")
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def _records(hour_starts: list[datetime]) -> tuple[list[dict[str, Any]], dict[datetime, int]]:
@@ -105,28 +60,10 @@ def _utc(value: Any) -> datetime:
 
 @pytest.fixture
 def folder(tmp_path: Path) -> Iterator[Path]:
-    reference = pd.read_csv(SAMPLE / "reference.csv")
-    save_baseline(
-        build_baseline(reference, target="default", prediction="predicted_proba"),
-        tmp_path / "credit.driftline",
+    prepare_folder(
+        tmp_path, "{token: test-token, max_batch_records: 20000, max_request_bytes: 33554432}"
     )
-    (tmp_path / "driftline.yaml").write_text(
-        "database_url: sqlite:///./driftline.db\n"
-        "api: {token: test-token, max_batch_records: 20000, max_request_bytes: 33554432}\n"
-        "monitors:\n"
-        "  - name: credit\n"
-        "    baseline: credit.driftline\n"
-        "    schedule: {interval: 1s}\n"
-        "    window: 1h\n"
-    )
-    upgrade = subprocess.run(
-        [sys.executable, "-m", "monitor.cli", "db", "upgrade"],
-        cwd=tmp_path,
-        env=_env(tmp_path),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    upgrade = driftline(tmp_path, "db", "upgrade")
     assert upgrade.returncode == 0, upgrade.stderr
     yield tmp_path
 
@@ -139,7 +76,7 @@ def test_sigkill_during_checks_loses_nothing_and_restart_checks_each_window_once
     hour_starts = [current_hour - (HOURS - k) * WINDOW for k in range(HOURS)]
     records, per_hour = _records(hour_starts)
 
-    process, base = _start(folder)
+    process, base = start_serve(folder)
     try:
         # One batch, one transaction: the scheduler sees all of it or none of it, so no
         # window is checked before its records are in.
@@ -160,7 +97,7 @@ def test_sigkill_during_checks_loses_nothing_and_restart_checks_each_window_once
         os.kill(process.pid, signal.SIGKILL)
         process.wait(timeout=10)
     finally:
-        _stop(process)
+        stop_serve(process)
     assert 1 <= seen < HOURS, (
         f"{seen} check(s) when the process was killed; the kill should land mid-catch-up"
     )
@@ -195,7 +132,7 @@ def test_sigkill_during_checks_loses_nothing_and_restart_checks_each_window_once
             )
             connection.commit()
 
-        process, base = _start(folder)
+        process, base = start_serve(folder)
         try:
             deadline = time.monotonic() + 30
             while True:
@@ -224,7 +161,7 @@ def test_sigkill_during_checks_loses_nothing_and_restart_checks_each_window_once
             listed = httpx.get(f"{base}/api/v1/monitors/credit/checks", headers=HEADERS).json()
             assert len(listed["checks"]) == len(expected)
         finally:
-            _stop(process)
+            stop_serve(process)
     finally:
         engine.dispose()
 
@@ -239,15 +176,15 @@ def test_second_serve_takes_over_the_scheduler_when_the_first_dies(folder: Path)
     """Two `serve` on one database: the second runs the API only until the first is
     killed, then takes the expired lease and checks the windows itself."""
     database = folder / "driftline.db"
-    first, _ = _start(folder)
+    first, _ = start_serve(folder)
     for _ in range(100):
         if _lease_holder(database) == f"{socket.gethostname()}:{first.pid}":
             break
         time.sleep(0.1)
     else:
-        _stop(first)
+        stop_serve(first)
         pytest.fail("the first serve never took the scheduler lease")
-    second, base = _start(folder)
+    second, base = start_serve(folder)
     try:
         assert _lease_holder(database) == f"{socket.gethostname()}:{first.pid}"
         os.kill(first.pid, signal.SIGKILL)
@@ -265,6 +202,6 @@ def test_second_serve_takes_over_the_scheduler_when_the_first_dies(folder: Path)
         assert _count_checks(database) > 0, "no check ran after the first serve died"
         assert _lease_holder(database) == f"{socket.gethostname()}:{second.pid}"
     finally:
-        _stop(second)
+        stop_serve(second)
         if first.poll() is None:
             first.kill()

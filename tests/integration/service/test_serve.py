@@ -2,41 +2,17 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pandas as pd
 import pytest
+from serving import SAMPLE, driftline, prepare_folder, start_serve, stop_serve
 
-from monitor import build_baseline, save_baseline
-
-SAMPLE = Path(__file__).resolve().parents[3] / "sample_data"
 HOUR_START = datetime(2026, 1, 5, 10, tzinfo=UTC)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _driftline(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "monitor.cli", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ, "DRIFTLINE_CONFIG": str(cwd / "driftline.yaml")},
-    )
 
 
 def _records(name: str, start: datetime, rows: int) -> list[dict[str, Any]]:
@@ -51,45 +27,15 @@ def _records(name: str, start: datetime, rows: int) -> list[dict[str, Any]]:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     tmp_path = tmp_path_factory.mktemp("serve")
-    reference = pd.read_csv(SAMPLE / "reference.csv")
-    save_baseline(
-        build_baseline(reference, target="default", prediction="predicted_proba"),
-        tmp_path / "credit.driftline",
-    )
-    (tmp_path / "driftline.yaml").write_text(
-        "database_url: sqlite:///./driftline.db\n"
-        "api: {token: test-token}\n"
-        "monitors:\n"
-        "  - name: credit\n"
-        "    baseline: credit.driftline\n"
-        "    schedule: {interval: 1s}\n"
-        "    window: 1h\n"
-    )
-    refused = _driftline("serve", cwd=tmp_path)
+    prepare_folder(tmp_path, "{token: test-token}")
+    refused = driftline(tmp_path, "serve")
     assert refused.returncode == 2 and "driftline db upgrade" in refused.stderr
-    assert _driftline("db", "upgrade", cwd=tmp_path).returncode == 0
-    port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "monitor.cli", "serve", "--port", str(port)],
-        cwd=tmp_path,
-        env={**os.environ, "DRIFTLINE_CONFIG": str(tmp_path / "driftline.yaml")},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
+    assert driftline(tmp_path, "db", "upgrade").returncode == 0
+    process, base = start_serve(tmp_path)
     try:
-        for _ in range(100):
-            try:
-                if httpx.get(f"{base}/api/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("driftline serve did not answer /api/health within 10 s")
         yield base
     finally:
-        process.terminate()
-        process.wait(timeout=20)
+        stop_serve(process)
 
 
 def test_ingested_drift_is_checked_by_the_scheduler_and_served(server: str) -> None:
