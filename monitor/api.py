@@ -159,16 +159,20 @@ def create_app(
                 'send a JSON list of records (or {"records": [...]}) or text/csv',
             )
         try:
-            records = validate_batch(
+            table = validate_batch(
                 monitor.baseline, payload, max_records=config.max_batch_records
             )
         except RecordError as exc:
             return _error(422, "invalid_record", str(exc), index=exc.index, column=exc.column)
         except SchemaMismatch as exc:
             return _error(413, "batch_too_large", str(exc), limit=config.max_batch_records)
-        inserted = store.add_records(name, [(r.record_id, r.event_at, r.values) for r in records])
+        inserted = store.add_batch(name, table)
         return jsonify(
-            {"received": len(payload), "inserted": inserted, "duplicates": len(records) - inserted}
+            {
+                "received": len(payload),
+                "inserted": inserted,
+                "duplicates": table.num_rows - inserted,
+            }
         ), 200
 
     @app.post("/api/v1/monitors/<name>/labels")

@@ -10,17 +10,19 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
 
+import pandas as pd
+import pyarrow as pa
+
 from monitor.baseline import Baseline
 from monitor.errors import SchemaMismatch
+from monitor.records import infer_array, numeric_array, records_table
 
 __all__ = [
     "ID_FIELD",
     "TIME_FIELD",
-    "LiveRecord",
     "RecordError",
     "parse_event_time",
     "validate_batch",
@@ -29,15 +31,6 @@ __all__ = [
 ID_FIELD: Final = "id"
 TIME_FIELD: Final = "timestamp"
 _MAX_ID_LENGTH: Final = 200
-
-
-@dataclass(frozen=True, slots=True)
-class LiveRecord:
-    """One validated live record: its id, aware-UTC event time and values."""
-
-    record_id: str
-    event_at: datetime
-    values: dict[str, Any]
 
 
 class RecordError(SchemaMismatch):
@@ -91,6 +84,80 @@ def _check_value(kind: str, value: Any) -> str | None:
     return None
 
 
+def _record_problem(
+    record: Any, index: int, kinds: Mapping[str, str], id_field: str, time_field: str
+) -> RecordError | None:
+    """The first problem of one record, in field order, or None when it fits."""
+    if not isinstance(record, Mapping):
+        return RecordError(index, None, f"expected an object, got {type(record).__name__}")
+    raw_id = record.get(id_field)
+    if isinstance(raw_id, bool) or not isinstance(raw_id, str | int) or raw_id == "":
+        return RecordError(
+            index, id_field, f"every record needs an {id_field!r} (string or integer)"
+        )
+    if len(str(raw_id)) > _MAX_ID_LENGTH:
+        return RecordError(index, id_field, f"ids are at most {_MAX_ID_LENGTH} characters")
+    if time_field not in record:
+        return RecordError(index, time_field, f"every record needs a {time_field!r}")
+    try:
+        parse_event_time(record[time_field])
+    except ValueError as exc:
+        return RecordError(index, time_field, str(exc))
+    for name, value in record.items():
+        if name in (id_field, time_field):
+            continue
+        if isinstance(value, float) and not math.isfinite(value):
+            value = None
+        problem = _check_value(kinds.get(name, ""), value)
+        if problem:
+            return RecordError(index, str(name), problem)
+    return None
+
+
+def _first_problem(
+    records: Sequence[Any], kinds: Mapping[str, str], id_field: str, time_field: str
+) -> RecordError | None:
+    for index, record in enumerate(records):
+        problem = _record_problem(record, index, kinds, id_field, time_field)
+        if problem is not None:
+            return problem
+    return None
+
+
+class _Refused(Exception):
+    """The fast path found a problem; the slow path names it."""
+
+
+_NUMBER_TYPES: Final = frozenset({int, float, type(None)})
+_CATEGORY_TYPES: Final = frozenset({str, int, type(None)})
+_BOOLEAN_TYPES: Final = frozenset({bool, type(None)})
+
+
+def _typed_column(kind: str, values: list[Any], *, checked: bool) -> pa.Array:
+    """One field's values as an Arrow array for a column of ``kind``. Unless ``checked``
+    (validated record by record already), raises _Refused when a value does not fit: exact
+    ``type`` checks, so a bool is not a number here."""
+    types = set(map(type, values))
+    if float in types and kind != "numeric":  # NaN and infinities are nulls everywhere
+        values = [None if type(v) is float and not math.isfinite(v) else v for v in values]
+        types = set(map(type, values))
+    if kind == "numeric":
+        if not (checked or types <= _NUMBER_TYPES):
+            raise _Refused
+        return numeric_array(values)
+    if kind == "boolean":
+        if not (checked or types <= _BOOLEAN_TYPES):
+            raise _Refused
+        return pa.array(values, type=pa.bool_())
+    if kind == "categorical":
+        if not (checked or types <= _CATEGORY_TYPES):
+            raise _Refused
+        if types - {str, type(None)}:
+            values = [v if v is None or type(v) is str else str(v) for v in values]
+        return pa.array(values, type=pa.string())
+    return infer_array(values)
+
+
 def validate_batch(
     baseline: Baseline,
     records: Sequence[Any],
@@ -98,12 +165,15 @@ def validate_batch(
     max_records: int | None = None,
     id_field: str = ID_FIELD,
     time_field: str = TIME_FIELD,
-) -> list[LiveRecord]:
-    """Validate a batch; return its records or raise :class:`RecordError` for the first bad one.
+) -> pa.Table:
+    """Validate a batch; return it as a records table (see :mod:`monitor.records`) or raise
+    :class:`RecordError` for the first bad record.
 
     Each record is an object with ``id`` (string or integer), ``timestamp`` (see
-    :func:`parse_event_time`) and the feature and prediction values by column name.
-    Repeated ids within the batch keep their first occurrence.
+    :func:`parse_event_time`) and the feature and prediction values by column name; a
+    field the baseline does not know is kept. Repeated ids within the batch keep their
+    first occurrence. Values are checked a column at a time; only a batch that fails is
+    walked record by record, to name the first bad record and column.
     """
     if max_records is not None and len(records) > max_records:
         raise SchemaMismatch(
@@ -111,37 +181,44 @@ def validate_batch(
             "split it into smaller batches"
         )
     kinds = {name: column.kind for name, column in baseline.columns.items()}
-    accepted: list[LiveRecord] = []
-    seen: set[str] = set()
-    for index, record in enumerate(records):
-        if not isinstance(record, Mapping):
-            raise RecordError(index, None, f"expected an object, got {type(record).__name__}")
-        raw_id = record.get(id_field)
-        if isinstance(raw_id, bool) or not isinstance(raw_id, str | int) or raw_id == "":
-            raise RecordError(
-                index, id_field, f"every record needs an {id_field!r} (string or integer)"
-            )
-        record_id = str(raw_id)
-        if len(record_id) > _MAX_ID_LENGTH:
-            raise RecordError(index, id_field, f"ids are at most {_MAX_ID_LENGTH} characters")
-        if time_field not in record:
-            raise RecordError(index, time_field, f"every record needs a {time_field!r}")
-        try:
-            event_at = parse_event_time(record[time_field])
-        except ValueError as exc:
-            raise RecordError(index, time_field, str(exc)) from None
-        values: dict[str, Any] = {}
-        for name, value in record.items():
-            if name in (id_field, time_field):
-                continue
-            if isinstance(value, float) and not math.isfinite(value):
-                value = None
-            problem = _check_value(kinds.get(name, ""), value)
-            if problem:
-                raise RecordError(index, str(name), problem)
-            values[str(name)] = value
-        if record_id in seen:
-            continue
-        seen.add(record_id)
-        accepted.append(LiveRecord(record_id, event_at, values))
-    return accepted
+    try:
+        return _table(records, kinds, id_field, time_field, checked=False)
+    except (_Refused, ValueError, TypeError, KeyError, AttributeError):
+        problem = _first_problem(records, kinds, id_field, time_field)
+    if problem is not None:
+        raise problem
+    # Every record fits, in a form the exact type checks did not take (an int subclass, say).
+    return _table(records, kinds, id_field, time_field, checked=True)
+
+
+def _table(
+    records: Sequence[Any],
+    kinds: Mapping[str, str],
+    id_field: str,
+    time_field: str,
+    *,
+    checked: bool,
+) -> pa.Table:
+    raw_ids = [record[id_field] for record in records]
+    id_types = set(map(type, raw_ids))
+    if not checked:
+        if not (all(type(record) is dict for record in records) and id_types <= {str, int}):
+            raise _Refused
+    record_ids = raw_ids if id_types == {str} else [str(v) for v in raw_ids]
+    if not checked and any(len(v) > _MAX_ID_LENGTH or not v for v in record_ids):
+        raise _Refused
+    event_at = [parse_event_time(record[time_field]) for record in records]
+    names = dict.fromkeys(name for record in records for name in record)
+    names.pop(id_field, None)
+    names.pop(time_field, None)
+    columns = {
+        str(name): _typed_column(
+            kinds.get(name, ""), [record.get(name) for record in records], checked=checked
+        )
+        for name in names
+    }
+    table = records_table(record_ids, event_at, columns)
+    first = pd.Index(record_ids).duplicated(keep="first")
+    if first.any():
+        table = table.filter(pa.array(~first))
+    return table

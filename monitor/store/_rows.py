@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
-from typing import Any, Final, cast
-
-import pandas as pd
+from typing import Any, cast
 
 from monitor.errors import ConfigError
 from monitor.report import ColumnResult, ColumnStatus, DriftReport, QualityFinding
@@ -25,10 +22,7 @@ __all__ = [
     "quality_finding_row",
     "summary_of",
     "utc_now",
-    "window_frame",
 ]
-
-_RECORD_COLUMNS: Final = ("record_id", "event_at")
 
 
 def utc_now() -> dt.datetime:
@@ -43,23 +37,6 @@ def aware(name: str, value: dt.datetime) -> dt.datetime:
             "e.g. datetime(2026, 1, 1, tzinfo=datetime.UTC)"
         )
     return value.astimezone(dt.UTC)
-
-
-def window_frame(rows: Sequence[tuple[str, dt.datetime | str, str]]) -> pd.DataFrame:
-    """Records ``(record_id, event_at, payload_json)`` as a DataFrame: ``record_id``,
-    ``event_at`` (UTC; an aware datetime or a UTC wall-time string), then the payload keys
-    (parsed in one pass)."""
-    # One json.loads of the payloads joined as an array: a third faster than one call each.
-    parsed = json.loads("[" + ",".join([payload for _, _, payload in rows]) + "]")
-    payloads = pd.DataFrame.from_records(parsed)
-    payloads = payloads.drop(columns=[c for c in _RECORD_COLUMNS if c in payloads.columns])
-    keys = pd.DataFrame(
-        {
-            "record_id": pd.Series([row[0] for row in rows], dtype=object),
-            "event_at": pd.to_datetime(pd.Series([row[1] for row in rows], dtype=object), utc=True),
-        }
-    )
-    return pd.concat([keys, payloads], axis=1)
 
 
 def _json_default(value: Any) -> Any:

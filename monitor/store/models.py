@@ -1,16 +1,26 @@
 """ORM rows of Driftline's database; only ``monitor.store`` sees them.
 
 Tables: ``monitors``; ``checks`` keyed by (monitor, window start, window end) with their
-``column_results`` and ``quality_findings``; ingested ``records`` and ``labels`` keyed by
-(monitor, record id); ``scheduler_leases`` so one scheduler runs per database. Every change
-here needs an Alembic migration in ``migrations/versions``; a test compares the two.
+``column_results`` and ``quality_findings``; ingested ``record_batches`` (Arrow tables) with
+the ``record_keys`` that keep ingest idempotent; ``labels`` keyed by (monitor, record id);
+``scheduler_leases`` so one scheduler runs per database. Every change here needs an Alembic
+migration in ``migrations/versions``; a test compares the two.
 """
 
 from __future__ import annotations
 
 from typing import Any, ClassVar, Final
 
-from sqlalchemy import CheckConstraint, Double, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    Double,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from monitor.store.types import BigIntPK, IntPK, Name, UtcTimestamp, metadata
@@ -23,7 +33,8 @@ __all__ = [
     "LabelRow",
     "MonitorRow",
     "QualityFindingRow",
-    "RecordRow",
+    "RecordBatchRow",
+    "RecordKeyRow",
     "SchedulerLeaseRow",
 ]
 
@@ -119,19 +130,34 @@ class QualityFindingRow(Base):
     severity: Mapped[str] = mapped_column(String(16))
 
 
-class RecordRow(Base):
-    __tablename__ = "records"
+class RecordBatchRow(Base):
+    """One ingested batch: its new records as a compressed Arrow IPC table
+    (:mod:`monitor.records`), with the event-time range that windows select it by."""
+
+    __tablename__ = "record_batches"
     __table_args__ = (
-        UniqueConstraint("monitor_id", "record_id"),
-        Index(None, "monitor_id", "event_at"),
+        Index(None, "monitor_id", "last_event_at"),
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[BigIntPK]
     monitor_id: Mapped[int] = mapped_column(ForeignKey("monitors.id", ondelete="CASCADE"))
-    record_id: Mapped[Name]
-    event_at: Mapped[UtcTimestamp]
-    payload_json: Mapped[str] = mapped_column(Text)
+    first_event_at: Mapped[UtcTimestamp]
+    last_event_at: Mapped[UtcTimestamp]
+    n_records: Mapped[int]
     received_at: Mapped[UtcTimestamp]
+    payload: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class RecordKeyRow(Base):
+    """Every record id a monitor has stored, so that re-sent records are ignored."""
+
+    __tablename__ = "record_keys"
+
+    monitor_id: Mapped[int] = mapped_column(
+        ForeignKey("monitors.id", ondelete="CASCADE"), primary_key=True
+    )
+    record_id: Mapped[Name] = mapped_column(primary_key=True)
 
 
 class LabelRow(Base):

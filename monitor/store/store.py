@@ -15,13 +15,16 @@ from contextlib import contextmanager
 from typing import Any, Literal
 
 import pandas as pd
-from sqlalchemy import URL, String, delete, func, select, text, type_coerce
+import pyarrow as pa
+from sqlalchemy import URL, delete, func, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.errors import ConfigError
+from monitor.records import infer_array, records_table, window_frame
 from monitor.report import ColumnResult, DriftReport, QualityFinding
 from monitor.store._engine import make_engine, parse_url, redacted, unavailable
+from monitor.store._records import insert_batch, read_batches
 from monitor.store._rows import (
     aware,
     check_row,
@@ -33,7 +36,6 @@ from monitor.store._rows import (
     quality_finding_row,
     summary_of,
     utc_now,
-    window_frame,
 )
 from monitor.store._writes import acquire_lease, insert_keyed, release_lease, upsert
 from monitor.store.domain import CheckDetail, CheckSummary, Monitor, outcome
@@ -44,7 +46,7 @@ from monitor.store.models import (
     LabelRow,
     MonitorRow,
     QualityFindingRow,
-    RecordRow,
+    RecordBatchRow,
 )
 
 __all__ = ["Store"]
@@ -332,18 +334,23 @@ class Store:
         self, monitor: str, records: Sequence[tuple[str, dt.datetime, dict[str, Any]]]
     ) -> int:
         """Store ``(record_id, event_at, payload)`` records in one transaction; returns how
-        many were new (a record id already stored for ``monitor`` is ignored)."""
-        now = self._clock()
-        values = [
-            {
-                "record_id": record_id,
-                "event_at": aware(f"event_at of record {record_id!r}", event_at),
-                "payload_json": json_text(payload),
-                "received_at": now,
-            }
-            for record_id, event_at, payload in records
-        ]
-        return self._insert_keyed(monitor, RecordRow.__table__, values, update=())
+        many were new (a record id already stored for ``monitor`` is ignored). Payload
+        fields are typed by what they hold (:func:`monitor.records.infer_array`)."""
+        names = dict.fromkeys(name for _, _, payload in records for name in payload)
+        table = records_table(
+            [record_id for record_id, _, _ in records],
+            [aware(f"event_at of record {rid!r}", at) for rid, at, _ in records],
+            {name: infer_array([p.get(name) for _, _, p in records]) for name in names},
+        )
+        return self.add_batch(monitor, table)
+
+    def add_batch(self, monitor: str, table: pa.Table) -> int:
+        """Store a records table (:mod:`monitor.records`, e.g. from
+        :func:`monitor.ingest.validate_batch`) in one transaction; returns how many of its
+        records were new."""
+        with self._session() as session:
+            monitor_id = self._monitor_id(session, monitor)
+            return insert_batch(session, monitor_id, table, received_at=self._clock())
 
     def add_labels(self, monitor: str, labels: Sequence[tuple[str, Any]]) -> int:
         """Store or replace the label of each record id; returns how many were written."""
@@ -370,8 +377,8 @@ class Store:
         """The event time of the earliest record of ``monitor``, or None when it has none."""
         with self._session(readonly=True) as session:
             return session.scalar(
-                select(func.min(RecordRow.event_at))
-                .join(MonitorRow, RecordRow.monitor_id == MonitorRow.id)
+                select(func.min(RecordBatchRow.first_event_at))
+                .join(MonitorRow, RecordBatchRow.monitor_id == MonitorRow.id)
                 .where(MonitorRow.name == monitor)
             )
 
@@ -379,30 +386,17 @@ class Store:
         """How many records ``monitor`` has."""
         with self._session(readonly=True) as session:
             count = session.scalar(
-                select(func.count(RecordRow.id))
-                .join(MonitorRow, RecordRow.monitor_id == MonitorRow.id)
+                select(func.sum(RecordBatchRow.n_records))
+                .join(MonitorRow, RecordBatchRow.monitor_id == MonitorRow.id)
                 .where(MonitorRow.name == monitor)
             )
             return int(count or 0)
 
     def load_window(self, monitor: str, start_at: dt.datetime, end_at: dt.datetime) -> pd.DataFrame:
         """The records of ``monitor`` with ``start_at <= event_at < end_at``, by event time:
-        columns ``record_id``, ``event_at`` (UTC), then the payload keys."""
+        columns ``record_id``, ``event_at`` (UTC), then the payload fields."""
         start_at, end_at = aware("start_at", start_at), aware("end_at", end_at)
-        statement = (
-            # event_at unprocessed (SQLite: a UTC wall-time string): window_frame converts
-            # the column at once, several times faster than a datetime per row.
-            select(
-                RecordRow.record_id, type_coerce(RecordRow.event_at, String), RecordRow.payload_json
-            )
-            .join(MonitorRow, RecordRow.monitor_id == MonitorRow.id)
-            .where(
-                MonitorRow.name == monitor,
-                RecordRow.event_at >= start_at,
-                RecordRow.event_at < end_at,
-            )
-            .order_by(RecordRow.event_at, RecordRow.id)
-        )
         with self._session(readonly=True) as session:
-            rows = session.execute(statement).all()
-        return window_frame([(row[0], row[1], row[2]) for row in rows])
+            monitor_id = self._monitor_id(session, monitor)
+            tables = read_batches(session, monitor_id, start_at, end_at)
+        return window_frame(tables, start_at, end_at)

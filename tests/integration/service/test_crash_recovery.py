@@ -105,8 +105,11 @@ def test_sigkill_during_checks_loses_nothing_and_restart_checks_each_window_once
     engine = create_engine(f"sqlite:///{database}")
     try:
         with engine.connect() as connection:
-            stored = connection.execute(text("SELECT count(*) FROM records")).scalar_one()
-            assert stored == len(records), "ingested records were lost by the crash"
+            keys = connection.execute(text("SELECT count(*) FROM record_keys")).scalar_one()
+            stored = connection.execute(
+                text("SELECT sum(n_records) FROM record_batches")
+            ).scalar_one()
+            assert keys == stored == len(records), "ingested records were lost by the crash"
             partial = connection.execute(
                 text(
                     "SELECT c.id, c.status FROM checks c "
