@@ -191,13 +191,9 @@ def generate_live(
     ids = pd.Series(np.arange(1, n + 1)).map("live-{:06d}".format)
     timestamps = pd.Series(pd.Timestamp(start_at) + pd.to_timedelta(offsets_s, unit="s"))
     features = frame.drop(columns=["record_id", TARGET])
-    records = pd.concat(
-        [pd.DataFrame({ID_COLUMN: ids, TIME_COLUMN: timestamps}), features], axis=1
-    )
+    records = pd.concat([pd.DataFrame({ID_COLUMN: ids, TIME_COLUMN: timestamps}), features], axis=1)
 
-    delays_s = np.random.default_rng(delay_ss).uniform(
-        low.total_seconds(), high.total_seconds(), n
-    )
+    delays_s = np.random.default_rng(delay_ss).uniform(low.total_seconds(), high.total_seconds(), n)
     arrives = timestamps + pd.to_timedelta(np.round(delays_s), unit="s")
     labels = pd.DataFrame({ID_COLUMN: ids, "label": frame[TARGET], "arrives_at": arrives})
     labels = labels[labels["arrives_at"] <= pd.Timestamp(end_at)]

@@ -43,8 +43,8 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from monitor.clock import FileClock
 from monitor.client import Client
+from monitor.clock import FileClock
 from monitor.durations import parse_duration
 from sample_data.live import ID_COLUMN, TIME_COLUMN, LiveTraffic, generate_live
 
