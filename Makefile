@@ -37,6 +37,7 @@ bench: install
 
 sample-data: install
 	$(BIN)/python sample_data/generate.py
+	$(BIN)/python -m sample_data.live
 
 clean:
 	rm -rf $(VENV) .driftline-baseline.json .mypy_cache .pytest_cache .ruff_cache

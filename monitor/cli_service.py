@@ -35,6 +35,12 @@ def add_service_commands(commands: Any) -> None:
     _config_option(serve)
     serve.add_argument("--host", default=None)
     serve.add_argument("--port", type=int, default=None)
+    serve.add_argument(
+        "--clock",
+        default=None,
+        help="what time checks go by: 'system' (default) or 'file:PATH', a file holding a "
+        "simulated ISO 8601 time that a replay advances (or $DRIFTLINE_CLOCK)",
+    )
 
     checks = commands.add_parser("checks", help="run checks from the shell")
     checks_commands = checks.add_subparsers(dest="checks_command", required=True)
@@ -136,6 +142,7 @@ def _checks(args: argparse.Namespace, store: Any, config: cfg.Config, path: Path
 
 def _serve(args: argparse.Namespace, config: cfg.Config, path: Path) -> int:
     from monitor.api import ApiSettings, create_app
+    from monitor.clock import CLOCK_ENV, FileClock, clock_from_spec
     from monitor.runtime import monitor_contexts
     from monitor.scheduler import LEASE_NAME, LEASE_TTL, build_scheduler, holder_id
     from monitor.store import Store
@@ -144,6 +151,8 @@ def _serve(args: argparse.Namespace, config: cfg.Config, path: Path) -> int:
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     url = config.database_url
+    clock = clock_from_spec(args.clock or os.environ.get(CLOCK_ENV))
+    clock_spec = clock.spec if isinstance(clock, FileClock) else "system"
     store = Store(url)
     store.check_schema()
     for monitor in config.monitors:
@@ -164,7 +173,7 @@ def _serve(args: argparse.Namespace, config: cfg.Config, path: Path) -> int:
         warned = False
         while not stop.is_set():
             if store.acquire_lease(LEASE_NAME, holder_id(), LEASE_TTL):
-                scheduler = build_scheduler(config, path, url)
+                scheduler = build_scheduler(config, path, url, clock=clock_spec)
                 scheduler.start()
                 started.append(scheduler)
                 _log.info("scheduler started for %d monitor(s)", len(config.monitors))
@@ -193,6 +202,8 @@ def _serve(args: argparse.Namespace, config: cfg.Config, path: Path) -> int:
     signal.signal(signal.SIGTERM, _shutdown)
     signal.signal(signal.SIGINT, _shutdown)
     _log.info("Driftline API listening on http://%s:%d", host, port)
+    if isinstance(clock, FileClock):
+        _log.info("checks go by the simulated time in %s, now %s", clock.path, clock())
     try:
         server.serve_forever()
     finally:

@@ -103,6 +103,12 @@ def test_dashboards_never_import_monitor_stats_or_scipy(path: Path) -> None:
     assert {n for n in imports if _within(n, "monitor.stats") or _within(n, "scipy")} == set()
 
 
+@pytest.mark.parametrize("path", _params(*PACKAGES))
+def test_product_never_imports_the_sample_data(path: Path) -> None:
+    """sample_data/ (the demo's data, replay and model) uses Driftline, never the reverse."""
+    assert {n for n in _imports_of(path) if _within(n, "sample_data")} == set()
+
+
 def test_every_package_has_sources_to_check() -> None:
     for package in PACKAGES:
         assert (ROOT / package / "__init__.py").is_file()
