@@ -8,7 +8,6 @@ one transaction (``record_alert_changes``), so a crash leaves either all of them
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, cast
@@ -17,18 +16,21 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from monitor.errors import ConfigError
-from monitor.store._rows import aware, json_text
+from monitor.store._alert_rows import (
+    deliveries_of,
+    delivery_row,
+    silence_of,
+    status_of,
+    transition_of,
+)
+from monitor.store._rows import aware
 from monitor.store.alert_domain import (
     AlertChange,
     AlertHistory,
-    AlertState,
     AlertStatus,
-    AlertTransition,
     Delivery,
     DeliveryAttempt,
-    DeliveryKind,
     DeliveryStatus,
-    NewDelivery,
     NewRetrainTrigger,
     RetrainTrigger,
     Silence,
@@ -56,117 +58,6 @@ def _monitor_id(session: Session, name: str, *, lock: bool = False) -> int:
     return found
 
 
-def _status(row: AlertRow, monitor: str) -> AlertStatus:
-    return AlertStatus(
-        monitor=monitor,
-        rule=row.rule,
-        severity=row.severity,
-        state=cast(AlertState, row.state),
-        streak=row.streak,
-        state_since_at=row.state_since_at,
-        last_window_end_at=row.last_window_end_at,
-        last_check_id=row.last_check_id,
-        last_notified_at=row.last_notified_at,
-        updated_at=row.updated_at,
-    )
-
-
-def _transition(row: AlertTransitionRow, monitor: str, rule: str) -> AlertTransition:
-    return AlertTransition(
-        id=row.id,
-        monitor=monitor,
-        rule=rule,
-        from_state=cast(AlertState, row.from_state),
-        to_state=cast(AlertState, row.to_state),
-        reason=row.reason,
-        detail=row.detail,
-        check_id=row.check_id,
-        window_start_at=row.window_start_at,
-        window_end_at=row.window_end_at,
-        notified=row.notified,
-        at=row.at,
-    )
-
-
-def _silence(row: SilenceRow, monitor: str) -> Silence:
-    return Silence(
-        id=row.id,
-        monitor=monitor,
-        rule=row.rule,
-        starts_at=row.starts_at,
-        ends_at=row.ends_at,
-        created_by=row.created_by,
-        comment=row.comment,
-        created_at=row.created_at,
-    )
-
-
-def _attempt(row: DeliveryAttemptRow) -> DeliveryAttempt:
-    return DeliveryAttempt(
-        number=row.number,
-        started_at=row.started_at,
-        latency_s=row.latency_s,
-        status_code=row.status_code,
-        ok=row.ok,
-        retryable=row.retryable,
-        error=row.error,
-    )
-
-
-def _deliveries(session: Session, rows: Sequence[tuple[DeliveryRow, str]]) -> list[Delivery]:
-    ids = [row.id for row, _ in rows]
-    attempts: dict[int, list[DeliveryAttempt]] = {i: [] for i in ids}
-    if ids:
-        for attempt in session.scalars(
-            select(DeliveryAttemptRow)
-            .where(DeliveryAttemptRow.delivery_id.in_(ids))
-            .order_by(DeliveryAttemptRow.delivery_id, DeliveryAttemptRow.number)
-        ):
-            attempts[attempt.delivery_id].append(_attempt(attempt))
-    return [
-        Delivery(
-            id=row.id,
-            webhook_id=row.webhook_id,
-            monitor=monitor,
-            channel=row.channel,
-            kind=cast(DeliveryKind, row.kind),
-            transition_id=row.transition_id,
-            trigger_id=row.trigger_id,
-            payload=json.loads(row.payload_json),
-            status=cast(DeliveryStatus, row.status),
-            next_attempt_at=row.next_attempt_at,
-            created_at=row.created_at,
-            finished_at=row.finished_at,
-            last_error=row.last_error,
-            attempts=tuple(attempts[row.id]),
-        )
-        for row, monitor in rows
-    ]
-
-
-def _delivery_row(
-    monitor_id: int,
-    new: NewDelivery,
-    now: dt.datetime,
-    *,
-    transition_id: int | None = None,
-    trigger_id: int | None = None,
-) -> DeliveryRow:
-    return DeliveryRow(
-        webhook_id=new.webhook_id,
-        monitor_id=monitor_id,
-        channel=new.channel,
-        kind=new.kind,
-        transition_id=transition_id,
-        trigger_id=trigger_id,
-        payload_json=json_text(new.payload),
-        status="pending",
-        attempts=0,
-        next_attempt_at=now,
-        created_at=now,
-    )
-
-
 class AlertStoreMixin:
     """Alert, silence, delivery and retrain-trigger methods of ``Store``."""
 
@@ -186,7 +77,7 @@ class AlertStoreMixin:
                 .where(MonitorRow.name == monitor)
                 .order_by(AlertRow.rule)
             )
-            return {row.rule: _status(row, monitor) for row in rows}
+            return {row.rule: status_of(row, monitor) for row in rows}
 
     def record_alert_changes(
         self,
@@ -247,7 +138,7 @@ class AlertStoreMixin:
                     session.flush()
                     transition_id = record.id
                 for new in change.deliveries:
-                    session.add(_delivery_row(monitor_id, new, now, transition_id=transition_id))
+                    session.add(delivery_row(monitor_id, new, now, transition_id=transition_id))
                 if change.retrain is not None:
                     self._add_trigger(session, monitor_id, change.retrain, now)
         return applied
@@ -278,7 +169,7 @@ class AlertStoreMixin:
         session.add(row)
         session.flush()
         if trigger.delivery is not None:
-            session.add(_delivery_row(monitor_id, trigger.delivery, now, trigger_id=row.id))
+            session.add(delivery_row(monitor_id, trigger.delivery, now, trigger_id=row.id))
         return row
 
     def create_retrain_trigger(
@@ -371,7 +262,7 @@ class AlertStoreMixin:
             )
             session.add(row)
             session.flush()
-            return _silence(row, monitor)
+            return silence_of(row, monitor)
 
     def expire_silence(self, silence_id: int) -> Silence | None:
         """End silence ``silence_id`` now (if it has not ended); None if there is no such."""
@@ -387,7 +278,7 @@ class AlertStoreMixin:
             row, name = found
             if row.ends_at > now:
                 row.ends_at = max(now, row.starts_at)
-            return _silence(row, name)
+            return silence_of(row, name)
 
     def list_silences(
         self, monitor: str | None = None, *, active_at: dt.datetime | None = None
@@ -404,7 +295,7 @@ class AlertStoreMixin:
             at = aware("active_at", active_at)
             statement = statement.where(SilenceRow.starts_at <= at, SilenceRow.ends_at > at)
         with self._session(readonly=True) as session:
-            return [_silence(row, name) for row, name in session.execute(statement).all()]
+            return [silence_of(row, name) for row, name in session.execute(statement).all()]
 
     # -- alert history -------------------------------------------------------------------
 
@@ -427,8 +318,8 @@ class AlertStoreMixin:
                 )
                 out.append(
                     AlertHistory(
-                        _status(row, monitor),
-                        tuple(_transition(t, monitor, row.rule) for t in found),
+                        status_of(row, monitor),
+                        tuple(transition_of(t, monitor, row.rule) for t in found),
                     )
                 )
             return out
@@ -450,7 +341,7 @@ class AlertStoreMixin:
             .limit(limit)
         )
         with self._session(readonly=True) as session:
-            return _deliveries(session, [(row, name) for row, name in session.execute(statement)])
+            return deliveries_of(session, [(row, name) for row, name in session.execute(statement)])
 
     def claim_delivery(self, delivery_id: int, *, until: dt.datetime) -> bool:
         """Take a due delivery for sending: push its next attempt to ``until`` so no other
@@ -505,7 +396,7 @@ class AlertStoreMixin:
                 row.finished_at = now
             session.flush()
             name = session.scalar(select(MonitorRow.name).where(MonitorRow.id == row.monitor_id))
-            return _deliveries(session, [(row, str(name))])[0]
+            return deliveries_of(session, [(row, str(name))])[0]
 
     def list_deliveries(
         self,
@@ -525,11 +416,11 @@ class AlertStoreMixin:
         if status is not None:
             statement = statement.where(DeliveryRow.status == status)
         with self._session(readonly=True) as session:
-            return _deliveries(session, [(row, name) for row, name in session.execute(statement)])
+            return deliveries_of(session, [(row, name) for row, name in session.execute(statement)])
 
     def get_delivery(self, delivery_id: int) -> Delivery | None:
         """One delivery with its attempts, or None."""
         statement = self._delivery_query().where(DeliveryRow.id == delivery_id)
         with self._session(readonly=True) as session:
             found = [(row, name) for row, name in session.execute(statement)]
-            return _deliveries(session, found)[0] if found else None
+            return deliveries_of(session, found)[0] if found else None
