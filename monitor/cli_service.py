@@ -58,6 +58,12 @@ def add_service_commands(commands: Any) -> None:
     monitors_commands = monitors.add_subparsers(dest="monitors_command", required=True)
     _config_option(monitors_commands.add_parser("list", help="monitors and their status"))
 
+    from monitor.extensions import load_extensions
+
+    for extension in load_extensions():
+        for name in extension.add_commands(commands):
+            commands.choices[name].set_defaults(extension=extension)
+
 
 def _config_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", default=None, help="driftline.yaml (or $DRIFTLINE_CONFIG)")
@@ -79,6 +85,10 @@ def run_service_command(args: argparse.Namespace) -> int:
         return 0
     if args.command == "serve":
         return _serve(args, config, path)
+    if getattr(args, "extension", None) is not None:
+        from monitor.extensions import ServiceContext
+
+        return int(args.extension.run_command(args, ServiceContext(config, path, url)))
     store = Store(url)
     try:
         store.check_schema()
@@ -137,6 +147,13 @@ def _checks(args: argparse.Namespace, store: Any, config: cfg.Config, path: Path
         )
     if not windows:
         print(f"{args.monitor}: no complete window to check")
+    else:
+        from monitor.extensions import ServiceContext, load_extensions
+
+        for extension in load_extensions():
+            extension.after_checks(
+                store, ServiceContext(config, path, config.database_url), args.monitor
+            )
     return 2 if failed else 0
 
 
@@ -159,11 +176,31 @@ def _serve(args: argparse.Namespace, config: cfg.Config, path: Path) -> int:
         store.upsert_monitor(monitor.name, {"baseline": monitor.baseline})
     contexts = monitor_contexts(config, path.resolve().parent)
     token = config.api.token.get_secret_value() if config.api.token else None
+    from monitor.extensions import ServiceContext, load_extensions
+    from monitor.openapi import document
+
+    extensions = load_extensions()
+    service = ServiceContext(config, path, url)
+
+    def after_check(monitor: str) -> None:
+        for extension in extensions:
+            extension.after_checks(store, service, monitor)
+
+    def openapi() -> dict[str, Any]:
+        out = document()
+        for extension in extensions:
+            out["paths"].update(extension.openapi_paths())
+        return out
+
     app = create_app(
         store,
         contexts,
         ApiSettings(token, config.api.max_request_bytes, config.api.max_batch_records),
+        openapi=openapi,
+        after_check=after_check,
     )
+    for extension in extensions:
+        extension.register_api(app, store, service)
     stop = threading.Event()
     started: list[Any] = []
 

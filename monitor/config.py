@@ -34,6 +34,8 @@ from pydantic import (
     model_validator,
 )
 
+from monitor import config_alerts as alerts_config
+from monitor.config_alerts import AlertsConfig
 from monitor.durations import DURATION_HINT, format_duration, parse_duration
 from monitor.errors import ConfigError
 from monitor.redact import redact_url
@@ -221,6 +223,7 @@ class Monitor(_Section):
     ignore: tuple[str, ...] = ()
     target: str | None = None
     prediction: str | None = None
+    alerts: AlertsConfig = Field(default_factory=AlertsConfig)
 
     @model_validator(mode="before")
     @classmethod
@@ -304,7 +307,7 @@ class Config(_Section):
 # ---------------------------------------------------------------- loading
 
 _VARIABLE: Final = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
-_SECRET_KEYS: Final = frozenset({"token", "url", "database_url"})
+_SECRET_KEYS: Final = frozenset({"token", "url", "database_url", "secret", "password", "api_token"})
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
@@ -329,7 +332,8 @@ _UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
 def _path(loc: tuple[int | str, ...]) -> str:
     out = ""
     for index, part in enumerate(loc):
-        if index and loc[index - 1] == "source" and part in _SOURCES:
+        kinds = _union_kinds(loc, index) if isinstance(part, str) else None
+        if kinds is not None and part in kinds:
             continue  # the discriminated union's tag, not a key in the file
         out += f"[{part}]" if isinstance(part, int) else f".{part}" if out else str(part)
     return out or "(top level)"
@@ -375,6 +379,9 @@ def _allowed_keys(parent: tuple[int | str, ...]) -> list[str]:
         return list(_SOURCES[names[-1]].model_fields)
     if len(names) >= 2 and names[-2] == "columns":
         return list(ColumnConfig.model_fields)
+    alert_keys = _alert_section_keys(parent)
+    if alert_keys is not None:
+        return alert_keys
     sections: dict[str, type[BaseModel]] = {
         "api": ApiConfig,
         "monitors": Monitor,
@@ -384,13 +391,67 @@ def _allowed_keys(parent: tuple[int | str, ...]) -> list[str]:
     return list(model.model_fields)
 
 
+_CHANNEL_KINDS: Final[dict[str, type[BaseModel]]] = {
+    "webhook": alerts_config.WebhookChannel,
+    "slack": alerts_config.SlackChannel,
+    "email": alerts_config.EmailChannel,
+}
+_RULE_KINDS: Final[dict[str, type[BaseModel]]] = {
+    "dataset_drift": alerts_config.DatasetDriftRule,
+    "key_feature_drift": alerts_config.KeyFeatureDriftRule,
+    "effect_size": alerts_config.EffectSizeRule,
+    "quality": alerts_config.QualityRule,
+    "prediction_drift": alerts_config.PredictionDriftRule,
+}
+_TARGET_KINDS: Final[dict[str, type[BaseModel]]] = {
+    "webhook": alerts_config.WebhookTarget,
+    "github": alerts_config.GithubTarget,
+    "airflow": alerts_config.AirflowTarget,
+    "gitlab": alerts_config.GitlabTarget,
+    "jenkins": alerts_config.JenkinsTarget,
+}
+
+
+def _union_kinds(loc: tuple[int | str, ...], index: int) -> dict[str, type[BaseModel]] | None:
+    """The kinds of the tagged union whose value sits at ``loc[index]``, if it is one."""
+    parent = loc[index - 1] if index >= 1 else None
+    grandparent = loc[index - 2] if index >= 2 else None
+    if parent == "source":
+        return dict(_SOURCES)
+    if parent == "retrain":
+        return _TARGET_KINDS
+    if grandparent == "rules" and isinstance(parent, int):
+        return _RULE_KINDS
+    if grandparent == "channels" and "alerts" in loc[:index]:
+        return _CHANNEL_KINDS
+    return None
+
+
+def _keys(model: type[BaseModel]) -> list[str]:
+    return [field.alias or name for name, field in model.model_fields.items()]
+
+
+def _alert_section_keys(loc: tuple[int | str, ...]) -> list[str] | None:
+    """Allowed keys inside ``alerts``: its own, a channel's, a rule's or a target's."""
+    if "alerts" not in loc:
+        return None
+    if loc and isinstance(loc[-1], str):
+        kinds = _union_kinds(loc, len(loc) - 1)
+        if kinds is not None and loc[-1] in kinds:
+            return _keys(kinds[loc[-1]])
+    if loc[-1:] == ("delivery",):
+        return _keys(alerts_config.DeliverySettings)
+    return _keys(AlertsConfig)
+
+
 def _error_line(where: str, error: Mapping[str, Any]) -> str:
     loc = tuple(error["loc"])
     if error["type"] == "extra_forbidden":
         allowed = ", ".join(_allowed_keys(loc[:-1]))
         return f"{where}: {_path(loc)}: unknown key; expected one of: {allowed}"
     if error["type"] == "union_tag_not_found":
-        return f"{where}: {_path(loc)}: missing 'kind'; expected one of: {', '.join(_SOURCES)}"
+        kinds = _union_kinds(loc, len(loc)) or dict(_SOURCES)
+        return f"{where}: {_path(loc)}: missing 'kind'; expected one of: {', '.join(kinds)}"
     if error["type"] == "value_error":
         return f"{where}: {_path(loc)}: {error['ctx']['error']}"
     if error["type"] == "missing":

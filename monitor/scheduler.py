@@ -1,4 +1,5 @@
-"""Wiring APScheduler: one job per monitor, in the same database as everything else.
+"""Wiring APScheduler: one job per monitor, and the jobs of extensions (``alerts``: send
+due deliveries), in the same database as everything else.
 
 Jobs are top-level functions taking strings (they are stored in the job store). Each
 run loads the configuration and checks every complete window since the last checked
@@ -25,6 +26,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from monitor import config as cfg
 from monitor.clock import clock_from_spec
 from monitor.errors import ConfigError
+from monitor.extensions import ServiceContext, load_extensions
 from monitor.runtime import monitor_context
 from monitor.service import check_due_windows
 from monitor.store import Store
@@ -71,6 +73,9 @@ def check_monitor_job(
             _log.info(
                 "%s: checked %d window(s), last %s", monitor_name, len(checks), checks[-1].status
             )
+            service = ServiceContext(config, Path(config_path), database_url)
+            for extension in load_extensions():
+                extension.after_checks(store, service, monitor_name)
     finally:
         if context is not None and context.source is not None:
             context.source.close()
@@ -116,6 +121,19 @@ def build_scheduler(
             max_instances=1,
             misfire_grace_time=None,
         )
+    service = ServiceContext(config, config_path, database_url)
+    for extension in load_extensions():
+        for job in extension.jobs(service):
+            scheduler.add_job(
+                job.func,
+                trigger=IntervalTrigger(seconds=job.seconds, timezone=UTC),
+                args=list(job.args),
+                id=job.id,
+                replace_existing=True,
+                coalesce=True,
+                max_instances=1,
+                misfire_grace_time=job.misfire_grace_time,
+            )
     scheduler.add_job(
         renew_lease_job,
         trigger=IntervalTrigger(seconds=LEASE_TTL.total_seconds() / 3, timezone=UTC),

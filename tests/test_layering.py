@@ -151,3 +151,24 @@ def test_import_parser_resolves_absolute_names(
 def test_stats_rule_flags_a_forbidden_import() -> None:
     imports = imported_modules("import numpy\nfrom monitor.check import compare", "monitor.stats.x")
     assert stats_violations(imports) == {"monitor.check", "monitor.check.compare"}
+
+
+ALERTS_FORBIDDEN = ("dashboards", "monitor.stats", "monitor.check", "monitor.service", "scipy")
+
+
+@pytest.mark.parametrize("path", _params("alerts"))
+def test_alerts_never_run_checks_nor_import_dashboards(path: Path) -> None:
+    """Alerts read stored results (STYLE section 1): no check, statistics or dashboard code."""
+    imports = _imports_of(path)
+    assert {n for n in imports if any(_within(n, p) for p in ALERTS_FORBIDDEN)} == set()
+
+
+@pytest.mark.parametrize("path", _params("alerts"))
+def test_only_monitor_store_imports_sqlalchemy_orm(path: Path) -> None:
+    assert {n for n in _imports_of(path) if _within(n, "sqlalchemy")} == set()
+
+
+def test_extension_modules_are_importable_and_provide_an_extension() -> None:
+    from monitor.extensions import EXTENSION_MODULES, load_extensions
+
+    assert len(load_extensions()) == len(EXTENSION_MODULES)

@@ -6,15 +6,45 @@ frozen values back.
 
 from __future__ import annotations
 
+from monitor.store.alert_domain import (
+    AlertChange,
+    AlertHistory,
+    AlertState,
+    AlertStatus,
+    AlertTransition,
+    Delivery,
+    DeliveryAttempt,
+    DeliveryKind,
+    DeliveryStatus,
+    NewDelivery,
+    NewRetrainTrigger,
+    NewTransition,
+    RetrainTrigger,
+    Silence,
+)
 from monitor.store.domain import CheckDetail, CheckStatus, CheckSummary, Monitor
 from monitor.store.migrate import current_revision, head_revision, is_up_to_date, upgrade
 from monitor.store.store import Store
 
 __all__ = [
+    "AlertChange",
+    "AlertHistory",
+    "AlertState",
+    "AlertStatus",
+    "AlertTransition",
     "CheckDetail",
     "CheckStatus",
     "CheckSummary",
+    "Delivery",
+    "DeliveryAttempt",
+    "DeliveryKind",
+    "DeliveryStatus",
     "Monitor",
+    "NewDelivery",
+    "NewRetrainTrigger",
+    "NewTransition",
+    "RetrainTrigger",
+    "Silence",
     "Store",
     "current_revision",
     "head_revision",

@@ -38,6 +38,7 @@ from monitor.store._rows import (
     utc_now,
 )
 from monitor.store._writes import acquire_lease, insert_keyed, release_lease, upsert
+from monitor.store.alert_store import AlertStoreMixin
 from monitor.store.domain import CheckDetail, CheckSummary, Monitor, outcome
 from monitor.store.migrate import head_revision, revision_of
 from monitor.store.models import (
@@ -52,9 +53,11 @@ from monitor.store.models import (
 __all__ = ["Store"]
 
 
-class Store:
+class Store(AlertStoreMixin):
     """Driftline's database at ``url`` (default ``$DRIFTLINE_DATABASE_URL``, else
-    ``sqlite:///./driftline.db``). Creating one does not connect; the first call does."""
+    ``sqlite:///./driftline.db``). Creating one does not connect; the first call does.
+    The alerts methods (states, silences, the delivery outbox, retrain triggers) come from
+    ``AlertStoreMixin``."""
 
     def __init__(
         self, url: str | URL | None = None, *, clock: Callable[[], dt.datetime] = utc_now
