@@ -7,13 +7,17 @@ frozen values back.
 from __future__ import annotations
 
 from monitor.store.domain import CheckDetail, CheckStatus, CheckSummary, Monitor
+from monitor.store.history import CheckPoint, ColumnPoint, HeatmapCell
 from monitor.store.migrate import current_revision, head_revision, is_up_to_date, upgrade
 from monitor.store.store import Store
 
 __all__ = [
     "CheckDetail",
+    "CheckPoint",
     "CheckStatus",
     "CheckSummary",
+    "ColumnPoint",
+    "HeatmapCell",
     "Monitor",
     "Store",
     "current_revision",

@@ -37,6 +37,7 @@ from monitor.store._rows import (
 )
 from monitor.store._writes import acquire_lease, insert_keyed, release_lease, upsert
 from monitor.store.domain import CheckDetail, CheckSummary, Monitor, outcome
+from monitor.store.history import HistoryReads
 from monitor.store.migrate import head_revision, revision_of
 from monitor.store.models import (
     CheckRow,
@@ -50,7 +51,7 @@ from monitor.store.models import (
 __all__ = ["Store"]
 
 
-class Store:
+class Store(HistoryReads):
     """Driftline's database at ``url`` (default ``$DRIFTLINE_DATABASE_URL``, else
     ``sqlite:///./driftline.db``). Creating one does not connect; the first call does."""
 
