@@ -134,6 +134,16 @@ def _checks(args: argparse.Namespace, store: Any, config: cfg.Config, path: Path
     return 2 if failed else 0
 
 
+def _mount_extensions(app: Any, store: Any, config: cfg.Config) -> None:
+    """Mount what installed packages add to the server (the dashboard), through the
+    ``driftline.serve`` entry points: each is called as ``mount(app, store, config)``."""
+    from importlib.metadata import entry_points
+
+    for extension in sorted(entry_points(group="driftline.serve"), key=lambda e: e.name):
+        extension.load()(app, store, config)
+        _log.info("mounted %s (%s)", extension.name, extension.value)
+
+
 def _serve(args: argparse.Namespace, config: cfg.Config, path: Path) -> int:
     from monitor.api import ApiSettings, create_app
     from monitor.runtime import monitor_contexts
@@ -155,6 +165,7 @@ def _serve(args: argparse.Namespace, config: cfg.Config, path: Path) -> int:
         contexts,
         ApiSettings(token, config.api.max_request_bytes, config.api.max_batch_records),
     )
+    _mount_extensions(app, store, config)
     stop = threading.Event()
     started: list[Any] = []
 
