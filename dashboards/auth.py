@@ -24,6 +24,7 @@ __all__ = ["install_login"]
 _SESSION_KEY: Final = "driftline_dashboard"
 _FORM: Final = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Driftline: log in</title>
+<link rel="icon" href="data:,">
 <style>body{{font-family:system-ui,sans-serif;max-width:22rem;margin:5rem auto;color:#263238}}
 input{{font-size:1rem;padding:.4rem;width:100%;box-sizing:border-box;margin:.4rem 0}}
 .error{{color:#c62828}}</style></head>

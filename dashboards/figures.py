@@ -47,7 +47,7 @@ def _layout(figure: go.Figure, title: str, *, height: int) -> go.Figure:
         template="plotly_white",
         hovermode="closest",
         showlegend=True,
-        legend={"orientation": "h", "y": -0.2},
+        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 1, "xanchor": "right"},
     )
     return figure
 

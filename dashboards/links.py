@@ -82,7 +82,7 @@ def _query(key: str | None, window: dt.datetime | None, **extra: str | None) -> 
     if window is not None:
         params["window"] = window_param(window)
     params.update({k: v for k, v in extra.items() if v})
-    return ("?" + urlencode(params)) if params else ""
+    return ("?" + urlencode(params, safe=":")) if params else ""
 
 
 def overview_href(base: str) -> str:

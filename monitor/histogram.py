@@ -34,7 +34,9 @@ OTHER_UNSEEN: Final = "(other unseen)"
 
 
 def _edge(value: float) -> str:
-    return format(float(value), ".4g")
+    """An edge for a label: ``23,460`` for large values, else 4 significant digits."""
+    number = float(value)
+    return f"{number:,.0f}" if abs(number) >= 1000 else format(number, ".4g")
 
 
 def numeric_histogram(

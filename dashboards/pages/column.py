@@ -50,8 +50,8 @@ def make_layout(context: PageContext) -> Callable[..., Any]:
                     className="toolbar",
                 ),
                 html.Div(id="column-summary"),
-                dcc.Graph(id="column-distribution"),
-                dcc.Graph(id="column-effect"),
+                dcc.Graph(id="column-distribution", config={"displaylogo": False}),
+                dcc.Graph(id="column-effect", config={"displaylogo": False}),
             ],
             className="page",
         )
