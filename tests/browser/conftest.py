@@ -16,7 +16,6 @@ from pathlib import Path
 import httpx
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
-
 from seed import seed, write_config
 
 from monitor.store import Store

@@ -66,8 +66,12 @@ def seed(folder: Path) -> Store:
         done = start + HOUR + dt.timedelta(minutes=1)
         if hour == FAILED_HOUR:
             store.save_failed_check(
-                "credit", start, start + HOUR, "ValueError: source unreachable (seeded)",
-                started_at=done, finished_at=done,
+                "credit",
+                start,
+                start + HOUR,
+                "ValueError: source unreachable (seeded)",
+                started_at=done,
+                finished_at=done,
             )
             continue
         kind = "no_drift" if hour < 30 else "income_drift" if hour < 60 else "severe_drift"
@@ -75,7 +79,12 @@ def seed(folder: Path) -> Store:
         current = frame.iloc[rng.choice(len(frame), 400, replace=False)]
         report = compare(baseline, current, workers=1)
         store.save_check(
-            "credit", start, start + HOUR, report, started_at=done, finished_at=done,
+            "credit",
+            start,
+            start + HOUR,
+            report,
+            started_at=done,
+            finished_at=done,
             model_name="credit-default",
             model_version="1" if hour < VERSION_CHANGE_HOUR else "2",
         )

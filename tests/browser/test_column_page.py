@@ -25,8 +25,10 @@ def test_column_link_drills_down_to_the_column_in_the_same_window(
     tab.open("/dashboard/monitor/credit")
     tab.page.locator("#column-link-income").click()
     expect(tab.page).to_have_url(
-        re.compile(r"/dashboard/column/credit/income\?window=" + re.escape(
-            window_param(last.window_start_at)))
+        re.compile(
+            r"/dashboard/column/credit/income\?window="
+            + re.escape(window_param(last.window_start_at))
+        )
     )
     expect(tab.page.locator("#column-name")).to_have_text("income")
     expect(tab.page.locator("#column-effect-size")).to_have_text(f"{income.effect_size:.4f}")

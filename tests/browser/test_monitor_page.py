@@ -28,9 +28,7 @@ def test_monitor_page_shows_the_latest_window_and_its_ranked_columns(
     expect(tab.page.locator("#monitor-reason")).to_have_text(last.reason)
     rows = tab.page.locator("#monitor-columns-table tbody tr")
     expect(rows).to_have_count(len(detail.columns))
-    top = max(
-        (c for c in detail.columns if c.drifted), key=lambda c: c.effect_size or 0.0
-    )
+    top = max((c for c in detail.columns if c.drifted), key=lambda c: c.effect_size or 0.0)
     expect(rows.first.locator("td").first).to_have_text(top.name)
     expect(rows.first).to_contain_text("DRIFT")
     expect(tab.page.locator("#monitor-prediction-verdict")).to_contain_text("predicted_proba")
@@ -50,9 +48,7 @@ def test_timeline_marks_the_model_version_change_and_heatmap_lists_columns(tab: 
     assert tab.errors == []
 
 
-def test_deep_link_opens_the_exact_window_and_range(
-    tab: Tab, seeded: tuple[Path, Store]
-) -> None:
+def test_deep_link_opens_the_exact_window_and_range(tab: Tab, seeded: tuple[Path, Store]) -> None:
     store = seeded[1]
     start = START + (VERSION_CHANGE_HOUR - 4) * HOUR
     check_id = store.find_check("credit", start)

@@ -54,8 +54,12 @@ def test_overview_refreshes_itself_when_a_check_is_stored(
     column = ColumnResult("income", "numeric", "feature", "tested", drifted=False)
     report = DriftReport(100, 100, (column,), (), 0.05, 0.1, 0.1, 0.5, "bh")
     store.save_check(
-        "staging", start, start + dt.timedelta(hours=1), report,
-        started_at=start, finished_at=start,
+        "staging",
+        start,
+        start + dt.timedelta(hours=1),
+        report,
+        started_at=start,
+        finished_at=start,
     )
     expect(tab.page.locator("#overview-status-staging")).to_have_text("ok", timeout=10_000)
     expect(tab.page.locator("#overview-share-staging")).to_have_text("0%")

@@ -15,9 +15,7 @@ T0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 HOUR = dt.timedelta(hours=1)
 
 
-def _save(
-    store: Store, report: DriftReport, hour: int, version: str | None = "1"
-) -> None:
+def _save(store: Store, report: DriftReport, hour: int, version: str | None = "1") -> None:
     start = T0 + hour * HOUR
     store.save_check(
         "credit",
