@@ -1,8 +1,9 @@
 """Pure figure builders: stored results in, a Plotly figure out.
 
 No store, no callback context and no statistics here: every value drawn is a stored
-number (shares of counts are scaled for display only). Clickable traces carry the
-window start (and column) in ``customdata`` so the pages can turn a click into a link.
+number (shares of counts are scaled for display only). A click on a time series
+gives the window start as its x value (and the column as y on the heatmap), which the
+pages turn into a link.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from typing import Final
 
 import plotly.graph_objects as go
 
-from dashboards.links import window_param
 from dashboards.queries import HeatmapView, Marker, VersionChange
 from monitor.report import Histogram
 from monitor.store import CheckPoint, ColumnPoint
@@ -104,7 +104,6 @@ def drift_timeline(
         go.Scatter(
             x=[p.window_start_at for p in points],
             y=[p.share_drifted if p.share_drifted is not None else 0.0 for p in points],
-            customdata=[window_param(p.window_start_at) for p in points],
             text=[f"{p.status}: {p.reason}" for p in points],
             mode="lines+markers",
             name="share of drifted columns",
@@ -165,25 +164,23 @@ def drift_timeline(
 
 def drift_heatmap(view: HeatmapView | None) -> go.Figure:
     """Columns x windows coloured by effect size; an x marks cells where the column drifted
-    (in at least one window of the bucket). Cells carry [column, window start]."""
+    (in at least one window of the bucket). A click gives the column (y) and the bucket's
+    first window start (x)."""
     if view is None or not view.columns:
         return empty_figure("No column results in this time range")
-    starts = [None if s is None else window_param(s) for s in view.last_window_starts]
     several = any(max(row) > 1 for row in view.windows)
     label = "largest effect size" if several else "effect size"
     figure = go.Figure(
         go.Heatmap(
-            z=[list(row) for row in view.effect],
-            x=list(view.bucket_starts),
-            y=list(view.columns),
-            customdata=[[[column, start] for start in starts] for column in view.columns],
-            text=[
-                [f"{d} of {w} window(s) drifted" for d, w in zip(drifted, windows, strict=True)]
-                for drifted, windows in zip(view.drifted, view.windows, strict=True)
-            ],
+            z=view.effect,
+            x=view.bucket_starts,
+            y=view.columns,
+            customdata=view.drifted,
             colorscale="YlOrRd",
             colorbar={"title": {"text": label}},
-            hovertemplate="%{y}<br>%{x}<br>" + label + " %{z:.3f}<br>%{text}<extra></extra>",
+            hovertemplate="%{y}<br>%{x}<br>"
+            + label
+            + " %{z:.3f}<br>drifted in %{customdata} window(s)<extra></extra>",
             hoverongaps=False,
             name=label,
         )
@@ -223,7 +220,6 @@ def effect_timeline(points: Sequence[ColumnPoint], title: str) -> go.Figure:
         go.Scatter(
             x=[p.window_start_at for p in tested],
             y=[p.effect_size for p in tested],
-            customdata=[window_param(p.window_start_at) for p in tested],
             mode="lines+markers",
             name=f"effect size ({tested[-1].effect_method or '-'})",
             line={"color": "#455a64", "width": 1.5},

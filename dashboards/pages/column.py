@@ -136,9 +136,7 @@ def register_callbacks(app: Dash, context: PageContext) -> None:
                 range_key=key,
                 window=parse_window(params.get("window")),
             )
-        data = (click or {}).get("points", [{}])[0].get("customdata")
-        if isinstance(data, str):
-            return column_href(
-                context.base, monitor, column, range_key=params["range"], window=parse_window(data)
-            )
-        return no_update
+        start = parse_window((click or {}).get("points", [{}])[0].get("x"))
+        if start is None:
+            return no_update
+        return column_href(context.base, monitor, column, range_key=params["range"], window=start)

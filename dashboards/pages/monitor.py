@@ -225,19 +225,12 @@ def register_callbacks(app: Dash, context: PageContext) -> None:
         if ctx.triggered_id == "monitor-range":
             return monitor_href(context.base, monitor, range_key=key, window=window)
         click = timeline_click if ctx.triggered_id == "monitor-timeline" else heatmap_click
-        data = (click or {}).get("points", [{}])[0].get("customdata")
-        if ctx.triggered_id == "monitor-timeline" and isinstance(data, str):
-            return monitor_href(
-                context.base, monitor, range_key=params["range"], window=parse_window(data)
-            )
-        if ctx.triggered_id == "monitor-heatmap" and isinstance(data, list) and len(data) == 2:
-            column, start = data
-            if start:
-                return column_href(
-                    context.base,
-                    monitor,
-                    str(column),
-                    range_key=params["range"],
-                    window=parse_window(start),
-                )
-        return no_update
+        point = (click or {}).get("points", [{}])[0]
+        start = parse_window(point.get("x"))
+        if start is None:
+            return no_update
+        if ctx.triggered_id == "monitor-timeline":
+            return monitor_href(context.base, monitor, range_key=params["range"], window=start)
+        return column_href(
+            context.base, monitor, str(point.get("y")), range_key=params["range"], window=start
+        )
