@@ -256,11 +256,8 @@ def column_series(
 def column_histogram(detail: CheckDetail, column: str) -> Histogram | None:
     """The column's stored histogram in this check, or None (failed check, column not
     compared, or a check stored before histograms were kept)."""
-    report = detail.report
-    if report is None:
-        return None
-    stored = report.get("columns", {}).get(column, {}).get("histogram")
-    return None if stored is None else Histogram.from_dict(stored)
+    found = next((c for c in detail.columns if c.name == column), None)
+    return None if found is None else found.histogram
 
 
 # -- alerts (read through the alerts package's Store methods, once they exist) --------------

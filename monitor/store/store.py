@@ -34,6 +34,7 @@ from monitor.store._rows import (
     summary_of,
     utc_now,
     window_frame,
+    with_histogram,
 )
 from monitor.store._writes import acquire_lease, insert_keyed, release_lease, upsert
 from monitor.store.domain import CheckDetail, CheckSummary, Monitor, outcome
@@ -296,11 +297,13 @@ class Store(HistoryReads):
                 .where(QualityFindingRow.check_id == check_id)
                 .order_by(QualityFindingRow.id)
             )
+            report = None if row.report_json is None else json.loads(row.report_json)
+            stored = report.get("columns") if report else None
             return CheckDetail(
                 summary=summary_of(row, name),
-                columns=tuple(column_result(c) for c in columns),
+                columns=tuple(with_histogram(column_result(c), stored) for c in columns),
                 quality=tuple(quality_finding(q) for q in quality),
-                report=None if row.report_json is None else json.loads(row.report_json),
+                report=report,
             )
 
     def last_checked_window_end(self, monitor: str) -> dt.datetime | None:

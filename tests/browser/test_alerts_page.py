@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from conftest import Tab
 from playwright.sync_api import expect
+
+from browser.browsing import Tab
 
 
 def test_alerts_page_says_alerts_are_not_available_and_disables_retrain(tab: Tab) -> None:

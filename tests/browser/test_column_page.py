@@ -6,10 +6,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from conftest import Tab
 from playwright.sync_api import expect
-from seed import HOUR, START
 
+from browser.browsing import Tab
+from browser.seed import HOUR, START
 from dashboards.links import window_param
 from monitor.store import Store
 

@@ -8,10 +8,10 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from conftest import Tab, open_tab, start, stop
 from playwright.sync_api import Browser, expect
-from seed import write_config
 
+from browser.browsing import Tab, open_tab, start, stop
+from browser.seed import write_config
 from monitor.store import upgrade
 
 PASSWORD = "correct horse battery staple"
@@ -62,6 +62,8 @@ def test_without_a_session_dash_endpoints_answer_401_and_pages_redirect(
         assert page.headers["location"].startswith("/dashboard/login?next=")
         assert PASSWORD not in client.get("/dashboard/login").text
         assert client.get("/api/health").status_code == 200  # the API keeps its own auth
+        root = client.get("/")
+        assert (root.status_code, root.headers["location"]) == (302, "/dashboard/")
 
 
 def test_the_static_layout_after_login_holds_no_store_data(locked_server: str) -> None:

@@ -6,9 +6,9 @@ import datetime as dt
 import re
 from pathlib import Path
 
-from conftest import Tab
 from playwright.sync_api import expect
 
+from browser.browsing import Tab
 from monitor.report import ColumnResult, DriftReport
 from monitor.store import Store
 
