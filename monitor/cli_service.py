@@ -157,6 +157,16 @@ def _checks(args: argparse.Namespace, store: Any, config: cfg.Config, path: Path
     return 2 if failed else 0
 
 
+def _mount_extensions(app: Any, store: Any, config: cfg.Config) -> None:
+    """Mount what installed packages add to the server (the dashboard), through the
+    ``driftline.serve`` entry points: each is called as ``mount(app, store, config)``."""
+    from importlib.metadata import entry_points
+
+    for extension in sorted(entry_points(group="driftline.serve"), key=lambda e: e.name):
+        extension.load()(app, store, config)
+        _log.info("mounted %s (%s)", extension.name, extension.value)
+
+
 def _serve(args: argparse.Namespace, config: cfg.Config, path: Path) -> int:
     from monitor.api import ApiSettings, create_app
     from monitor.clock import CLOCK_ENV, FileClock, clock_from_spec
@@ -201,6 +211,7 @@ def _serve(args: argparse.Namespace, config: cfg.Config, path: Path) -> int:
     )
     for extension in extensions:
         extension.register_api(app, store, service)
+    _mount_extensions(app, store, config)
     stop = threading.Event()
     started: list[Any] = []
 

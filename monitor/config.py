@@ -46,6 +46,7 @@ __all__ = [
     "ApiConfig",
     "ColumnConfig",
     "Config",
+    "DashboardConfig",
     "FilesSource",
     "IngestSource",
     "Monitor",
@@ -62,6 +63,7 @@ DEFAULT_CONFIG_FILE: Final = "driftline.yaml"
 DEFAULT_DATABASE_URL: Final = "sqlite:///./driftline.db"
 _CONFIG_ENV: Final = "DRIFTLINE_CONFIG"
 _DATABASE_ENV: Final = "DRIFTLINE_DATABASE_URL"
+_DASHBOARD_PASSWORD_ENV: Final = "DRIFTLINE_DASHBOARD_PASSWORD"
 _EXAMPLE: Final = """\
 monitors:
   - name: credit_default
@@ -119,6 +121,15 @@ class ApiConfig(_Section):
     token: SecretStr | None = None
     max_request_bytes: int = Field(default=10 * 1024 * 1024, ge=1)
     max_batch_records: int = Field(default=10_000, ge=1)
+
+
+class DashboardConfig(_Section):
+    """The dashboard: optional login password, auto-refresh period and time-range default."""
+
+    password: SecretStr | None = None
+    session_secret: SecretStr | None = None
+    refresh: _Duration = timedelta(seconds=60)
+    sparkline_windows: int = Field(default=48, ge=2, le=1000)
 
 
 class IngestSource(_Section):
@@ -276,6 +287,7 @@ class Config(_Section):
 
     database_url: str = DEFAULT_DATABASE_URL
     api: ApiConfig = Field(default_factory=ApiConfig)
+    dashboard: DashboardConfig = Field(default_factory=DashboardConfig)
     monitors: tuple[Monitor, ...] = ()
 
     @field_validator("monitors")
@@ -307,7 +319,9 @@ class Config(_Section):
 # ---------------------------------------------------------------- loading
 
 _VARIABLE: Final = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
-_SECRET_KEYS: Final = frozenset({"token", "url", "database_url", "secret", "password", "api_token"})
+_SECRET_KEYS: Final = frozenset(
+    {"token", "url", "database_url", "secret", "password", "api_token", "session_secret"}
+)
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
@@ -367,7 +381,8 @@ def _substitute(value: Any, env: Mapping[str, str], where: str, loc: str) -> Any
 
 def _shown(loc: tuple[int | str, ...], given: Any) -> str:
     if loc and loc[-1] in _SECRET_KEYS:
-        return redact_url(given) if isinstance(given, str) and loc[-1] != "token" else "(hidden)"
+        is_url = loc[-1] in ("url", "database_url")
+        return redact_url(given) if isinstance(given, str) and is_url else "(hidden)"
     text = repr(given)
     return text if len(text) <= 80 else text[:77] + "..."
 
@@ -384,6 +399,7 @@ def _allowed_keys(parent: tuple[int | str, ...]) -> list[str]:
         return alert_keys
     sections: dict[str, type[BaseModel]] = {
         "api": ApiConfig,
+        "dashboard": DashboardConfig,
         "monitors": Monitor,
         "schedule": Schedule,
     }
@@ -505,6 +521,12 @@ def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = 
     data = _substitute(raw, env, where, "")
     if env.get(_DATABASE_ENV):
         data["database_url"] = env[_DATABASE_ENV]
+    if env.get(_DASHBOARD_PASSWORD_ENV):
+        dashboard = data.get("dashboard")
+        data["dashboard"] = {
+            **(dashboard if isinstance(dashboard, dict) else {}),
+            "password": env[_DASHBOARD_PASSWORD_ENV],
+        }
     try:
         return Config.model_validate(data)
     except ValidationError as exc:

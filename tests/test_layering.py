@@ -109,6 +109,45 @@ def test_product_never_imports_the_sample_data(path: Path) -> None:
     assert {n for n in _imports_of(path) if _within(n, "sample_data")} == set()
 
 
+# The dashboard reads stored results through the Store and draws them: from ``monitor`` it
+# may use only the store, the report types, the configuration and the errors.
+DASHBOARD_MONITOR_ALLOWED = ("monitor.store", "monitor.report", "monitor.config", "monitor.errors")
+
+
+def dashboard_violations(imports: set[str]) -> set[str]:
+    return {
+        name
+        for name in imports
+        if (
+            (_within(name, "monitor") and name != "monitor")
+            and not any(_within(name, allowed) for allowed in DASHBOARD_MONITOR_ALLOWED)
+        )
+        or name == "monitor"
+        or _within(name, "sqlalchemy")
+        or _within(name, "numpy")
+        or _within(name, "pandas")
+    }
+
+
+@pytest.mark.parametrize("path", _params("dashboards"))
+def test_dashboards_read_only_store_and_report_types_never_the_database(path: Path) -> None:
+    assert dashboard_violations(_imports_of(path)) == set()
+
+
+def test_dashboard_rule_flags_engine_and_database_imports() -> None:
+    source = (
+        "from monitor.check import compare\nimport sqlalchemy\nfrom monitor.store import Store\n"
+        "from monitor import baseline\n"
+    )
+    assert dashboard_violations(imported_modules(source, "dashboards.queries")) == {
+        "monitor.check",
+        "monitor.check.compare",
+        "sqlalchemy",
+        "monitor",
+        "monitor.baseline",
+    }
+
+
 def test_every_package_has_sources_to_check() -> None:
     for package in PACKAGES:
         assert (ROOT / package / "__init__.py").is_file()

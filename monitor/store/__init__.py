@@ -23,6 +23,7 @@ from monitor.store.alert_domain import (
     Silence,
 )
 from monitor.store.domain import CheckDetail, CheckStatus, CheckSummary, Monitor
+from monitor.store.history import CheckPoint, ColumnPoint, HeatmapCell
 from monitor.store.migrate import current_revision, head_revision, is_up_to_date, upgrade
 from monitor.store.store import Store
 
@@ -33,8 +34,11 @@ __all__ = [
     "AlertStatus",
     "AlertTransition",
     "CheckDetail",
+    "CheckPoint",
     "CheckStatus",
     "CheckSummary",
+    "ColumnPoint",
+    "HeatmapCell",
     "Delivery",
     "DeliveryAttempt",
     "DeliveryKind",
