@@ -7,6 +7,7 @@ frozen values back.
 from __future__ import annotations
 
 from monitor.store.domain import CheckDetail, CheckStatus, CheckSummary, Monitor
+from monitor.store.links import DetectedBy, ModelVersionEvent, PendingWriteback
 from monitor.store.migrate import current_revision, head_revision, is_up_to_date, upgrade
 from monitor.store.store import Store
 
@@ -14,7 +15,10 @@ __all__ = [
     "CheckDetail",
     "CheckStatus",
     "CheckSummary",
+    "DetectedBy",
+    "ModelVersionEvent",
     "Monitor",
+    "PendingWriteback",
     "Store",
     "current_revision",
     "head_revision",
