@@ -46,10 +46,12 @@ __all__ = [
     "Config",
     "FilesSource",
     "IngestSource",
+    "MlflowConfig",
     "Monitor",
     "Schedule",
     "Source",
     "SqlSource",
+    "WebhookConfig",
     "format_duration",
     "load_config",
     "parse_duration",
@@ -268,11 +270,29 @@ class Monitor(_Section):
         return self
 
 
+class WebhookConfig(_Section):
+    """Driftline's webhook on an MLflow server: the URL MLflow posts to, and its secret."""
+
+    url: str = Field(pattern=r"^https?://")
+    secret: SecretStr = Field(min_length=16)
+    name: str = Field(default="driftline", min_length=1)
+
+
+class MlflowConfig(_Section):
+    """Where MLflow is and how Driftline talks to it (``models:/`` baselines)."""
+
+    tracking_uri: str | None = None
+    webhook: WebhookConfig | None = None
+    writeback_interval: _PositiveDuration = timedelta(seconds=30)
+    cache_dir: str | None = None
+
+
 class Config(_Section):
     """The whole service configuration."""
 
     database_url: str = DEFAULT_DATABASE_URL
     api: ApiConfig = Field(default_factory=ApiConfig)
+    mlflow: MlflowConfig = Field(default_factory=MlflowConfig)
     monitors: tuple[Monitor, ...] = ()
 
     @field_validator("monitors")
@@ -304,7 +324,7 @@ class Config(_Section):
 # ---------------------------------------------------------------- loading
 
 _VARIABLE: Final = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
-_SECRET_KEYS: Final = frozenset({"token", "url", "database_url"})
+_SECRET_KEYS: Final = frozenset({"token", "url", "database_url", "secret"})
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
@@ -363,7 +383,8 @@ def _substitute(value: Any, env: Mapping[str, str], where: str, loc: str) -> Any
 
 def _shown(loc: tuple[int | str, ...], given: Any) -> str:
     if loc and loc[-1] in _SECRET_KEYS:
-        return redact_url(given) if isinstance(given, str) and loc[-1] != "token" else "(hidden)"
+        shown_as_url = isinstance(given, str) and loc[-1] not in ("token", "secret")
+        return redact_url(given) if shown_as_url else "(hidden)"
     text = repr(given)
     return text if len(text) <= 80 else text[:77] + "..."
 
@@ -377,6 +398,8 @@ def _allowed_keys(parent: tuple[int | str, ...]) -> list[str]:
         return list(ColumnConfig.model_fields)
     sections: dict[str, type[BaseModel]] = {
         "api": ApiConfig,
+        "mlflow": MlflowConfig,
+        "webhook": WebhookConfig,
         "monitors": Monitor,
         "schedule": Schedule,
     }

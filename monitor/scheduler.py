@@ -23,6 +23,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from monitor import config as cfg
+from monitor.link import follower_for, writeback_job
 from monitor.runtime import monitor_context
 from monitor.service import check_due_windows
 from monitor.store import Store
@@ -55,12 +56,16 @@ def check_monitor_job(config_path: str, monitor_name: str, database_url: str) ->
     store = Store(database_url)
     context = None
     try:
-        context = monitor_context(monitor, Path(config_path).resolve().parent)
+        config_dir = Path(config_path).resolve().parent
+        follower = follower_for(config, monitor, config_dir)
+        context = monitor_context(monitor, config_dir, follower=follower)
         checks = check_due_windows(store, context, limit=_CATCH_UP_LIMIT)
         if checks:
             _log.info(
                 "%s: checked %d window(s), last %s", monitor_name, len(checks), checks[-1].status
             )
+        if follower is not None and checks:
+            writeback_job(config_path, database_url)  # at once; the retry job catches up
     finally:
         if context is not None and context.source is not None:
             context.source.close()
@@ -100,6 +105,20 @@ def build_scheduler(
             args=[path, monitor.name, database_url],
             id=f"check:{monitor.name}",
             name=f"check {monitor.name}",
+            replace_existing=True,
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=None,
+        )
+    if any(m.baseline.startswith("models:/") for m in config.monitors):
+        scheduler.add_job(
+            writeback_job,
+            trigger=IntervalTrigger(
+                seconds=config.mlflow.writeback_interval.total_seconds(), timezone=UTC
+            ),
+            args=[path, database_url],
+            id="mlflow:writeback",
+            name="MLflow write-back",
             replace_existing=True,
             coalesce=True,
             max_instances=1,
