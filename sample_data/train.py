@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +28,7 @@ import mlflow  # isort: skip  (after monitor.mlflow, which turns MLflow's teleme
 import sklearn  # isort: skip
 import skops  # isort: skip
 from mlflow import MlflowClient  # isort: skip
+from mlflow.models import infer_signature  # isort: skip
 from sklearn.compose import ColumnTransformer  # isort: skip
 from sklearn.impute import SimpleImputer  # isort: skip
 from sklearn.linear_model import LogisticRegression  # isort: skip
@@ -104,16 +106,18 @@ def train_and_register(
     with mlflow.start_run(experiment_id=experiment_id, run_name=f"{model_name}-train") as run:
         mlflow.log_params({"C": c, "seed": seed, "rows": len(frame), "model": "logistic"})
         mlflow.log_metrics(metrics)
-        info = mlflow.sklearn.log_model(
-            model,
-            name="model",
-            pip_requirements=[
-                f"scikit-learn=={sklearn.__version__}",
-                f"skops=={skops.__version__}",
-            ],
-            input_example=_features(frame.head(5)),
-            skops_trusted_types=["numpy.dtype"],
-        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # MLflow's type-hint advice
+            info = mlflow.sklearn.log_model(
+                model,
+                name="model",
+                pip_requirements=[
+                    f"scikit-learn=={sklearn.__version__}",
+                    f"skops=={skops.__version__}",
+                ],
+                signature=infer_signature(_features(valid), proba),
+                skops_trusted_types=["numpy.dtype"],
+            )
         log_baseline(
             baseline_data, target=TARGET, prediction=PREDICTION, model=model, tracking_uri=uri
         )

@@ -146,9 +146,8 @@ class ModelLinkStore:
         if limit is not None:
             statement = statement.limit(limit)
         with self._session(readonly=True) as session:
-            rows = list(session.scalars(statement))
-        ordered = rows if newest_first else rows[::-1]
-        return [_event(row, monitor) for row in ordered]
+            events = [_event(row, monitor) for row in session.scalars(statement)]
+        return events if newest_first else events[::-1]
 
     # -- MLflow write-back outbox ------------------------------------------------------------
 
