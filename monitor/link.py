@@ -23,8 +23,8 @@ __all__ = [
     "baseline_cache_dir",
     "follower_for",
     "followers_for",
-    "registry_for",
     "register_webhook",
+    "registry_for",
     "uses_registry",
     "writeback_job",
 ]
