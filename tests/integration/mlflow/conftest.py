@@ -5,32 +5,18 @@ from __future__ import annotations
 
 import base64
 import os
-import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pandas as pd
 import pytest
+from mlflow_helpers import REFERENCE, MlflowServer, free_port
 
-ROOT = Path(__file__).resolve().parents[3]
-sys.path.insert(0, str(ROOT / "sample_data"))
-
-from train import RegisteredVersion, train_and_register  # noqa: E402
-
-from monitor.mlflow import init_tracking  # noqa: E402
-
-REFERENCE = ROOT / "sample_data" / "reference.csv"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from monitor.mlflow import init_tracking
 
 
 @pytest.fixture(scope="session")
@@ -43,12 +29,6 @@ def reference() -> pd.DataFrame:
 def embedded(tmp_path: Path) -> str:
     """A fresh embedded MLflow store beside a Driftline database in ``tmp_path``."""
     return init_tracking(f"sqlite:///{tmp_path / 'mlflow.db'}")
-
-
-@dataclass(frozen=True)
-class MlflowServer:
-    url: str
-    process: subprocess.Popen[bytes]
 
 
 @pytest.fixture(scope="session")
@@ -99,7 +79,3 @@ def mlflow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MlflowSe
         process.kill()
         process.wait()
     log.close()
-
-
-def train(frame: pd.DataFrame, uri: str, name: str, c: float = 1.0) -> RegisteredVersion:
-    return train_and_register(frame, model_name=name, alias="production", tracking_uri=uri, c=c)

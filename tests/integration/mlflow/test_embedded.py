@@ -11,8 +11,8 @@ from pathlib import Path
 import mlflow
 import pandas as pd
 import pytest
-from conftest import ROOT, train
 from mlflow import MlflowClient
+from mlflow_helpers import ROOT, train
 
 from monitor.cli import main
 from monitor.errors import ConfigError

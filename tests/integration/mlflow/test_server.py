@@ -15,10 +15,10 @@ from pathlib import Path
 import httpx
 import pandas as pd
 import pytest
-from conftest import ROOT, MlflowServer, train
 from flask import Flask
 from mlflow import MlflowClient
 from mlflow.webhooks.delivery import _generate_hmac_signature
+from mlflow_helpers import ROOT, MlflowServer, train
 from werkzeug.serving import make_server
 
 from monitor.mlflow import MlflowRegistry

@@ -32,7 +32,9 @@ def test_upgrade_twice_is_idempotent(database_url: str) -> None:
 def test_empty_database_is_reported_out_of_date(database_url: str) -> None:
     store = Store(database_url)
     assert not is_up_to_date(database_url)
-    with pytest.raises(ConfigError, match=rf"revision none .* needs {head_revision()}; run 'driftline db"):
+    with pytest.raises(
+        ConfigError, match=rf"revision none .* needs {head_revision()}; run 'driftline db"
+    ):
         store.check_schema()
     store.close()
 
@@ -44,7 +46,9 @@ def test_older_revision_is_reported_out_of_date(database_url: str) -> None:
         connection.execute(sa.text("UPDATE alembic_version SET version_num = '0000'"))
     engine.dispose()
     store = Store(database_url)
-    with pytest.raises(ConfigError, match=f"schema is at revision 0000, Driftline needs {head_revision()}"):
+    with pytest.raises(
+        ConfigError, match=f"schema is at revision 0000, Driftline needs {head_revision()}"
+    ):
         store.check_schema()
     store.close()
 
