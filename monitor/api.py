@@ -162,7 +162,7 @@ def create_app(
             )
         try:
             table = validate_batch(
-                monitor.baseline, payload, max_records=config.max_batch_records
+                monitor.current_baseline(), payload, max_records=config.max_batch_records
             )
         except RecordError as exc:
             return _error(422, "invalid_record", str(exc), index=exc.index, column=exc.column)

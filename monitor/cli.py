@@ -56,6 +56,17 @@ def _parser() -> argparse.ArgumentParser:
     _add_schema_options(build)
     build.add_argument("--sample-size", type=int, default=100_000)
     build.add_argument("--seed", type=int, default=0)
+    log = baseline_commands.add_parser("log", help="build a baseline and log it to an MLflow run")
+    log.add_argument("data", help="training data (CSV or Parquet)")
+    log.add_argument("--run-id", required=True, help="the MLflow run of the training")
+    log.add_argument(
+        "--tracking-uri",
+        default=None,
+        help="MLflow tracking URI (default $MLFLOW_TRACKING_URI, else the embedded store)",
+    )
+    _add_schema_options(log)
+    log.add_argument("--sample-size", type=int, default=100_000)
+    log.add_argument("--seed", type=int, default=0)
 
     check = commands.add_parser("check", help="check current data against a baseline")
     source = check.add_mutually_exclusive_group(required=True)
@@ -103,6 +114,30 @@ def _baseline_build(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _baseline_log(args: argparse.Namespace) -> int:
+    from monitor.mlflow import init_tracking, log_baseline, resolve_tracking_uri
+
+    data = read_table(args.data)
+    uri = init_tracking(resolve_tracking_uri(args.tracking_uri))
+    logged = log_baseline(
+        data,
+        target=args.target,
+        prediction=args.prediction,
+        categorical=args.categorical,
+        ignore=args.ignore,
+        sample_size=args.sample_size,
+        seed=args.seed,
+        run_id=args.run_id,
+        tracking_uri=uri,
+    )
+    baseline = logged.baseline
+    print(
+        f"baseline of {baseline.n_rows} rows, {len(baseline.columns)} columns -> "
+        f"run {logged.run_id}, artifact {logged.artifact_path}"
+    )
+    return EXIT_OK
+
+
 def _check(args: argparse.Namespace) -> int:
     reference = load_baseline(args.baseline) if args.baseline else read_table(args.reference)
     current = read_table(args.current)
@@ -130,6 +165,8 @@ def _check(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
+        if args.command == "baseline" and args.baseline_command == "log":
+            return _baseline_log(args)
         if args.command == "baseline":
             return _baseline_build(args)
         if args.command == "check":

@@ -57,6 +57,9 @@ def add_service_commands(commands: Any) -> None:
     monitors = commands.add_parser("monitors", help="configured monitors")
     monitors_commands = monitors.add_subparsers(dest="monitors_command", required=True)
     _config_option(monitors_commands.add_parser("list", help="monitors and their status"))
+    from monitor.monitors_add import add_arguments
+
+    add_arguments(monitors_commands.add_parser("add", help="add a monitor to driftline.yaml"))
 
     from monitor.extensions import load_extensions
 
@@ -77,11 +80,19 @@ def run_service_command(args: argparse.Namespace) -> int:
     from monitor.store import Store, upgrade
 
     path = _config_path(args)
+    if args.command == "monitors" and args.monitors_command == "add":
+        from monitor.monitors_add import add_monitor
+
+        return add_monitor(args, path)
     config = cfg.load_config(path, dict(os.environ))
     url = config.database_url
     if args.command == "db":
         upgrade(url)
         print(f"database {redact_url(url)} is at the latest schema")
+        from monitor.link import registry_for, uses_registry
+
+        if uses_registry(config):
+            print(f"MLflow store {redact_url(registry_for(config).uri)} is ready")
         return 0
     if args.command == "serve":
         return _serve(args, config, path)
@@ -113,10 +124,13 @@ def _monitors_list(store: Any, config: cfg.Config) -> int:
 
 
 def _checks(args: argparse.Namespace, store: Any, config: cfg.Config, path: Path) -> int:
+    from monitor.link import follower_for
     from monitor.runtime import monitor_context
     from monitor.service import run_check
 
-    context = monitor_context(config.monitor(args.monitor), path.resolve().parent)
+    monitor = config.monitor(args.monitor)
+    follower = follower_for(config, monitor, path.resolve().parent)
+    context = monitor_context(monitor, path.resolve().parent, follower=follower)
     now = datetime.now(UTC)
     if args.checks_command == "run" and (args.start or args.end):
         if not (args.start and args.end):
@@ -148,6 +162,11 @@ def _checks(args: argparse.Namespace, store: Any, config: cfg.Config, path: Path
     if not windows:
         print(f"{args.monitor}: no complete window to check")
     else:
+        if follower is not None:
+            from monitor.writeback import flush_writebacks
+
+            result = flush_writebacks(store, follower.registry)  # type: ignore[arg-type]
+            print(f"MLflow write-back: {result.sent} sent, {result.failed} postponed")
         from monitor.extensions import ServiceContext, load_extensions
 
         for extension in load_extensions():
@@ -165,6 +184,27 @@ def _mount_extensions(app: Any, store: Any, config: cfg.Config) -> None:
     for extension in sorted(entry_points(group="driftline.serve"), key=lambda e: e.name):
         extension.load()(app, store, config)
         _log.info("mounted %s (%s)", extension.name, extension.value)
+
+
+def _link_registry(app: Any, config: cfg.Config, store: Any, contexts: dict[str, Any]) -> None:
+    """Resolve followed models once (so the API can validate records at once), add the
+    MLflow webhook route and register the webhook on an MLflow server."""
+    from monitor.errors import DriftlineError
+    from monitor.link import register_webhook
+    from monitor.registry_webhook import add_webhook_route
+
+    followers = {name: c.model for name, c in contexts.items() if c.model is not None}
+    for name, follower in followers.items():
+        try:
+            follower.resolve(store)
+        except DriftlineError as exc:
+            _log.warning("%s: %s; resolving again before each check", name, exc)
+    hook = config.mlflow.webhook
+    if followers and hook is not None:
+        add_webhook_route(
+            app, secret=hook.secret.get_secret_value(), followers=followers, store=store
+        )
+        register_webhook(config, next(iter(followers.values())).registry)
 
 
 def _serve(args: argparse.Namespace, config: cfg.Config, path: Path) -> int:
@@ -212,6 +252,7 @@ def _serve(args: argparse.Namespace, config: cfg.Config, path: Path) -> int:
     for extension in extensions:
         extension.register_api(app, store, service)
     _mount_extensions(app, store, config)
+    _link_registry(app, config, store, contexts)
     stop = threading.Event()
     started: list[Any] = []
 

@@ -49,10 +49,12 @@ __all__ = [
     "DashboardConfig",
     "FilesSource",
     "IngestSource",
+    "MlflowConfig",
     "Monitor",
     "Schedule",
     "Source",
     "SqlSource",
+    "WebhookConfig",
     "format_duration",
     "load_config",
     "parse_duration",
@@ -282,12 +284,30 @@ class Monitor(_Section):
         return self
 
 
+class WebhookConfig(_Section):
+    """Driftline's webhook on an MLflow server: the URL MLflow posts to, and its secret."""
+
+    url: str = Field(pattern=r"^https?://")
+    secret: SecretStr = Field(min_length=16)
+    name: str = Field(default="driftline", min_length=1)
+
+
+class MlflowConfig(_Section):
+    """Where MLflow is and how Driftline talks to it (``models:/`` baselines)."""
+
+    tracking_uri: str | None = None
+    webhook: WebhookConfig | None = None
+    writeback_interval: _PositiveDuration = timedelta(seconds=30)
+    cache_dir: str | None = None
+
+
 class Config(_Section):
     """The whole service configuration."""
 
     database_url: str = DEFAULT_DATABASE_URL
     api: ApiConfig = Field(default_factory=ApiConfig)
     dashboard: DashboardConfig = Field(default_factory=DashboardConfig)
+    mlflow: MlflowConfig = Field(default_factory=MlflowConfig)
     monitors: tuple[Monitor, ...] = ()
 
     @field_validator("monitors")
@@ -381,8 +401,8 @@ def _substitute(value: Any, env: Mapping[str, str], where: str, loc: str) -> Any
 
 def _shown(loc: tuple[int | str, ...], given: Any) -> str:
     if loc and loc[-1] in _SECRET_KEYS:
-        is_url = loc[-1] in ("url", "database_url")
-        return redact_url(given) if isinstance(given, str) and is_url else "(hidden)"
+        shown_as_url = isinstance(given, str) and loc[-1] not in ("token", "secret")
+        return redact_url(given) if shown_as_url else "(hidden)"
     text = repr(given)
     return text if len(text) <= 80 else text[:77] + "..."
 
@@ -400,6 +420,8 @@ def _allowed_keys(parent: tuple[int | str, ...]) -> list[str]:
     sections: dict[str, type[BaseModel]] = {
         "api": ApiConfig,
         "dashboard": DashboardConfig,
+        "mlflow": MlflowConfig,
+        "webhook": WebhookConfig,
         "monitors": Monitor,
         "schedule": Schedule,
     }

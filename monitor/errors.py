@@ -9,6 +9,7 @@
     ├── BaselineError        a baseline file is missing, corrupt or of another format version
     │   └── BaselineNotFound
     ├── StoreUnavailable     the database cannot be reached
+    ├── RegistryUnavailable  the MLflow tracking server or registry cannot be reached
     └── DeliveryFailed       a notification could not be delivered
 """
 
@@ -21,6 +22,7 @@ __all__ = [
     "DeliveryFailed",
     "DriftlineError",
     "InputError",
+    "RegistryUnavailable",
     "SchemaMismatch",
     "StoreUnavailable",
 ]
@@ -52,6 +54,10 @@ class BaselineNotFound(BaselineError):
 
 class StoreUnavailable(DriftlineError):
     """The database cannot be reached."""
+
+
+class RegistryUnavailable(DriftlineError):
+    """The MLflow tracking server or model registry cannot be reached."""
 
 
 class DeliveryFailed(DriftlineError):

@@ -8,6 +8,7 @@ from monitor import config as cfg
 from monitor.baseline_file import load_baseline
 from monitor.check import ColumnOptions
 from monitor.errors import ConfigError
+from monitor.registry import ModelFollower
 from monitor.service import MonitorContext
 from monitor.sources import FileSource, Source, SqlSource
 
@@ -18,8 +19,8 @@ def baseline_path(monitor: cfg.Monitor, config_dir: Path) -> Path:
     """The monitor's baseline file, relative paths taken from the config file's folder."""
     if monitor.baseline.startswith("models:/"):
         raise ConfigError(
-            f"monitors[{monitor.name}].baseline: {monitor.baseline!r} needs the MLflow link, "
-            "which is not available yet; give a baseline file path"
+            f"monitors[{monitor.name}].baseline: {monitor.baseline!r} is a registered model, "
+            "not a file; its baseline comes from MLflow (monitor.link.follower_for)"
         )
     path = Path(monitor.baseline)
     return path if path.is_absolute() else config_dir / path
@@ -35,9 +36,14 @@ def source_for(monitor: cfg.Monitor, config_dir: Path) -> Source | None:
     return None
 
 
-def monitor_context(monitor: cfg.Monitor, config_dir: Path) -> MonitorContext:
-    """Load the baseline and gather the monitor's thresholds and source."""
-    baseline = load_baseline(baseline_path(monitor, config_dir))
+def monitor_context(
+    monitor: cfg.Monitor, config_dir: Path, *, follower: ModelFollower | None = None
+) -> MonitorContext:
+    """Load the baseline (or take the follower of a ``models:/`` baseline) and gather the
+    monitor's thresholds and source."""
+    if follower is None and monitor.baseline.startswith("models:/"):
+        baseline_path(monitor, config_dir)  # raises: a registered model needs a follower
+    baseline = None if follower is not None else load_baseline(baseline_path(monitor, config_dir))
     return MonitorContext(
         name=monitor.name,
         baseline=baseline,
@@ -53,8 +59,15 @@ def monitor_context(monitor: cfg.Monitor, config_dir: Path) -> MonitorContext:
             for name, column in monitor.columns.items()
         },
         source=source_for(monitor, config_dir),
+        model=follower,
     )
 
 
 def monitor_contexts(config: cfg.Config, config_dir: Path) -> dict[str, MonitorContext]:
-    return {m.name: monitor_context(m, config_dir) for m in config.monitors}
+    from monitor.link import followers_for
+
+    followers = followers_for(config, config_dir)
+    return {
+        m.name: monitor_context(m, config_dir, follower=followers.get(m.name))
+        for m in config.monitors
+    }

@@ -27,6 +27,7 @@ from monitor import config as cfg
 from monitor.clock import clock_from_spec
 from monitor.errors import ConfigError
 from monitor.extensions import ServiceContext, load_extensions
+from monitor.link import follower_for, writeback_job
 from monitor.runtime import monitor_context
 from monitor.service import check_due_windows
 from monitor.store import Store
@@ -67,7 +68,9 @@ def check_monitor_job(
     store = Store(database_url)
     context = None
     try:
-        context = monitor_context(monitor, Path(config_path).resolve().parent)
+        config_dir = Path(config_path).resolve().parent
+        follower = follower_for(config, monitor, config_dir)
+        context = monitor_context(monitor, config_dir, follower=follower)
         checks = check_due_windows(store, context, now=now, limit=_CATCH_UP_LIMIT)
         if checks:
             _log.info(
@@ -76,6 +79,8 @@ def check_monitor_job(
             service = ServiceContext(config, Path(config_path), database_url)
             for extension in load_extensions():
                 extension.after_checks(store, service, monitor_name)
+        if follower is not None and checks:
+            writeback_job(config_path, database_url)  # at once; the retry job catches up
     finally:
         if context is not None and context.source is not None:
             context.source.close()
@@ -134,6 +139,20 @@ def build_scheduler(
                 max_instances=1,
                 misfire_grace_time=job.misfire_grace_time,
             )
+    if any(m.baseline.startswith("models:/") for m in config.monitors):
+        scheduler.add_job(
+            writeback_job,
+            trigger=IntervalTrigger(
+                seconds=config.mlflow.writeback_interval.total_seconds(), timezone=UTC
+            ),
+            args=[path, database_url],
+            id="mlflow:writeback",
+            name="MLflow write-back",
+            replace_existing=True,
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=None,
+        )
     scheduler.add_job(
         renew_lease_job,
         trigger=IntervalTrigger(seconds=LEASE_TTL.total_seconds() / 3, timezone=UTC),

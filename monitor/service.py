@@ -13,7 +13,8 @@ from datetime import UTC, datetime, timedelta
 
 from monitor.baseline import Baseline
 from monitor.check import ColumnOptions, compare
-from monitor.errors import DriftlineError
+from monitor.errors import BaselineNotFound, DriftlineError
+from monitor.registry import ModelFollower, ResolvedModel
 from monitor.sources import Source
 from monitor.store import CheckSummary, Store
 from monitor.windows import Window, due_windows
@@ -34,7 +35,8 @@ class MonitorContext:
     """What a check of one monitor needs: its baseline, window rules and thresholds."""
 
     name: str
-    baseline: Baseline
+    baseline: Baseline | None
+    """The baseline file's Baseline; None when the monitor follows a registered model."""
     window: timedelta
     grace: timedelta = timedelta(0)
     min_rows: int = 30
@@ -45,6 +47,20 @@ class MonitorContext:
     columns: Mapping[str, ColumnOptions] = field(default_factory=dict)
     source: Source | None = None
     """A pull source; None means records ingested through the API (the store)."""
+    model: ModelFollower | None = None
+    """Follows ``models:/name@alias``: the baseline is resolved before each check."""
+
+    def current_baseline(self) -> Baseline:
+        """The baseline checks use now (the followed model version's, once resolved)."""
+        if self.model is not None and self.model.current is not None:
+            return self.model.current.baseline
+        if self.baseline is None:
+            uri = self.model.ref.uri if self.model is not None else "a registered model"
+            raise BaselineNotFound(
+                f"monitor {self.name!r} follows {uri}, which has not been resolved yet "
+                "(is MLflow reachable?); it is resolved before each check"
+            )
+        return self.baseline
 
 
 def run_check(
@@ -52,7 +68,14 @@ def run_check(
 ) -> CheckSummary:
     """Check one window of ``monitor`` and store the result (replacing an earlier one)."""
     started_at = now()
+    link: ResolvedModel | None = None
     try:
+        baseline = monitor.baseline
+        if monitor.model is not None:
+            link = monitor.model.resolve(store)
+            baseline = link.baseline
+        if baseline is None:
+            raise BaselineNotFound(f"monitor {monitor.name!r} has no baseline")
         if monitor.source is not None:
             current = monitor.source.load_window(window.start_at, window.end_at)
         else:
@@ -70,7 +93,7 @@ def run_check(
                 finished_at=now(),
             )
         report = compare(
-            monitor.baseline,
+            baseline,
             current,
             alpha=monitor.alpha,
             delta=monitor.delta,
@@ -95,6 +118,10 @@ def run_check(
         report,
         started_at=started_at,
         finished_at=now(),
+        model_name=None if link is None else link.info.name,
+        model_version=None if link is None else link.info.version,
+        run_id=None if link is None else link.info.run_id,
+        write_back=link is not None,
     )
 
 

@@ -2,7 +2,8 @@
 
 The rules are STYLE.md section 1: ``monitor/stats/`` is pure (numpy, scipy and a few stdlib
 modules only); ``monitor`` never reaches up into ``alerts`` or ``dashboards``; ``dashboards``
-never computes statistics itself.
+never computes statistics itself; ``monitor/mlflow.py`` is the only module of the packages
+that imports ``mlflow``.
 """
 
 from __future__ import annotations
@@ -146,6 +147,28 @@ def test_dashboard_rule_flags_engine_and_database_imports() -> None:
         "monitor",
         "monitor.baseline",
     }
+
+
+MLFLOW_IMPORTER = ROOT / "monitor" / "mlflow.py"
+
+
+def mlflow_imports(imports: set[str]) -> set[str]:
+    return {name for name in imports if _within(name, "mlflow")}
+
+
+@pytest.mark.parametrize("path", _params(*PACKAGES))
+def test_only_monitor_mlflow_imports_mlflow(path: Path) -> None:
+    if path == MLFLOW_IMPORTER:
+        assert mlflow_imports(_imports_of(path)), "monitor/mlflow.py is the MLflow link"
+    else:
+        assert mlflow_imports(_imports_of(path)) == set()
+
+
+def test_mlflow_rule_tells_the_package_from_monitor_mlflow() -> None:
+    assert mlflow_imports(imported_modules("import mlflow.sklearn", "monitor.x")) == {
+        "mlflow.sklearn"
+    }
+    assert mlflow_imports(imported_modules("from monitor.mlflow import x", "monitor.y")) == set()
 
 
 def test_every_package_has_sources_to_check() -> None:

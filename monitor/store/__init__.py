@@ -24,6 +24,7 @@ from monitor.store.alert_domain import (
 )
 from monitor.store.domain import CheckDetail, CheckStatus, CheckSummary, Monitor
 from monitor.store.history import CheckPoint, ColumnPoint, HeatmapCell
+from monitor.store.links import DetectedBy, ModelVersionEvent, PendingWriteback
 from monitor.store.migrate import current_revision, head_revision, is_up_to_date, upgrade
 from monitor.store.store import Store
 
@@ -42,11 +43,14 @@ __all__ = [
     "DeliveryAttempt",
     "DeliveryKind",
     "DeliveryStatus",
+    "DetectedBy",
     "HeatmapCell",
+    "ModelVersionEvent",
     "Monitor",
     "NewDelivery",
     "NewRetrainTrigger",
     "NewTransition",
+    "PendingWriteback",
     "RetrainTrigger",
     "Silence",
     "Store",

@@ -5,7 +5,9 @@ Tables: ``monitors``; ``checks`` keyed by (monitor, window start, window end) wi
 the ``record_keys`` that keep ingest idempotent; ``labels`` keyed by (monitor, record id);
 ``scheduler_leases`` so one scheduler runs per database; the alerts tables: ``alerts`` (one
 state per monitor and rule) with their ``alert_transitions``, ``silences``,
-``retrain_triggers``, and the outbox ``deliveries`` with their ``delivery_attempts``. Every
+``retrain_triggers``, and the outbox ``deliveries`` with their ``delivery_attempts``;
+``model_version_events`` (which registered model version a monitor follows, and when that
+changed) and ``mlflow_writebacks`` (checks whose results still have to reach MLflow). Every
 change here needs an Alembic migration in ``migrations/versions``; a test compares the two.
 """
 
@@ -39,6 +41,8 @@ __all__ = [
     "DeliveryAttemptRow",
     "DeliveryRow",
     "LabelRow",
+    "MlflowWritebackRow",
+    "ModelVersionEventRow",
     "MonitorRow",
     "QualityFindingRow",
     "RecordBatchRow",
@@ -321,3 +325,39 @@ class DeliveryAttemptRow(Base):
     ok: Mapped[bool]
     retryable: Mapped[bool]
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class ModelVersionEventRow(Base):
+    """A monitor started following a registered model version (first resolution or a switch)."""
+
+    __tablename__ = "model_version_events"
+    __table_args__ = (
+        Index(None, "monitor_id", "at"),
+        CheckConstraint("detected_by IN ('poll', 'webhook')", name="detected_by"),
+    )
+
+    id: Mapped[IntPK]
+    monitor_id: Mapped[int] = mapped_column(ForeignKey("monitors.id", ondelete="CASCADE"))
+    at: Mapped[UtcTimestamp]
+    model_name: Mapped[Name]
+    alias: Mapped[str | None] = mapped_column(String(_SHORT))
+    old_version: Mapped[str | None] = mapped_column(String(_SHORT))
+    new_version: Mapped[str] = mapped_column(String(_SHORT))
+    run_id: Mapped[str] = mapped_column(String(_SHORT))
+    detected_by: Mapped[str] = mapped_column(String(16))
+
+
+class MlflowWritebackRow(Base):
+    """The outbox of MLflow write-backs: one row per check linked to a model version."""
+
+    __tablename__ = "mlflow_writebacks"
+    __table_args__ = (Index(None, "done_at", "next_attempt_at"),)
+
+    check_id: Mapped[int] = mapped_column(
+        ForeignKey("checks.id", ondelete="CASCADE"), primary_key=True
+    )
+    created_at: Mapped[UtcTimestamp]
+    attempts: Mapped[int]
+    next_attempt_at: Mapped[UtcTimestamp]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    done_at: Mapped[UtcTimestamp | None]

@@ -42,11 +42,13 @@ from monitor.store._writes import acquire_lease, insert_keyed, release_lease, up
 from monitor.store.alert_store import AlertStoreMixin
 from monitor.store.domain import CheckDetail, CheckSummary, Monitor, outcome
 from monitor.store.history import HistoryReads
+from monitor.store.links import ModelLinkStore
 from monitor.store.migrate import head_revision, revision_of
 from monitor.store.models import (
     CheckRow,
     ColumnResultRow,
     LabelRow,
+    MlflowWritebackRow,
     MonitorRow,
     QualityFindingRow,
     RecordBatchRow,
@@ -55,7 +57,7 @@ from monitor.store.models import (
 __all__ = ["Store"]
 
 
-class Store(AlertStoreMixin, HistoryReads):
+class Store(AlertStoreMixin, HistoryReads, ModelLinkStore):
     """Driftline's database at ``url`` (default ``$DRIFTLINE_DATABASE_URL``, else
     ``sqlite:///./driftline.db``). Creating one does not connect; the first call does.
     The alerts methods (states, silences, the delivery outbox, retrain triggers) come from
@@ -165,8 +167,10 @@ class Store(AlertStoreMixin, HistoryReads):
         model_name: str | None = None,
         model_version: str | None = None,
         run_id: str | None = None,
+        write_back: bool = False,
     ) -> CheckSummary:
-        """Record the check of one window, replacing any earlier check of the same window."""
+        """Record the check of one window, replacing any earlier check of the same window;
+        ``write_back`` queues its results for MLflow in the same transaction."""
         status, reason = outcome(report)
         row = check_row(
             window_start_at=aware("window_start_at", window_start_at),
@@ -180,7 +184,9 @@ class Store(AlertStoreMixin, HistoryReads):
             run_id=run_id,
             report=report,
         )
-        return self._replace_check(monitor, row, report.columns, report.quality)
+        return self._replace_check(
+            monitor, row, report.columns, report.quality, write_back=write_back
+        )
 
     def save_failed_check(
         self,
@@ -236,6 +242,8 @@ class Store(AlertStoreMixin, HistoryReads):
         row: CheckRow,
         columns: Sequence[ColumnResult],
         quality: Sequence[QualityFinding],
+        *,
+        write_back: bool = False,
     ) -> CheckSummary:
         with self._session() as session:
             # Locking the monitor serialises concurrent saves of its checks (PostgreSQL).
@@ -251,6 +259,13 @@ class Store(AlertStoreMixin, HistoryReads):
             session.flush()
             session.add_all(column_result_row(row.id, c) for c in columns)
             session.add_all(quality_finding_row(row.id, q) for q in quality)
+            if write_back:
+                now = self._clock()
+                session.add(
+                    MlflowWritebackRow(
+                        check_id=row.id, created_at=now, attempts=0, next_attempt_at=now
+                    )
+                )
             return summary_of(row, monitor)
 
     def list_checks(
