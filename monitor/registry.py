@@ -18,6 +18,7 @@ import logging
 import re
 import threading
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Final, Protocol
 
@@ -127,8 +128,11 @@ class ModelFollower:
         """Whether a registry event about model ``name`` (and ``alias``) concerns this follower."""
         return name == self.ref.name and (alias is None or alias == self.ref.alias)
 
-    def resolve(self, store: Store, *, detected_by: DetectedBy = "poll") -> ResolvedModel:
-        """The version to check against now, recording a model version event when it changed.
+    def resolve(
+        self, store: Store, *, detected_by: DetectedBy = "poll", at: datetime | None = None
+    ) -> ResolvedModel:
+        """The version to check against now, recording a model version event when it changed
+        (stamped ``at``, default the store's clock: a check passes its own clock's time).
 
         Raises RegistryUnavailable only when the registry is unreachable and this monitor
         has never followed a version whose baseline is cached.
@@ -147,6 +151,7 @@ class ModelFollower:
                     run_id=info.run_id,
                     alias=self.ref.alias,
                     detected_by=detected_by,
+                    at=at,
                 )
                 if event is not None:
                     _log.info(

@@ -72,7 +72,7 @@ def run_check(
     try:
         baseline = monitor.baseline
         if monitor.model is not None:
-            link = monitor.model.resolve(store)
+            link = monitor.model.resolve(store, at=started_at)
             baseline = link.baseline
         if baseline is None:
             raise BaselineNotFound(f"monitor {monitor.name!r} has no baseline")

@@ -94,6 +94,7 @@ def replay(
     speed: float | None = None,
     duration_s: float | None = None,
     on_step: Callable[[ReplayStep], None] | None = None,
+    score: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
     clock_file: str | os.PathLike[str] | None = None,
     progress: bool = True,
     sleep: Callable[[float], None] = time.sleep,
@@ -109,6 +110,8 @@ def replay(
     speed, duration_s : the pace, as simulated seconds per real second or as the real
         duration of the whole replay; at most one (neither: as fast as possible).
     on_step : called after each step with a :class:`ReplayStep`.
+    score : called with each step's records before they are posted; returns them as they
+        should be sent (the demo fills in the serving model's predictions this way).
     clock_file : a ``driftline serve --clock file:PATH`` file to advance: set to the start
         before anything is posted, then to each step's end once its data are posted.
     progress : show a tqdm progress bar (records sent, simulated time reached).
@@ -147,9 +150,10 @@ def replay(
         for number in range(1, steps + 1):
             begin, end = int(record_edges[number - 1]), int(record_edges[number])
             if end > begin:
+                batch = records.iloc[begin:end]
                 answer = client.log_records(
                     monitor,
-                    records.iloc[begin:end],
+                    batch if score is None else score(batch),
                     id_column=ID_COLUMN,
                     time_column=TIME_COLUMN,
                 )

@@ -20,6 +20,7 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from monitor.mlflow import ensure_experiment, init_tracking, log_baseline, resolve_tracking_uri
@@ -125,6 +126,21 @@ def train_and_register(
     client = MlflowClient(uri, uri)
     client.set_registered_model_alias(model_name, alias, registered.version)
     return RegisteredVersion(model_name, str(registered.version), run.info.run_id, alias, metrics)
+
+
+def load_version(model_name: str, version: str, *, tracking_uri: str | None = None) -> Pipeline:
+    """The scikit-learn pipeline of ``model_name`` version ``version`` from the registry."""
+    init_tracking(resolve_tracking_uri(tracking_uri))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # MLflow's environment-mismatch advice
+        model: Pipeline = mlflow.sklearn.load_model(f"models:/{model_name}/{version}")
+    return model
+
+
+def predict_proba(model: Pipeline, frame: pd.DataFrame) -> np.ndarray:
+    """The probability of default the model gives each row of ``frame``."""
+    proba: np.ndarray = model.predict_proba(_features(frame))[:, 1]
+    return proba
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -91,6 +91,7 @@ class ModelLinkStore:
         run_id: str,
         alias: str | None = None,
         detected_by: DetectedBy = "poll",
+        at: dt.datetime | None = None,
     ) -> ModelVersionEvent | None:
         """Record that ``monitor`` now follows ``model_name`` ``version``; returns the new
         event, or None when it already followed that version (nothing recorded)."""
@@ -108,7 +109,7 @@ class ModelLinkStore:
                 return None
             row = ModelVersionEventRow(
                 monitor_id=monitor_id,
-                at=self._clock(),
+                at=self._clock() if at is None else at,
                 model_name=model_name,
                 alias=alias,
                 old_version=None if last is None else last.new_version,

@@ -1,0 +1,94 @@
+"""The whole loop of `make run`, without the browser: train, serve, replay, drift, alert,
+signed retraining webhook, version 2, switch, resolve. One run, many assertions on its
+timeline (it takes about a minute and a half)."""
+
+from __future__ import annotations
+
+import socket
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from mlflow import MlflowClient
+
+from monitor.mlflow import embedded_tracking_uri
+from monitor.store import AlertTransition
+from sample_data.demo import DemoSettings, Timeline, run_demo
+from sample_data.live import generate_live
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Timeline, Path]:
+    workdir = tmp_path_factory.mktemp("demo")
+    settings = DemoSettings(
+        workdir=workdir, port=_free_port(), duration_s=30.0, serve_forever=False, progress=False
+    )
+    return run_demo(settings), workdir
+
+
+DRIFT_START = generate_live().drift_start_at
+
+
+def _start(t: AlertTransition) -> datetime:
+    assert t.window_start_at is not None
+    return t.window_start_at
+
+
+def test_no_alert_in_the_stable_weeks(demo: tuple[Timeline, Path]) -> None:
+    timeline, _ = demo
+    assert timeline.transitions, "the drift raised no alert at all"
+    assert all(_start(t) >= DRIFT_START for t in timeline.transitions)
+    stable = [c for c in timeline.checks if c.window_end_at <= DRIFT_START]
+    assert len(stable) == 21 and {c.status for c in stable} == {"ok"}
+
+
+def test_alert_goes_pending_then_fires_within_three_windows_of_the_drift(
+    demo: tuple[Timeline, Path],
+) -> None:
+    timeline, _ = demo
+    states = [(t.from_state, t.to_state) for t in timeline.transitions]
+    assert states[:2] == [("ok", "pending"), ("pending", "firing")]
+    firing = timeline.transitions[1]
+    assert (_start(firing) - DRIFT_START).days <= 3
+
+
+def test_retraining_trigger_arrives_signed_and_version_2_takes_the_alias(
+    demo: tuple[Timeline, Path],
+) -> None:
+    timeline, workdir = demo
+    assert timeline.refused_webhooks == 0
+    assert len(timeline.retrains_received) == 1  # the cooldown keeps it to one
+    assert [t.outcome for t in timeline.triggers] == ["delivered"]
+    assert timeline.retrains_received[0].payload["trigger_id"] == timeline.triggers[0].trigger_id
+    assert [r["version"] for r in timeline.retrained] == ["2"]
+    client = MlflowClient(embedded_tracking_uri(f"sqlite:///{workdir / 'driftline.db'}"))
+    assert str(client.get_model_version_by_alias("credit", "production").version) == "2"
+
+
+def test_checks_after_the_switch_use_version_2(demo: tuple[Timeline, Path]) -> None:
+    timeline, _ = demo
+    events = [(e.new_version, e.at) for e in timeline.version_events]
+    assert [version for version, _ in events] == ["1", "2"]
+    switched_at = events[1][1]
+    after = [c for c in timeline.checks if c.started_at >= switched_at]
+    before = [c for c in timeline.checks if c.started_at < switched_at]
+    assert after and {c.model_version for c in after} == {"2"}
+    assert {c.model_version for c in before} == {"1"}
+    # the version-2 baseline was built from the new normal: its windows are not drifting
+    assert sum(c.status == "drifting" for c in after[1:]) == 0
+
+
+def test_alert_resolves_and_every_notification_was_delivered_verified(
+    demo: tuple[Timeline, Path],
+) -> None:
+    timeline, _ = demo
+    assert ("firing", "resolved") in [(t.from_state, t.to_state) for t in timeline.transitions]
+    kinds = [r.payload.get("state") for r in timeline.alerts_received]
+    assert kinds[0] == "firing" and kinds[-1] == "resolved"
+    assert timeline.deliveries and {d.status for d in timeline.deliveries} == {"delivered"}
