@@ -3,8 +3,9 @@
 Tables: ``monitors``; ``checks`` keyed by (monitor, window start, window end) with their
 ``column_results`` and ``quality_findings``; ingested ``record_batches`` (Arrow tables) with
 the ``record_keys`` that keep ingest idempotent; ``labels`` keyed by (monitor, record id);
-``scheduler_leases`` so one scheduler runs per database. Every change here needs an Alembic
-migration in ``migrations/versions``; a test compares the two.
+``scheduler_leases`` so one scheduler runs per database; ``performance_results`` per window,
+with ``window_members`` and ``performance_dirty`` for labels that arrive later. Every change
+here needs an Alembic migration in ``migrations/versions``; a test compares the two.
 """
 
 from __future__ import annotations
@@ -32,15 +33,20 @@ __all__ = [
     "ColumnResultRow",
     "LabelRow",
     "MonitorRow",
+    "PERFORMANCE_KINDS",
+    "PerformanceDirtyRow",
+    "PerformanceRow",
     "QualityFindingRow",
     "RecordBatchRow",
     "RecordKeyRow",
     "SchedulerLeaseRow",
+    "WindowMemberRow",
 ]
 
 CHECK_STATUSES: Final = ("ok", "drifting", "failed", "insufficient_data", "no_data")
 
 _SHORT: Final = 64
+PERFORMANCE_KINDS: Final = ("realised", "estimated")
 
 
 class Base(DeclarativeBase):
@@ -177,3 +183,57 @@ class SchedulerLeaseRow(Base):
     name: Mapped[Name] = mapped_column(primary_key=True)
     holder: Mapped[Name]
     expires_at: Mapped[UtcTimestamp]
+
+
+class PerformanceRow(Base):
+    """A window's realised or estimated performance (``result_json``), or why computing it
+    failed (``reason``); keyed by window, not by check, so re-running a check keeps it."""
+
+    __tablename__ = "performance_results"
+    __table_args__ = (
+        UniqueConstraint("monitor_id", "window_start_at", "window_end_at", "kind"),
+        CheckConstraint(
+            "kind IN (" + ", ".join(f"'{k}'" for k in PERFORMANCE_KINDS) + ")", name="kind"
+        ),
+    )
+
+    id: Mapped[BigIntPK]
+    monitor_id: Mapped[int] = mapped_column(ForeignKey("monitors.id", ondelete="CASCADE"))
+    window_start_at: Mapped[UtcTimestamp]
+    window_end_at: Mapped[UtcTimestamp]
+    kind: Mapped[str] = mapped_column(String(16))
+    n_records: Mapped[int]
+    n_labelled: Mapped[int | None]
+    result_json: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(Text)
+    computed_at: Mapped[UtcTimestamp]
+
+
+class WindowMemberRow(Base):
+    """Which checked window each record id fell in, so that a label arriving later marks
+    that window's realised performance for recomputation."""
+
+    __tablename__ = "window_members"
+    __table_args__ = (Index(None, "monitor_id", "window_start_at", "window_end_at"),)
+
+    monitor_id: Mapped[int] = mapped_column(
+        ForeignKey("monitors.id", ondelete="CASCADE"), primary_key=True
+    )
+    record_id: Mapped[Name] = mapped_column(primary_key=True)
+    window_start_at: Mapped[UtcTimestamp]
+    window_end_at: Mapped[UtcTimestamp]
+
+
+class PerformanceDirtyRow(Base):
+    """A window whose labels changed since its realised performance was computed;
+    ``generation`` grows with every change, so a recompute clears only what it saw."""
+
+    __tablename__ = "performance_dirty"
+
+    monitor_id: Mapped[int] = mapped_column(
+        ForeignKey("monitors.id", ondelete="CASCADE"), primary_key=True
+    )
+    window_start_at: Mapped[UtcTimestamp] = mapped_column(primary_key=True)
+    window_end_at: Mapped[UtcTimestamp] = mapped_column(primary_key=True)
+    generation: Mapped[int]
+    marked_at: Mapped[UtcTimestamp]
