@@ -28,12 +28,12 @@ from monitor.store.types import BigIntPK, IntPK, Name, UtcTimestamp, metadata
 
 __all__ = [
     "CHECK_STATUSES",
+    "PERFORMANCE_KINDS",
     "Base",
     "CheckRow",
     "ColumnResultRow",
     "LabelRow",
     "MonitorRow",
-    "PERFORMANCE_KINDS",
     "PerformanceDirtyRow",
     "PerformanceRow",
     "QualityFindingRow",
