@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install test lint run bench sample-data clean
+.PHONY: install test lint run bench sample-data clean browser
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,7 +18,18 @@ lint: install
 	$(BIN)/ruff check monitor alerts dashboards tests sample_data
 	$(BIN)/mypy
 
-test: lint
+# The browser tests drive Debian's Chromium (never a Playwright browser download).
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+$(CHROMIUM):
+	@echo "installing Debian chromium and chromium-driver for the browser tests"
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -q
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver
+
+browser: $(CHROMIUM)
+
+test: lint browser
 	$(BIN)/pytest
 
 # For now the main job is a drift check of each sample window against the sample baseline.
@@ -34,9 +45,11 @@ run: install
 bench: install
 	$(BIN)/python tests/benchmarks/bench_check.py
 	$(BIN)/python tests/benchmarks/bench_service.py
+	$(BIN)/python tests/benchmarks/bench_dashboard.py
 
 sample-data: install
 	$(BIN)/python sample_data/generate.py
+	$(BIN)/python -m sample_data.live
 
 clean:
-	rm -rf $(VENV) .driftline-baseline.json .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) .driftline-baseline.json .mypy_cache .pytest_cache .ruff_cache tests/output

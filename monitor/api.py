@@ -80,8 +80,10 @@ def create_app(
     settings: ApiSettings | None = None,
     *,
     openapi: Callable[[], dict[str, Any]] | None = None,
+    after_check: Callable[[str], None] | None = None,
 ) -> Flask:
-    """The API app. ``monitors`` maps monitor names to what their checks need."""
+    """The API app. ``monitors`` maps monitor names to what their checks need;
+    ``after_check(monitor)`` runs after a check requested through the API is stored."""
     config = settings or ApiSettings()
     app = Flask("driftline")
     app.config["MAX_CONTENT_LENGTH"] = config.max_request_bytes
@@ -218,7 +220,10 @@ def create_app(
             return _error(
                 422, "invalid_window", f'{exc}; send {{"start": ISO time, "end": ISO time}}'
             )
-        return jsonify(_summary(run_check(store, monitor, window))), 200
+        summary = run_check(store, monitor, window)
+        if after_check is not None:
+            after_check(name)
+        return jsonify(_summary(summary)), 200
 
     @app.get("/api/v1/checks/<int:check_id>")
     def get_check(check_id: int) -> tuple[Response, int]:

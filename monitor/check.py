@@ -29,6 +29,7 @@ from monitor.baseline import (
     number_label,
 )
 from monitor.errors import ConfigError
+from monitor.histogram import category_histogram, numeric_histogram
 from monitor.impact import rank_impact
 from monitor.report import ColumnResult, ColumnStatus, DriftReport, QualityFinding
 from monitor.stats._result import MethodResult
@@ -124,6 +125,7 @@ def _compare_counts(
             effect_size=effect.effect_size,
             psi=stability.effect_size,
             n_reference=int(reference.sum()),
+            histogram=category_histogram(column.categories, column.category_counts, counts),
         ),
         findings,
     )
@@ -177,11 +179,10 @@ def _compare_numeric(
     else:
         test = METHODS[method].run(reference, current, pair=pair)
     effect = wasserstein(reference, current, scale=column.std, pair=pair)
-    stability = None
+    stability = histogram = None
     if column.bin_edges is not None and column.bin_counts is not None:
-        cuts = np.searchsorted(current, column.bin_edges, side="left")
-        current_bins = np.diff(np.concatenate(([0], cuts, [current.size])))
-        stability = psi(column.bin_counts, current_bins).effect_size
+        histogram = numeric_histogram(column.bin_edges, column.bin_counts, current)
+        stability = psi(column.bin_counts, np.array(histogram.current)).effect_size
     return replace(
         base,
         status="tested",
@@ -192,6 +193,7 @@ def _compare_numeric(
         effect_size=effect.effect_size,
         psi=stability,
         n_reference=int(reference.size),
+        histogram=histogram,
     ), findings
 
 

@@ -35,6 +35,12 @@ def add_service_commands(commands: Any) -> None:
     _config_option(serve)
     serve.add_argument("--host", default=None)
     serve.add_argument("--port", type=int, default=None)
+    serve.add_argument(
+        "--clock",
+        default=None,
+        help="what time checks go by: 'system' (default) or 'file:PATH', a file holding a "
+        "simulated ISO 8601 time that a replay advances (or $DRIFTLINE_CLOCK)",
+    )
 
     checks = commands.add_parser("checks", help="run checks from the shell")
     checks_commands = checks.add_subparsers(dest="checks_command", required=True)
@@ -51,6 +57,12 @@ def add_service_commands(commands: Any) -> None:
     monitors = commands.add_parser("monitors", help="configured monitors")
     monitors_commands = monitors.add_subparsers(dest="monitors_command", required=True)
     _config_option(monitors_commands.add_parser("list", help="monitors and their status"))
+
+    from monitor.extensions import load_extensions
+
+    for extension in load_extensions():
+        for name in extension.add_commands(commands):
+            commands.choices[name].set_defaults(extension=extension)
 
 
 def _config_option(parser: argparse.ArgumentParser) -> None:
@@ -73,6 +85,10 @@ def run_service_command(args: argparse.Namespace) -> int:
         return 0
     if args.command == "serve":
         return _serve(args, config, path)
+    if getattr(args, "extension", None) is not None:
+        from monitor.extensions import ServiceContext
+
+        return int(args.extension.run_command(args, ServiceContext(config, path, url)))
     store = Store(url)
     try:
         store.check_schema()
@@ -131,11 +147,29 @@ def _checks(args: argparse.Namespace, store: Any, config: cfg.Config, path: Path
         )
     if not windows:
         print(f"{args.monitor}: no complete window to check")
+    else:
+        from monitor.extensions import ServiceContext, load_extensions
+
+        for extension in load_extensions():
+            extension.after_checks(
+                store, ServiceContext(config, path, config.database_url), args.monitor
+            )
     return 2 if failed else 0
+
+
+def _mount_extensions(app: Any, store: Any, config: cfg.Config) -> None:
+    """Mount what installed packages add to the server (the dashboard), through the
+    ``driftline.serve`` entry points: each is called as ``mount(app, store, config)``."""
+    from importlib.metadata import entry_points
+
+    for extension in sorted(entry_points(group="driftline.serve"), key=lambda e: e.name):
+        extension.load()(app, store, config)
+        _log.info("mounted %s (%s)", extension.name, extension.value)
 
 
 def _serve(args: argparse.Namespace, config: cfg.Config, path: Path) -> int:
     from monitor.api import ApiSettings, create_app
+    from monitor.clock import CLOCK_ENV, FileClock, clock_from_spec
     from monitor.runtime import monitor_contexts
     from monitor.scheduler import LEASE_NAME, LEASE_TTL, build_scheduler, holder_id
     from monitor.store import Store
@@ -144,17 +178,40 @@ def _serve(args: argparse.Namespace, config: cfg.Config, path: Path) -> int:
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     url = config.database_url
+    clock = clock_from_spec(args.clock or os.environ.get(CLOCK_ENV))
+    clock_spec = clock.spec if isinstance(clock, FileClock) else "system"
     store = Store(url)
     store.check_schema()
     for monitor in config.monitors:
         store.upsert_monitor(monitor.name, {"baseline": monitor.baseline})
     contexts = monitor_contexts(config, path.resolve().parent)
     token = config.api.token.get_secret_value() if config.api.token else None
+    from monitor.extensions import ServiceContext, load_extensions
+    from monitor.openapi import document
+
+    extensions = load_extensions()
+    service = ServiceContext(config, path, url)
+
+    def after_check(monitor: str) -> None:
+        for extension in extensions:
+            extension.after_checks(store, service, monitor)
+
+    def openapi() -> dict[str, Any]:
+        out = document()
+        for extension in extensions:
+            out["paths"].update(extension.openapi_paths())
+        return out
+
     app = create_app(
         store,
         contexts,
         ApiSettings(token, config.api.max_request_bytes, config.api.max_batch_records),
+        openapi=openapi,
+        after_check=after_check,
     )
+    for extension in extensions:
+        extension.register_api(app, store, service)
+    _mount_extensions(app, store, config)
     stop = threading.Event()
     started: list[Any] = []
 
@@ -164,7 +221,7 @@ def _serve(args: argparse.Namespace, config: cfg.Config, path: Path) -> int:
         warned = False
         while not stop.is_set():
             if store.acquire_lease(LEASE_NAME, holder_id(), LEASE_TTL):
-                scheduler = build_scheduler(config, path, url)
+                scheduler = build_scheduler(config, path, url, clock=clock_spec)
                 scheduler.start()
                 started.append(scheduler)
                 _log.info("scheduler started for %d monitor(s)", len(config.monitors))
@@ -193,6 +250,8 @@ def _serve(args: argparse.Namespace, config: cfg.Config, path: Path) -> int:
     signal.signal(signal.SIGTERM, _shutdown)
     signal.signal(signal.SIGINT, _shutdown)
     _log.info("Driftline API listening on http://%s:%d", host, port)
+    if isinstance(clock, FileClock):
+        _log.info("checks go by the simulated time in %s, now %s", clock.path, clock())
     try:
         server.serve_forever()
     finally:

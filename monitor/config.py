@@ -34,6 +34,8 @@ from pydantic import (
     model_validator,
 )
 
+from monitor import config_alerts as alerts_config
+from monitor.config_alerts import AlertsConfig
 from monitor.durations import DURATION_HINT, format_duration, parse_duration
 from monitor.errors import ConfigError
 from monitor.redact import redact_url
@@ -44,6 +46,7 @@ __all__ = [
     "ApiConfig",
     "ColumnConfig",
     "Config",
+    "DashboardConfig",
     "FilesSource",
     "IngestSource",
     "Monitor",
@@ -60,6 +63,7 @@ DEFAULT_CONFIG_FILE: Final = "driftline.yaml"
 DEFAULT_DATABASE_URL: Final = "sqlite:///./driftline.db"
 _CONFIG_ENV: Final = "DRIFTLINE_CONFIG"
 _DATABASE_ENV: Final = "DRIFTLINE_DATABASE_URL"
+_DASHBOARD_PASSWORD_ENV: Final = "DRIFTLINE_DASHBOARD_PASSWORD"
 _EXAMPLE: Final = """\
 monitors:
   - name: credit_default
@@ -117,6 +121,15 @@ class ApiConfig(_Section):
     token: SecretStr | None = None
     max_request_bytes: int = Field(default=10 * 1024 * 1024, ge=1)
     max_batch_records: int = Field(default=10_000, ge=1)
+
+
+class DashboardConfig(_Section):
+    """The dashboard: optional login password, auto-refresh period and time-range default."""
+
+    password: SecretStr | None = None
+    session_secret: SecretStr | None = None
+    refresh: _Duration = timedelta(seconds=60)
+    sparkline_windows: int = Field(default=48, ge=2, le=1000)
 
 
 class IngestSource(_Section):
@@ -221,6 +234,7 @@ class Monitor(_Section):
     ignore: tuple[str, ...] = ()
     target: str | None = None
     prediction: str | None = None
+    alerts: AlertsConfig = Field(default_factory=AlertsConfig)
 
     @model_validator(mode="before")
     @classmethod
@@ -273,6 +287,7 @@ class Config(_Section):
 
     database_url: str = DEFAULT_DATABASE_URL
     api: ApiConfig = Field(default_factory=ApiConfig)
+    dashboard: DashboardConfig = Field(default_factory=DashboardConfig)
     monitors: tuple[Monitor, ...] = ()
 
     @field_validator("monitors")
@@ -304,7 +319,9 @@ class Config(_Section):
 # ---------------------------------------------------------------- loading
 
 _VARIABLE: Final = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
-_SECRET_KEYS: Final = frozenset({"token", "url", "database_url"})
+_SECRET_KEYS: Final = frozenset(
+    {"token", "url", "database_url", "secret", "password", "api_token", "session_secret"}
+)
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
@@ -329,7 +346,8 @@ _UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
 def _path(loc: tuple[int | str, ...]) -> str:
     out = ""
     for index, part in enumerate(loc):
-        if index and loc[index - 1] == "source" and part in _SOURCES:
+        kinds = _union_kinds(loc, index) if isinstance(part, str) else None
+        if kinds is not None and part in kinds:
             continue  # the discriminated union's tag, not a key in the file
         out += f"[{part}]" if isinstance(part, int) else f".{part}" if out else str(part)
     return out or "(top level)"
@@ -363,7 +381,8 @@ def _substitute(value: Any, env: Mapping[str, str], where: str, loc: str) -> Any
 
 def _shown(loc: tuple[int | str, ...], given: Any) -> str:
     if loc and loc[-1] in _SECRET_KEYS:
-        return redact_url(given) if isinstance(given, str) and loc[-1] != "token" else "(hidden)"
+        is_url = loc[-1] in ("url", "database_url")
+        return redact_url(given) if isinstance(given, str) and is_url else "(hidden)"
     text = repr(given)
     return text if len(text) <= 80 else text[:77] + "..."
 
@@ -375,13 +394,70 @@ def _allowed_keys(parent: tuple[int | str, ...]) -> list[str]:
         return list(_SOURCES[names[-1]].model_fields)
     if len(names) >= 2 and names[-2] == "columns":
         return list(ColumnConfig.model_fields)
+    alert_keys = _alert_section_keys(parent)
+    if alert_keys is not None:
+        return alert_keys
     sections: dict[str, type[BaseModel]] = {
         "api": ApiConfig,
+        "dashboard": DashboardConfig,
         "monitors": Monitor,
         "schedule": Schedule,
     }
     model = sections.get(names[-1], Config) if names else Config
     return list(model.model_fields)
+
+
+_CHANNEL_KINDS: Final[dict[str, type[BaseModel]]] = {
+    "webhook": alerts_config.WebhookChannel,
+    "slack": alerts_config.SlackChannel,
+    "email": alerts_config.EmailChannel,
+}
+_RULE_KINDS: Final[dict[str, type[BaseModel]]] = {
+    "dataset_drift": alerts_config.DatasetDriftRule,
+    "key_feature_drift": alerts_config.KeyFeatureDriftRule,
+    "effect_size": alerts_config.EffectSizeRule,
+    "quality": alerts_config.QualityRule,
+    "prediction_drift": alerts_config.PredictionDriftRule,
+}
+_TARGET_KINDS: Final[dict[str, type[BaseModel]]] = {
+    "webhook": alerts_config.WebhookTarget,
+    "github": alerts_config.GithubTarget,
+    "airflow": alerts_config.AirflowTarget,
+    "gitlab": alerts_config.GitlabTarget,
+    "jenkins": alerts_config.JenkinsTarget,
+}
+
+
+def _union_kinds(loc: tuple[int | str, ...], index: int) -> dict[str, type[BaseModel]] | None:
+    """The kinds of the tagged union whose value sits at ``loc[index]``, if it is one."""
+    parent = loc[index - 1] if index >= 1 else None
+    grandparent = loc[index - 2] if index >= 2 else None
+    if parent == "source":
+        return dict(_SOURCES)
+    if parent == "retrain":
+        return _TARGET_KINDS
+    if grandparent == "rules" and isinstance(parent, int):
+        return _RULE_KINDS
+    if grandparent == "channels" and "alerts" in loc[:index]:
+        return _CHANNEL_KINDS
+    return None
+
+
+def _keys(model: type[BaseModel]) -> list[str]:
+    return [field.alias or name for name, field in model.model_fields.items()]
+
+
+def _alert_section_keys(loc: tuple[int | str, ...]) -> list[str] | None:
+    """Allowed keys inside ``alerts``: its own, a channel's, a rule's or a target's."""
+    if "alerts" not in loc:
+        return None
+    if loc and isinstance(loc[-1], str):
+        kinds = _union_kinds(loc, len(loc) - 1)
+        if kinds is not None and loc[-1] in kinds:
+            return _keys(kinds[loc[-1]])
+    if loc[-1:] == ("delivery",):
+        return _keys(alerts_config.DeliverySettings)
+    return _keys(AlertsConfig)
 
 
 def _error_line(where: str, error: Mapping[str, Any]) -> str:
@@ -390,7 +466,8 @@ def _error_line(where: str, error: Mapping[str, Any]) -> str:
         allowed = ", ".join(_allowed_keys(loc[:-1]))
         return f"{where}: {_path(loc)}: unknown key; expected one of: {allowed}"
     if error["type"] == "union_tag_not_found":
-        return f"{where}: {_path(loc)}: missing 'kind'; expected one of: {', '.join(_SOURCES)}"
+        kinds = _union_kinds(loc, len(loc)) or dict(_SOURCES)
+        return f"{where}: {_path(loc)}: missing 'kind'; expected one of: {', '.join(kinds)}"
     if error["type"] == "value_error":
         return f"{where}: {_path(loc)}: {error['ctx']['error']}"
     if error["type"] == "missing":
@@ -444,6 +521,12 @@ def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = 
     data = _substitute(raw, env, where, "")
     if env.get(_DATABASE_ENV):
         data["database_url"] = env[_DATABASE_ENV]
+    if env.get(_DASHBOARD_PASSWORD_ENV):
+        dashboard = data.get("dashboard")
+        data["dashboard"] = {
+            **(dashboard if isinstance(dashboard, dict) else {}),
+            "password": env[_DASHBOARD_PASSWORD_ENV],
+        }
     try:
         return Config.model_validate(data)
     except ValidationError as exc:

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from monitor.report import ColumnResult, ColumnStatus
+from monitor.report import ColumnResult, ColumnStatus, Histogram
 from monitor.stats import CbpeEstimate
 
 __all__ = ["PERFORMANCE_FORMAT_VERSION", "EstimatedPerformance", "RealisedPerformance"]
@@ -59,6 +59,7 @@ def _column_from_dict(name: str, data: Mapping[str, Any]) -> ColumnResult:
         n_reference=int(data["n_reference"]),
         n_current=int(data["n_current"]),
         detail=str(data.get("detail", "")),
+        histogram=None if data.get("histogram") is None else Histogram.from_dict(data["histogram"]),
     )
 
 

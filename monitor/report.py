@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
@@ -11,6 +12,7 @@ __all__ = [
     "ColumnResult",
     "ColumnStatus",
     "DriftReport",
+    "Histogram",
     "QualityFinding",
     "REPORT_FORMAT_VERSION",
 ]
@@ -58,6 +60,47 @@ class QualityFinding:
 
 
 @dataclass(frozen=True, slots=True)
+class Histogram:
+    """Reference and current counts of one column in one window, bin by bin.
+
+    ``labels`` name the bins: the baseline's quantile bins for a numeric column (``edges``
+    are their interior edges, so there are ``len(edges) + 1`` bins, the outer two open),
+    or the categories for a categorical one (``edges`` None). Built by
+    ``monitor.histogram``; stored with the check so past windows can be drawn.
+    """
+
+    labels: tuple[str, ...]
+    reference: tuple[int, ...]
+    current: tuple[int, ...]
+    edges: tuple[float, ...] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "labels": list(self.labels),
+            "reference": list(self.reference),
+            "current": list(self.current),
+            "edges": None if self.edges is None else list(self.edges),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Histogram:
+        """The histogram stored as ``data``; ValueError names missing keys or bad lengths."""
+        missing = [k for k in ("labels", "reference", "current") if k not in data]
+        if missing:
+            raise ValueError(f"histogram is missing {missing}; expected labels, reference, current")
+        labels = tuple(str(label) for label in data["labels"])
+        reference = tuple(int(c) for c in data["reference"])
+        current = tuple(int(c) for c in data["current"])
+        if not len(labels) == len(reference) == len(current):
+            raise ValueError(
+                f"histogram has {len(labels)} labels, {len(reference)} reference and "
+                f"{len(current)} current counts; expected one count of each per label"
+            )
+        edges = data.get("edges")
+        return cls(labels, reference, current, None if edges is None else tuple(map(float, edges)))
+
+
+@dataclass(frozen=True, slots=True)
 class ColumnResult:
     """The drift decision for one column."""
 
@@ -78,6 +121,7 @@ class ColumnResult:
     n_reference: int = 0
     n_current: int = 0
     detail: str = ""
+    histogram: Histogram | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -97,6 +141,7 @@ class ColumnResult:
             "n_reference": self.n_reference,
             "n_current": self.n_current,
             "detail": self.detail,
+            "histogram": None if self.histogram is None else self.histogram.to_dict(),
         }
 
 

@@ -1,4 +1,5 @@
-"""Wiring APScheduler: one job per monitor, in the same database as everything else.
+"""Wiring APScheduler: one job per monitor, and the jobs of extensions (``alerts``: send
+due deliveries), in the same database as everything else.
 
 Jobs are top-level functions taking strings (they are stored in the job store). Each
 run loads the configuration and checks every complete window since the last checked
@@ -23,6 +24,9 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from monitor import config as cfg
+from monitor.clock import clock_from_spec
+from monitor.errors import ConfigError
+from monitor.extensions import ServiceContext, load_extensions
 from monitor.runtime import monitor_context
 from monitor.service import check_due_windows
 from monitor.store import Store
@@ -48,19 +52,30 @@ def holder_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def check_monitor_job(config_path: str, monitor_name: str, database_url: str) -> None:
-    """Check every due window of one monitor (the scheduled job)."""
+def check_monitor_job(
+    config_path: str, monitor_name: str, database_url: str, clock: str = "system"
+) -> None:
+    """Check every due window of one monitor (the scheduled job); ``clock`` is a
+    ``--clock`` value (``monitor.clock``) saying what time it is."""
+    try:
+        now = clock_from_spec(clock)
+    except ConfigError as exc:
+        _log.error("%s: no window checked: %s", monitor_name, exc)
+        return
     config = cfg.load_config(config_path)
     monitor = config.monitor(monitor_name)
     store = Store(database_url)
     context = None
     try:
         context = monitor_context(monitor, Path(config_path).resolve().parent)
-        checks = check_due_windows(store, context, limit=_CATCH_UP_LIMIT)
+        checks = check_due_windows(store, context, now=now, limit=_CATCH_UP_LIMIT)
         if checks:
             _log.info(
                 "%s: checked %d window(s), last %s", monitor_name, len(checks), checks[-1].status
             )
+            service = ServiceContext(config, Path(config_path), database_url)
+            for extension in load_extensions():
+                extension.after_checks(store, service, monitor_name)
     finally:
         if context is not None and context.source is not None:
             context.source.close()
@@ -85,9 +100,10 @@ def _trigger(schedule: cfg.Schedule) -> BaseTrigger:
 
 
 def build_scheduler(
-    config: cfg.Config, config_path: Path, database_url: str
+    config: cfg.Config, config_path: Path, database_url: str, *, clock: str = "system"
 ) -> BackgroundScheduler:
-    """A scheduler with one check job per monitor and the lease renewal job (not started)."""
+    """A scheduler with one check job per monitor and the lease renewal job (not started);
+    ``clock`` (a ``--clock`` value) is the time the check jobs decide due windows by."""
     scheduler = BackgroundScheduler(
         jobstores={"default": SQLAlchemyJobStore(url=database_url, tablename=_JOB_TABLE)},
         timezone=UTC,
@@ -97,7 +113,7 @@ def build_scheduler(
         scheduler.add_job(
             check_monitor_job,
             trigger=_trigger(monitor.schedule),
-            args=[path, monitor.name, database_url],
+            args=[path, monitor.name, database_url, clock],
             id=f"check:{monitor.name}",
             name=f"check {monitor.name}",
             replace_existing=True,
@@ -105,6 +121,19 @@ def build_scheduler(
             max_instances=1,
             misfire_grace_time=None,
         )
+    service = ServiceContext(config, config_path, database_url)
+    for extension in load_extensions():
+        for job in extension.jobs(service):
+            scheduler.add_job(
+                job.func,
+                trigger=IntervalTrigger(seconds=job.seconds, timezone=UTC),
+                args=list(job.args),
+                id=job.id,
+                replace_existing=True,
+                coalesce=True,
+                max_instances=1,
+                misfire_grace_time=job.misfire_grace_time,
+            )
     scheduler.add_job(
         renew_lease_job,
         trigger=IntervalTrigger(seconds=LEASE_TTL.total_seconds() / 3, timezone=UTC),

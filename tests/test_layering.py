@@ -103,6 +103,51 @@ def test_dashboards_never_import_monitor_stats_or_scipy(path: Path) -> None:
     assert {n for n in imports if _within(n, "monitor.stats") or _within(n, "scipy")} == set()
 
 
+@pytest.mark.parametrize("path", _params(*PACKAGES))
+def test_product_never_imports_the_sample_data(path: Path) -> None:
+    """sample_data/ (the demo's data, replay and model) uses Driftline, never the reverse."""
+    assert {n for n in _imports_of(path) if _within(n, "sample_data")} == set()
+
+
+# The dashboard reads stored results through the Store and draws them: from ``monitor`` it
+# may use only the store, the report types, the configuration and the errors.
+DASHBOARD_MONITOR_ALLOWED = ("monitor.store", "monitor.report", "monitor.config", "monitor.errors")
+
+
+def dashboard_violations(imports: set[str]) -> set[str]:
+    return {
+        name
+        for name in imports
+        if (
+            (_within(name, "monitor") and name != "monitor")
+            and not any(_within(name, allowed) for allowed in DASHBOARD_MONITOR_ALLOWED)
+        )
+        or name == "monitor"
+        or _within(name, "sqlalchemy")
+        or _within(name, "numpy")
+        or _within(name, "pandas")
+    }
+
+
+@pytest.mark.parametrize("path", _params("dashboards"))
+def test_dashboards_read_only_store_and_report_types_never_the_database(path: Path) -> None:
+    assert dashboard_violations(_imports_of(path)) == set()
+
+
+def test_dashboard_rule_flags_engine_and_database_imports() -> None:
+    source = (
+        "from monitor.check import compare\nimport sqlalchemy\nfrom monitor.store import Store\n"
+        "from monitor import baseline\n"
+    )
+    assert dashboard_violations(imported_modules(source, "dashboards.queries")) == {
+        "monitor.check",
+        "monitor.check.compare",
+        "sqlalchemy",
+        "monitor",
+        "monitor.baseline",
+    }
+
+
 def test_every_package_has_sources_to_check() -> None:
     for package in PACKAGES:
         assert (ROOT / package / "__init__.py").is_file()
@@ -145,3 +190,24 @@ def test_import_parser_resolves_absolute_names(
 def test_stats_rule_flags_a_forbidden_import() -> None:
     imports = imported_modules("import numpy\nfrom monitor.check import compare", "monitor.stats.x")
     assert stats_violations(imports) == {"monitor.check", "monitor.check.compare"}
+
+
+ALERTS_FORBIDDEN = ("dashboards", "monitor.stats", "monitor.check", "monitor.service", "scipy")
+
+
+@pytest.mark.parametrize("path", _params("alerts"))
+def test_alerts_never_run_checks_nor_import_dashboards(path: Path) -> None:
+    """Alerts read stored results (STYLE section 1): no check, statistics or dashboard code."""
+    imports = _imports_of(path)
+    assert {n for n in imports if any(_within(n, p) for p in ALERTS_FORBIDDEN)} == set()
+
+
+@pytest.mark.parametrize("path", _params("alerts"))
+def test_only_monitor_store_imports_sqlalchemy_orm(path: Path) -> None:
+    assert {n for n in _imports_of(path) if _within(n, "sqlalchemy")} == set()
+
+
+def test_extension_modules_are_importable_and_provide_an_extension() -> None:
+    from monitor.extensions import EXTENSION_MODULES, load_extensions
+
+    assert len(load_extensions()) == len(EXTENSION_MODULES)

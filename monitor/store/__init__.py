@@ -6,17 +6,51 @@ frozen values back.
 
 from __future__ import annotations
 
+from monitor.store.alert_domain import (
+    AlertChange,
+    AlertHistory,
+    AlertState,
+    AlertStatus,
+    AlertTransition,
+    Delivery,
+    DeliveryAttempt,
+    DeliveryKind,
+    DeliveryStatus,
+    NewDelivery,
+    NewRetrainTrigger,
+    NewTransition,
+    RetrainTrigger,
+    Silence,
+)
 from monitor.store.domain import CheckDetail, CheckStatus, CheckSummary, Monitor
+from monitor.store.history import CheckPoint, ColumnPoint, HeatmapCell
 from monitor.store.migrate import current_revision, head_revision, is_up_to_date, upgrade
 from monitor.store.performance import DirtyWindow, WindowPerformance
 from monitor.store.store import Store
 
 __all__ = [
+    "AlertChange",
+    "AlertHistory",
+    "AlertState",
+    "AlertStatus",
+    "AlertTransition",
     "CheckDetail",
+    "CheckPoint",
     "CheckStatus",
     "CheckSummary",
+    "ColumnPoint",
+    "Delivery",
+    "DeliveryAttempt",
+    "DeliveryKind",
+    "DeliveryStatus",
     "DirtyWindow",
+    "HeatmapCell",
     "Monitor",
+    "NewDelivery",
+    "NewRetrainTrigger",
+    "NewTransition",
+    "RetrainTrigger",
+    "Silence",
     "Store",
     "WindowPerformance",
     "current_revision",

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import replace
 from typing import Any, cast
 
 from monitor.errors import ConfigError
-from monitor.report import ColumnResult, ColumnStatus, DriftReport, QualityFinding
+from monitor.report import ColumnResult, ColumnStatus, DriftReport, Histogram, QualityFinding
 from monitor.store.domain import CheckStatus, CheckSummary, Monitor
 from monitor.store.models import CheckRow, ColumnResultRow, MonitorRow, QualityFindingRow
 
@@ -22,6 +23,7 @@ __all__ = [
     "quality_finding_row",
     "summary_of",
     "utc_now",
+    "with_histogram",
 ]
 
 
@@ -157,6 +159,13 @@ def column_result(row: ColumnResultRow) -> ColumnResult:
         n_current=row.n_current,
         detail=row.detail,
     )
+
+
+def with_histogram(result: ColumnResult, stored_columns: Any) -> ColumnResult:
+    """``result`` with the histogram its check stored in the report (``report["columns"]``)."""
+    found = stored_columns.get(result.name) if isinstance(stored_columns, dict) else None
+    data = found.get("histogram") if isinstance(found, dict) else None
+    return result if data is None else replace(result, histogram=Histogram.from_dict(data))
 
 
 def quality_finding_row(check_id: int, finding: QualityFinding) -> QualityFindingRow:

@@ -3,9 +3,12 @@
 Tables: ``monitors``; ``checks`` keyed by (monitor, window start, window end) with their
 ``column_results`` and ``quality_findings``; ingested ``record_batches`` (Arrow tables) with
 the ``record_keys`` that keep ingest idempotent; ``labels`` keyed by (monitor, record id);
-``scheduler_leases`` so one scheduler runs per database; ``performance_results`` per window,
-with ``window_members`` and ``performance_dirty`` for labels that arrive later. Every change
-here needs an Alembic migration in ``migrations/versions``; a test compares the two.
+``scheduler_leases`` so one scheduler runs per database; the alerts tables: ``alerts`` (one
+state per monitor and rule) with their ``alert_transitions``, ``silences``,
+``retrain_triggers``, and the outbox ``deliveries`` with their ``delivery_attempts``;
+``performance_results`` per window, with ``window_members`` and ``performance_dirty`` for
+labels that arrive later. Every change here needs an Alembic migration in
+``migrations/versions``; a test compares the two.
 """
 
 from __future__ import annotations
@@ -27,11 +30,17 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from monitor.store.types import BigIntPK, IntPK, Name, UtcTimestamp, metadata
 
 __all__ = [
+    "ALERT_STATES",
     "CHECK_STATUSES",
+    "DELIVERY_STATUSES",
     "PERFORMANCE_KINDS",
+    "AlertRow",
+    "AlertTransitionRow",
     "Base",
     "CheckRow",
     "ColumnResultRow",
+    "DeliveryAttemptRow",
+    "DeliveryRow",
     "LabelRow",
     "MonitorRow",
     "PerformanceDirtyRow",
@@ -39,11 +48,15 @@ __all__ = [
     "QualityFindingRow",
     "RecordBatchRow",
     "RecordKeyRow",
+    "RetrainTriggerRow",
     "SchedulerLeaseRow",
+    "SilenceRow",
     "WindowMemberRow",
 ]
 
 CHECK_STATUSES: Final = ("ok", "drifting", "failed", "insufficient_data", "no_data")
+ALERT_STATES: Final = ("ok", "pending", "firing", "resolved")
+DELIVERY_STATUSES: Final = ("pending", "delivered", "failed")
 
 _SHORT: Final = 64
 PERFORMANCE_KINDS: Final = ("realised", "estimated")
@@ -183,6 +196,138 @@ class SchedulerLeaseRow(Base):
     name: Mapped[Name] = mapped_column(primary_key=True)
     holder: Mapped[Name]
     expires_at: Mapped[UtcTimestamp]
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN (" + ", ".join(f"'{v}'" for v in values) + ")"
+
+
+class AlertRow(Base):
+    """The current state of one rule of one monitor; ``last_window_end_at`` is the end of
+    the last window it was evaluated on (each window is evaluated once)."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (
+        UniqueConstraint("monitor_id", "rule"),
+        CheckConstraint(_in("state", ALERT_STATES), name="state"),
+    )
+
+    id: Mapped[IntPK]
+    monitor_id: Mapped[int] = mapped_column(ForeignKey("monitors.id", ondelete="CASCADE"))
+    rule: Mapped[Name]
+    severity: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(16))
+    streak: Mapped[int]
+    state_since_at: Mapped[UtcTimestamp]
+    last_window_end_at: Mapped[UtcTimestamp | None]
+    last_check_id: Mapped[int | None]
+    last_notified_at: Mapped[UtcTimestamp | None]
+    updated_at: Mapped[UtcTimestamp]
+
+
+class AlertTransitionRow(Base):
+    """One change of an alert's state (or a repeat notification), with its reason."""
+
+    __tablename__ = "alert_transitions"
+    __table_args__ = (Index(None, "alert_id", "at"),)
+
+    id: Mapped[IntPK]
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"))
+    from_state: Mapped[str] = mapped_column(String(16))
+    to_state: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[str] = mapped_column(Text)
+    check_id: Mapped[int | None]
+    window_start_at: Mapped[UtcTimestamp | None]
+    window_end_at: Mapped[UtcTimestamp | None]
+    notified: Mapped[bool]
+    at: Mapped[UtcTimestamp]
+
+
+class SilenceRow(Base):
+    """Mutes notifications of one rule (or all, ``rule`` NULL) of a monitor in [starts, ends)."""
+
+    __tablename__ = "silences"
+    __table_args__ = (Index(None, "monitor_id", "ends_at"),)
+
+    id: Mapped[IntPK]
+    monitor_id: Mapped[int] = mapped_column(ForeignKey("monitors.id", ondelete="CASCADE"))
+    rule: Mapped[Name | None]
+    starts_at: Mapped[UtcTimestamp]
+    ends_at: Mapped[UtcTimestamp]
+    created_by: Mapped[Name]
+    comment: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[UtcTimestamp]
+
+
+class RetrainTriggerRow(Base):
+    """A request to retrain a monitor's model, by a rule or by hand."""
+
+    __tablename__ = "retrain_triggers"
+    __table_args__ = (
+        UniqueConstraint("trigger_id"),
+        Index(None, "monitor_id", "created_at"),
+        CheckConstraint(_in("source", ("rule", "manual")), name="source"),
+    )
+
+    id: Mapped[IntPK]
+    trigger_id: Mapped[str] = mapped_column(String(_SHORT))
+    monitor_id: Mapped[int] = mapped_column(ForeignKey("monitors.id", ondelete="CASCADE"))
+    source: Mapped[str] = mapped_column(String(16))
+    rule: Mapped[Name | None]
+    reason: Mapped[str] = mapped_column(Text)
+    requested_by: Mapped[Name | None]
+    created_at: Mapped[UtcTimestamp]
+
+
+class DeliveryRow(Base):
+    """The outbox: one notification to one channel, written with the change that caused it.
+    ``webhook_id`` is fixed at creation, so every retry carries the same id."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("webhook_id"),
+        Index(None, "status", "next_attempt_at"),
+        Index(None, "monitor_id", "created_at"),
+        CheckConstraint(_in("status", DELIVERY_STATUSES), name="status"),
+        CheckConstraint(_in("kind", ("alert", "retrain")), name="kind"),
+    )
+
+    id: Mapped[IntPK]
+    webhook_id: Mapped[str] = mapped_column(String(_SHORT))
+    monitor_id: Mapped[int] = mapped_column(ForeignKey("monitors.id", ondelete="CASCADE"))
+    channel: Mapped[Name]
+    kind: Mapped[str] = mapped_column(String(16))
+    transition_id: Mapped[int | None] = mapped_column(
+        ForeignKey("alert_transitions.id", ondelete="CASCADE")
+    )
+    trigger_id: Mapped[int | None] = mapped_column(
+        ForeignKey("retrain_triggers.id", ondelete="CASCADE")
+    )
+    payload_json: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int]
+    next_attempt_at: Mapped[UtcTimestamp]
+    created_at: Mapped[UtcTimestamp]
+    finished_at: Mapped[UtcTimestamp | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class DeliveryAttemptRow(Base):
+    """One try at sending a delivery: HTTP status (or SMTP code), latency, redacted error."""
+
+    __tablename__ = "delivery_attempts"
+    __table_args__ = (UniqueConstraint("delivery_id", "number"),)
+
+    id: Mapped[IntPK]
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("deliveries.id", ondelete="CASCADE"))
+    number: Mapped[int]
+    started_at: Mapped[UtcTimestamp]
+    latency_s: Mapped[float]
+    status_code: Mapped[int | None]
+    ok: Mapped[bool]
+    retryable: Mapped[bool]
+    error: Mapped[str | None] = mapped_column(Text)
 
 
 class PerformanceRow(Base):

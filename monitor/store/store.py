@@ -36,9 +36,12 @@ from monitor.store._rows import (
     quality_finding_row,
     summary_of,
     utc_now,
+    with_histogram,
 )
 from monitor.store._writes import acquire_lease, insert_keyed, release_lease, upsert
+from monitor.store.alert_store import AlertStoreMixin
 from monitor.store.domain import CheckDetail, CheckSummary, Monitor, outcome
+from monitor.store.history import HistoryReads
 from monitor.store.migrate import head_revision, revision_of
 from monitor.store.models import (
     CheckRow,
@@ -53,9 +56,11 @@ from monitor.store.performance import PerformanceStore, changed_labels, mark_dir
 __all__ = ["Store"]
 
 
-class Store(PerformanceStore):
+class Store(AlertStoreMixin, HistoryReads, PerformanceStore):
     """Driftline's database at ``url`` (default ``$DRIFTLINE_DATABASE_URL``, else
-    ``sqlite:///./driftline.db``). Creating one does not connect; the first call does."""
+    ``sqlite:///./driftline.db``). Creating one does not connect; the first call does.
+    The alerts methods (states, silences, the delivery outbox, retrain triggers) come from
+    ``AlertStoreMixin``."""
 
     def __init__(
         self, url: str | URL | None = None, *, clock: Callable[[], dt.datetime] = utc_now
@@ -298,11 +303,13 @@ class Store(PerformanceStore):
                 .where(QualityFindingRow.check_id == check_id)
                 .order_by(QualityFindingRow.id)
             )
+            report = None if row.report_json is None else json.loads(row.report_json)
+            stored = report.get("columns") if report else None
             return CheckDetail(
                 summary=summary_of(row, name),
-                columns=tuple(column_result(c) for c in columns),
+                columns=tuple(with_histogram(column_result(c), stored) for c in columns),
                 quality=tuple(quality_finding(q) for q in quality),
-                report=None if row.report_json is None else json.loads(row.report_json),
+                report=report,
             )
 
     def last_checked_window_end(self, monitor: str) -> dt.datetime | None:

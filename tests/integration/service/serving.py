@@ -19,9 +19,9 @@ from monitor import build_baseline, save_baseline
 SAMPLE = Path(__file__).resolve().parents[3] / "sample_data"
 
 
-def prepare_folder(folder: Path, api: str) -> None:
+def prepare_folder(folder: Path, api: str, *, window: str = "1h") -> None:
     """A baseline of the sample reference and a driftline.yaml with one monitor, `credit`
-    (1 s schedule, 1 h windows); ``api`` is the YAML of the ``api`` section."""
+    (1 s schedule, ``window`` windows); ``api`` is the YAML of the ``api`` section."""
     reference = pd.read_csv(SAMPLE / "reference.csv")
     save_baseline(
         build_baseline(reference, target="default", prediction="predicted_proba"),
@@ -34,7 +34,7 @@ def prepare_folder(folder: Path, api: str) -> None:
         "  - name: credit\n"
         "    baseline: credit.driftline\n"
         "    schedule: {interval: 1s}\n"
-        "    window: 1h\n"
+        f"    window: {window}\n"
     )
 
 
@@ -60,11 +60,14 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def start_serve(folder: Path, output: IO[str] | None = None) -> tuple[subprocess.Popen[bytes], str]:
-    """Start `driftline serve` on a free port; return it and its base URL once healthy."""
+def start_serve(
+    folder: Path, output: IO[str] | None = None, *options: str
+) -> tuple[subprocess.Popen[bytes], str]:
+    """Start `driftline serve` (with ``options``) on a free port; return it and its base URL
+    once healthy."""
     port = _free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "monitor.cli", "serve", "--port", str(port)],
+        [sys.executable, "-m", "monitor.cli", "serve", "--port", str(port), *options],
         cwd=folder,
         env=serve_env(folder),
         stdout=output if output is not None else subprocess.DEVNULL,

@@ -2,7 +2,7 @@
 record fell in, and the windows whose labels changed since their last computation.
 
 Revision ID: 0006
-Revises: 0002
+Revises: 0004
 Create Date: 2026-11-28
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 from monitor.store.types import UtcDateTime
 
 revision: str = "0006"
-down_revision: str | None = "0002"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,193 @@
+"""CLI commands of alerts: ``retrain``, ``silences`` and ``alerts``.
+
+- ``driftline retrain <monitor> --reason ...`` records a manual trigger and sends it once
+  at once (the running service retries it if that fails); ``driftline retrain list``
+  shows triggers and their outcome.
+- ``driftline silences add|list|expire`` manage silences.
+- ``driftline alerts list <monitor>`` shows alert states and recent transitions;
+  ``driftline alerts deliveries`` the outbox with its attempts; ``driftline alerts
+  secret`` prints a new ``whsec_`` signing secret.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import datetime as dt
+import os
+from typing import Any
+
+from alerts.delivery import send_due
+from alerts.trigger import request_retrain
+from monitor import config as cfg
+from monitor.errors import ConfigError
+from monitor.extensions import ServiceContext
+from monitor.ingest import parse_event_time
+from monitor.store import Store
+
+__all__ = ["COMMANDS", "add_commands", "run_command"]
+
+COMMANDS = ["retrain", "silences", "alerts"]
+
+
+def _config_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", default=None, help="driftline.yaml (or $DRIFTLINE_CONFIG)")
+
+
+def add_commands(commands: Any) -> list[str]:
+    """Register ``retrain``, ``silences`` and ``alerts`` on the CLI's subparsers."""
+    retrain = commands.add_parser(
+        "retrain", help="request retraining of a monitor's model, or 'list' the requests"
+    )
+    retrain.add_argument("monitor", help="monitor name, or 'list'")
+    retrain.add_argument("--reason", default=None, help="why (required to request)")
+    retrain.add_argument("--by", default=os.environ.get("USER"), help="who asks")
+    retrain.add_argument("--limit", type=int, default=20)
+    _config_option(retrain)
+
+    silences = commands.add_parser("silences", help="mute notifications for a while")
+    silence_commands = silences.add_subparsers(dest="silences_command", required=True)
+    add = silence_commands.add_parser("add", help="add a silence")
+    add.add_argument("monitor")
+    add.add_argument("--rule", default=None, help="one rule (default: every rule)")
+    add.add_argument("--duration", default=None, help="e.g. 2h (from --starts, default now)")
+    add.add_argument("--until", default=None, help="end, ISO 8601 with offset")
+    add.add_argument("--starts", default=None, help="start, ISO 8601 with offset")
+    add.add_argument("--by", default=os.environ.get("USER"), help="creator")
+    add.add_argument("--comment", default="")
+    _config_option(add)
+    listing = silence_commands.add_parser("list", help="list silences")
+    listing.add_argument("monitor", nargs="?", default=None)
+    listing.add_argument("--active", action="store_true", help="only those in force now")
+    _config_option(listing)
+    expire = silence_commands.add_parser("expire", help="end a silence now")
+    expire.add_argument("id", type=int)
+    _config_option(expire)
+
+    alerts = commands.add_parser("alerts", help="alert states, deliveries, secrets")
+    alert_commands = alerts.add_subparsers(dest="alerts_command", required=True)
+    states = alert_commands.add_parser("list", help="alert states and recent transitions")
+    states.add_argument("monitor")
+    _config_option(states)
+    deliveries = alert_commands.add_parser("deliveries", help="the outbox and its attempts")
+    deliveries.add_argument("monitor", nargs="?", default=None)
+    deliveries.add_argument("--status", choices=("pending", "delivered", "failed"))
+    deliveries.add_argument("--limit", type=int, default=20)
+    _config_option(deliveries)
+    alert_commands.add_parser("secret", help="print a new webhook signing secret (whsec_...)")
+    return list(COMMANDS)
+
+
+def run_command(args: argparse.Namespace, context: ServiceContext) -> int:
+    if args.command == "alerts" and args.alerts_command == "secret":
+        print("whsec_" + base64.b64encode(os.urandom(32)).decode())
+        return 0
+    store = Store(context.database_url)
+    try:
+        store.check_schema()
+        if args.command == "retrain":
+            return _retrain(args, store, context.config)
+        if args.command == "silences":
+            return _silences(args, store, context.config)
+        return _alerts(args, store, context.config)
+    finally:
+        store.close()
+
+
+def _at(value: dt.datetime | None) -> str:
+    return value.isoformat(timespec="seconds") if value else "-"
+
+
+def _retrain(args: argparse.Namespace, store: Store, config: cfg.Config) -> int:
+    if args.monitor == "list":
+        print(f"{'created':<26} {'monitor':<16} {'source':<7} {'outcome':<12} trigger / reason")
+        for trigger in store.list_retrain_triggers(limit=args.limit):
+            print(
+                f"{_at(trigger.created_at):<26} {trigger.monitor:<16} {trigger.source:<7} "
+                f"{trigger.outcome:<12} {trigger.trigger_id}  {trigger.reason}"
+            )
+        return 0
+    if not args.reason:
+        raise ConfigError("give --reason: why should the model be retrained?")
+    monitor = config.monitor(args.monitor)
+    trigger = request_retrain(store, monitor, reason=args.reason, requested_by=args.by)
+    print(f"retrain trigger {trigger.trigger_id} recorded for {monitor.name}")
+    if monitor.alerts.retrain is None:
+        print("no retrain target is configured (alerts.retrain); nothing was sent")
+        return 2
+    sent = [d for d in send_due(store, config) if d.trigger_id == trigger.id]
+    if sent and sent[0].status == "delivered":
+        print(f"delivered to the {monitor.alerts.retrain.kind} target")
+        return 0
+    detail = sent[0].last_error if sent else "queued"
+    print(f"not delivered yet ({detail}); the running service retries it")
+    return 0 if not sent or sent[0].status == "pending" else 2
+
+
+def _silences(args: argparse.Namespace, store: Store, config: cfg.Config) -> int:
+    if args.silences_command == "add":
+        monitor = config.monitor(args.monitor)
+        rules = [r.name for r in monitor.alerts.rules]
+        if args.rule is not None and args.rule not in rules:
+            raise ConfigError(f"--rule {args.rule!r}: monitor {monitor.name} has rules {rules}")
+        starts_at = parse_event_time(args.starts) if args.starts else dt.datetime.now(dt.UTC)
+        if args.until:
+            ends_at = parse_event_time(args.until)
+        elif args.duration:
+            ends_at = starts_at + cfg.parse_duration(args.duration)
+        else:
+            raise ConfigError("give --duration (e.g. 2h) or --until (ISO 8601 time)")
+        silence = store.add_silence(
+            monitor.name,
+            rule=args.rule,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            created_by=args.by or "",
+            comment=args.comment,
+        )
+        print(
+            f"silence {silence.id}: {silence.rule or 'every rule'} of {monitor.name} muted "
+            f"from {_at(silence.starts_at)} until {_at(silence.ends_at)}"
+        )
+        return 0
+    if args.silences_command == "expire":
+        expired = store.expire_silence(args.id)
+        if expired is None:
+            raise ConfigError(f"no silence with id {args.id}; see 'driftline silences list'")
+        print(f"silence {expired.id} ends {_at(expired.ends_at)}")
+        return 0
+    at = dt.datetime.now(dt.UTC) if args.active else None
+    print(f"{'id':>4} {'monitor':<16} {'rule':<20} {'starts':<26} {'ends':<26} by: comment")
+    for s in store.list_silences(args.monitor, active_at=at):
+        print(
+            f"{s.id:>4} {s.monitor:<16} {s.rule or '*':<20} {_at(s.starts_at):<26} "
+            f"{_at(s.ends_at):<26} {s.created_by}: {s.comment}"
+        )
+    return 0
+
+
+def _alerts(args: argparse.Namespace, store: Store, config: cfg.Config) -> int:
+    if args.alerts_command == "list":
+        config.monitor(args.monitor)
+        for history in store.list_alerts(args.monitor, transitions=5):
+            status = history.status
+            print(
+                f"{status.rule:<20} {status.state:<9} {status.severity:<8} "
+                f"streak {status.streak}  since {_at(status.state_since_at)}"
+            )
+            for t in history.transitions:
+                print(f"    {_at(t.at)}  {t.from_state} -> {t.to_state}  {t.reason}: {t.detail}")
+        return 0
+    for d in store.list_deliveries(args.monitor, status=args.status, limit=args.limit):
+        print(
+            f"{d.id:>5} {d.webhook_id} {d.monitor}/{d.channel} {d.kind} {d.status} "
+            f"{len(d.attempts)} attempt(s)"
+            + (f"  last error: {d.last_error}" if d.last_error else "")
+        )
+        for a in d.attempts:
+            code = a.status_code if a.status_code is not None else "-"
+            print(
+                f"        #{a.number} {_at(a.started_at)} {code} {a.latency_s * 1000:.0f} ms"
+                + (f"  {a.error}" if a.error else "")
+            )
+    return 0

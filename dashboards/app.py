@@ -1,0 +1,150 @@
+"""The Dash app: a multi-page dashboard mounted on the API's Flask server.
+
+``mount_dashboard(server, store, settings)`` builds it; ``mount(server, store, config)`` is
+the ``driftline.serve`` entry point that ``driftline serve`` calls (the service never
+imports this package). Nothing happens at import: pages are registered and callbacks
+bound when the app is built, and every callback reads the store when it runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+import dash
+from dash import Dash, dcc, html
+from flask import Flask, redirect
+
+from dashboards.auth import install_login
+from dashboards.links import alerts_href, overview_href
+from monitor.config import Config
+from monitor.store import Store
+
+__all__ = ["DashboardSettings", "PageContext", "RetrainAction", "mount", "mount_dashboard"]
+
+RetrainAction = Callable[[str], str]
+"""Asks for retraining of one monitor's model; returns the trigger's outcome as text."""
+
+_ASSETS: Final = Path(__file__).resolve().parent / "assets"
+
+
+@dataclass(frozen=True, slots=True)
+class DashboardSettings:
+    """How the dashboard is served: base path, login, refresh period, retrain action."""
+
+    base: str = "/dashboard"
+    password: str | None = None
+    session_secret: str | None = None
+    refresh_s: float = 60.0
+    sparkline_windows: int = 48
+    retrain: RetrainAction | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PageContext:
+    """What the pages' layouts and callbacks share: the store and the settings."""
+
+    store: Store
+    settings: DashboardSettings
+
+    @property
+    def base(self) -> str:
+        return self.settings.base
+
+
+def _shell(context: PageContext) -> html.Div:
+    settings = context.settings
+    links: list[Any] = [
+        dcc.Link("Overview", href=overview_href(settings.base), id="nav-overview"),
+        dcc.Link("Alerts", href=alerts_href(settings.base), id="nav-alerts"),
+    ]
+    if settings.password:
+        links.append(html.A("Log out", href=f"{settings.base}/logout", id="nav-logout"))
+    return html.Div(
+        [
+            dcc.Location(id="nav", refresh="callback-nav"),
+            dcc.Interval(
+                id="refresh",
+                interval=max(settings.refresh_s, 1.0) * 1000,
+                disabled=settings.refresh_s <= 0,
+            ),
+            html.Header(
+                [
+                    dcc.Link("Driftline", href=overview_href(settings.base), className="brand"),
+                    html.Nav(links),
+                ],
+                className="top",
+            ),
+            html.Main(dash.page_container),
+        ]
+    )
+
+
+def mount_dashboard(server: Flask, store: Store, settings: DashboardSettings) -> Dash:
+    """Build the dashboard under ``settings.base`` on ``server`` and return the Dash app."""
+    from dashboards.pages import alerts, column, monitor, overview
+
+    base = settings.base.rstrip("/")
+    settings = DashboardSettings(
+        base=base,
+        password=settings.password,
+        session_secret=settings.session_secret,
+        refresh_s=settings.refresh_s,
+        sparkline_windows=settings.sparkline_windows,
+        retrain=settings.retrain,
+    )
+    if settings.password:
+        install_login(server, base=base, password=settings.password, secret=settings.session_secret)
+    app = Dash(
+        "driftline-dashboard",
+        server=server,  # type: ignore[arg-type]  # Dash's hint omits a Flask instance
+        url_base_pathname=base + "/",
+        use_pages=True,
+        pages_folder="",
+        assets_folder=str(_ASSETS),
+        suppress_callback_exceptions=True,
+        title="Driftline",
+        update_title="",
+        serve_locally=True,
+    )
+    context = PageContext(store, settings)
+    # Column before monitor: Dash matches path templates in registration order.
+    pages = (
+        (overview, "/", None, "Overview"),
+        (column, None, "/column/<name>/<column>", "Column"),
+        (monitor, None, "/monitor/<name>", "Monitor"),
+        (alerts, "/alerts", None, "Alerts"),
+    )
+    for module, path, template, name in pages:
+        dash.register_page(  # type: ignore[no-untyped-call]
+            module.__name__,
+            path=path if path is not None else template,
+            path_template=template,
+            name=name,
+            title=f"Driftline: {name}",
+            layout=module.make_layout(context),
+        )
+        module.register_callbacks(app, context)
+    app.layout = _shell(context)
+    if "dashboard_root" not in server.view_functions:
+        server.add_url_rule("/", "dashboard_root", lambda: redirect(base + "/"))
+    return app
+
+
+def mount(server: Flask, store: Store, config: Config) -> None:
+    """The ``driftline.serve`` entry point: mount the dashboard as ``config`` says."""
+    dashboard = config.dashboard
+    mount_dashboard(
+        server,
+        store,
+        DashboardSettings(
+            password=dashboard.password.get_secret_value() if dashboard.password else None,
+            session_secret=(
+                dashboard.session_secret.get_secret_value() if dashboard.session_secret else None
+            ),
+            refresh_s=dashboard.refresh.total_seconds(),
+            sparkline_windows=dashboard.sparkline_windows,
+        ),
+    )

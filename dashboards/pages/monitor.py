@@ -1,0 +1,236 @@
+"""Monitor: drift over time, the columns x windows heatmap, and the selected window's
+columns, prediction drift and data-quality findings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
+
+from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
+
+from dashboards import figures, queries
+from dashboards.components import (
+    fmt_number,
+    fmt_time,
+    key_numbers,
+    notice,
+    range_selector,
+    status_badge,
+    table,
+)
+from dashboards.links import (
+    alerts_href,
+    column_href,
+    monitor_href,
+    parse_window,
+    range_key,
+)
+
+if TYPE_CHECKING:
+    from dashboards.app import PageContext
+
+__all__ = ["make_layout", "register_callbacks"]
+
+
+def make_layout(context: PageContext) -> Callable[..., Any]:
+    def layout(
+        name: str = "", range: str | None = None, window: str | None = None, **_: Any
+    ) -> html.Div:
+        monitor = unquote(name)
+        chosen = range_key(range)
+        return html.Div(
+            [
+                dcc.Store(
+                    id="monitor-params",
+                    data={"monitor": monitor, "range": chosen, "window": window},
+                ),
+                html.H1(["Monitor ", html.Span(monitor, id="monitor-name")]),
+                html.Div(
+                    [
+                        html.Span("Time range (ending at the latest check): "),
+                        range_selector("monitor-range", chosen),
+                        dcc.Link(
+                            "Alerts", href=alerts_href(context.base, monitor), className="side-link"
+                        ),
+                    ],
+                    className="toolbar",
+                ),
+                html.Div(id="monitor-summary"),
+                dcc.Graph(id="monitor-timeline", config={"displaylogo": False}),
+                dcc.Graph(id="monitor-heatmap", config={"displaylogo": False}),
+                html.H2(id="monitor-window-title"),
+                html.Div(id="monitor-columns"),
+                html.H2("Prediction drift"),
+                html.Div(id="monitor-prediction"),
+                dcc.Graph(id="monitor-prediction-graph", config={"displaylogo": False}),
+                html.H2("Data quality"),
+                html.Div(id="monitor-quality"),
+            ],
+            className="page",
+        )
+
+    return layout
+
+
+def _columns_table(context: PageContext, monitor: str, key: str, detail: Any) -> Any:
+    rows = []
+    for result in queries.ranked_columns(detail):
+        href = column_href(
+            context.base, monitor, result.name, range_key=key, window=detail.summary.window_start_at
+        )
+        rows.append(
+            [
+                dcc.Link(result.name, href=href, id=f"column-link-{result.name}"),
+                result.role,
+                result.kind,
+                result.status,
+                result.method or "-",
+                fmt_number(result.statistic, ".4g"),
+                fmt_number(result.p_value_adjusted, ".2e"),
+                f"{fmt_number(result.effect_size, '.4f')} ({result.effect_method or '-'})",
+                fmt_number(result.delta, "g"),
+                html.Strong("DRIFT", className="drift") if result.drifted else "no",
+            ]
+        )
+    headers = [
+        "column",
+        "role",
+        "kind",
+        "status",
+        "method",
+        "statistic",
+        "p-value (adjusted)",
+        "effect size",
+        "threshold",
+        "drifted",
+    ]
+    return table(
+        headers,
+        rows,
+        id="monitor-columns-table",
+        empty="This check has no column results (it failed or had too few records).",
+    )
+
+
+def _prediction(detail: Any) -> Any:
+    found = [c for c in detail.columns if c.role == "prediction"] if detail else []
+    if not found:
+        return notice(
+            "No prediction column in this window's results.", id="monitor-prediction-none"
+        )
+    result = found[0]
+    verdict = "drifted" if result.drifted else "no drift"
+    return html.P(
+        f"{result.name}: {verdict}; {result.method or '-'} p-value (adjusted) "
+        f"{fmt_number(result.p_value_adjusted, '.2e')}, effect size "
+        f"{fmt_number(result.effect_size, '.4f')} (threshold {result.delta:g})",
+        id="monitor-prediction-verdict",
+    )
+
+
+def _quality(detail: Any) -> Any:
+    rows = (
+        [[q.severity, q.kind, q.column or "-", q.message] for q in detail.quality] if detail else []
+    )
+    return table(
+        ["severity", "kind", "column", "finding"],
+        rows,
+        id="monitor-quality-table",
+        empty="No data-quality findings in this window.",
+    )
+
+
+def register_callbacks(app: Dash, context: PageContext) -> None:
+    store = context.store
+
+    @app.callback(
+        Output("monitor-summary", "children"),
+        Output("monitor-timeline", "figure"),
+        Output("monitor-heatmap", "figure"),
+        Output("monitor-window-title", "children"),
+        Output("monitor-columns", "children"),
+        Output("monitor-prediction", "children"),
+        Output("monitor-prediction-graph", "figure"),
+        Output("monitor-quality", "children"),
+        Input("monitor-params", "data"),
+        Input("refresh", "n_intervals"),
+    )
+    def _fill(params: dict[str, Any], _tick: Any) -> tuple[Any, ...]:
+        monitor, key = params["monitor"], params["range"]
+        if not queries.known_monitor(store, monitor):
+            empty = figures.empty_figure(f"No monitor named {monitor!r}")
+            missing = notice(f"No monitor named {monitor!r}.", id="monitor-unknown")
+            return missing, empty, empty, "", None, None, empty, None
+        window_range = queries.resolve_range(store, monitor, key)
+        points = queries.timeline(store, monitor, window_range)
+        detail = queries.selected_check(store, monitor, parse_window(params.get("window")), points)
+        selected = next((p for p in points if detail and p.check_id == detail.summary.id), None)
+        report = detail.report if detail else None
+        timeline = figures.drift_timeline(
+            points,
+            changes=queries.version_changes(points),
+            markers=queries.alert_markers(store, monitor, window_range),
+            selected=selected,
+            drift_share=None if report is None else report.get("drift_share"),
+        )
+        heat = figures.drift_heatmap(queries.heatmap(store, monitor, points))
+        prediction = queries.prediction_series(store, monitor, window_range)
+        prediction_figure = figures.effect_timeline(
+            prediction, f"Prediction ({prediction[0].column})" if prediction else "Prediction"
+        )
+        if detail is None:
+            message = notice("No checks yet for this monitor.", id="monitor-no-checks")
+            return message, timeline, heat, "", None, None, prediction_figure, None
+        summary = detail.summary
+        share = "-" if summary.share_drifted is None else f"{summary.share_drifted:.0%}"
+        numbers = key_numbers(
+            [
+                ("status", status_badge(summary.status), "monitor-status"),
+                ("drifted columns", share, "monitor-share"),
+                (
+                    "window",
+                    f"{fmt_time(summary.window_start_at)} .. {fmt_time(summary.window_end_at)}",
+                    "monitor-window",
+                ),
+                ("records", str(summary.n_current or 0), "monitor-records"),
+                ("model version", summary.model_version or "-", "monitor-version"),
+                ("checks in range", str(len(points)), "monitor-check-count"),
+            ]
+        )
+        reason = html.P(summary.reason, id="monitor-reason", className="reason")
+        title = f"Columns in the window starting {fmt_time(summary.window_start_at)}"
+        return (
+            html.Div([numbers, reason]),
+            timeline,
+            heat,
+            title,
+            _columns_table(context, monitor, key, detail),
+            _prediction(detail),
+            prediction_figure,
+            _quality(detail),
+        )
+
+    @app.callback(
+        Output("nav", "href", allow_duplicate=True),
+        Input("monitor-range", "value"),
+        Input("monitor-timeline", "clickData"),
+        Input("monitor-heatmap", "clickData"),
+        State("monitor-params", "data"),
+        prevent_initial_call=True,
+    )
+    def _navigate(key: str, timeline_click: Any, heatmap_click: Any, params: dict[str, Any]) -> Any:
+        monitor = params["monitor"]
+        window = parse_window(params.get("window"))
+        if ctx.triggered_id == "monitor-range":
+            return monitor_href(context.base, monitor, range_key=key, window=window)
+        click = timeline_click if ctx.triggered_id == "monitor-timeline" else heatmap_click
+        point = (click or {}).get("points", [{}])[0]
+        start = parse_window(point.get("x"))
+        if start is None:
+            return no_update
+        if ctx.triggered_id == "monitor-timeline":
+            return monitor_href(context.base, monitor, range_key=params["range"], window=start)
+        return column_href(
+            context.base, monitor, str(point.get("y")), range_key=params["range"], window=start
+        )

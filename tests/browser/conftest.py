@@ -1,0 +1,53 @@
+"""Real-browser fixtures: a seeded `driftline serve` on a free 127.0.0.1 port and headless
+Debian Chromium driven by Playwright (see browsing.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, sync_playwright
+
+from browser.browsing import CHROMIUM, Tab, open_tab, start, stop
+from browser.seed import seed, write_config
+from monitor.store import Store
+
+
+@pytest.fixture(scope="session")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Store]]:
+    """A configured folder and its store with the seeded checks (see seed.py)."""
+    folder = tmp_path_factory.mktemp("dashboard")
+    write_config(folder)
+    store = seed(folder)
+    yield folder, store
+    store.close()
+
+
+@pytest.fixture(scope="session")
+def server(seeded: tuple[Path, Store]) -> Iterator[str]:
+    """The base URL of `driftline serve` on the seeded folder (no password)."""
+    process, base = start(seeded[0])
+    yield base
+    stop(process)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"{CHROMIUM} is missing; install Debian's chromium and chromium-driver "
+            "(make test does: apt-get install -y chromium chromium-driver)"
+        )
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox"]
+        )
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def tab(browser: Browser, server: str) -> Iterator[Tab]:
+    """A fresh browser page on the seeded server."""
+    yield from open_tab(browser, server)

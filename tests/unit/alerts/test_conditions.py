@@ -1,0 +1,113 @@
+"""Each rule kind's condition against a stored check, with boundaries in pairs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import typing
+
+import pytest
+
+from alerts.conditions import CONDITIONS, evaluate
+from monitor import config_alerts as ca
+from monitor.report import ColumnResult, QualityFinding
+from monitor.store import CheckDetail, CheckStatus, CheckSummary
+
+AT = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
+
+
+def check(
+    *columns: ColumnResult,
+    quality: tuple[QualityFinding, ...] = (),
+    share: float = 0.0,
+    status: CheckStatus = "ok",
+) -> CheckDetail:
+    summary = CheckSummary(
+        7, "credit", AT, AT + dt.timedelta(hours=1), status, "why", share, None, 100,
+        None, None, None, AT, AT,
+    )  # fmt: skip
+    return CheckDetail(summary, columns, quality, None)
+
+
+def column(name: str, *, drifted: bool = False, effect: float | None = 0.0,
+           role: str = "feature", status: str = "tested") -> ColumnResult:  # fmt: skip
+    return ColumnResult(
+        name, "numeric", role, status,  # type: ignore[arg-type]
+        effect_method="wasserstein_norm", effect_size=effect, drifted=drifted,
+    )  # fmt: skip
+
+
+def test_every_configured_rule_kind_has_a_condition() -> None:
+    assert set(CONDITIONS) == set(ca.RULE_KINDS)
+    kinds = {
+        typing.get_args(model.model_fields["kind"].annotation)[0]
+        for model in typing.get_args(typing.get_args(ca.Rule)[0])
+    }
+    assert kinds == set(ca.RULE_KINDS)
+
+
+@pytest.mark.parametrize(
+    ("share", "holds"),
+    [pytest.param(0.5, True, id="share-equal-holds"), pytest.param(0.49, False, id="below")],
+)
+def test_dataset_drift_holds_at_share_or_more(share: float, holds: bool) -> None:
+    rule = ca.DatasetDriftRule(name="ds", kind="dataset_drift", share=0.5)
+    assert evaluate(rule, check(share=share)).holds is holds
+
+
+@pytest.mark.parametrize(
+    ("effect", "holds"),
+    [pytest.param(0.3, False, id="equal-does-not-hold"), pytest.param(0.3001, True, id="above")],
+)
+def test_effect_size_holds_strictly_above(effect: float, holds: bool) -> None:
+    rule = ca.EffectSizeRule(name="inc", kind="effect_size", column="income", above=0.3)
+    assert evaluate(rule, check(column("income", effect=effect))).holds is holds
+
+
+def test_effect_size_is_unknown_when_the_column_was_not_tested() -> None:
+    rule = ca.EffectSizeRule(name="inc", kind="effect_size", column="income", above=0.3)
+    outcome = evaluate(rule, check(column("income", status="missing_column", effect=None)))
+    assert outcome.holds is None
+    assert "missing_column" in outcome.detail
+
+
+@pytest.mark.parametrize(
+    ("drifted", "holds"),
+    [pytest.param("age", True, id="key-feature-drifted"), pytest.param("other", False, id="not")],
+)
+def test_key_feature_drift(drifted: str, holds: bool) -> None:
+    rule = ca.KeyFeatureDriftRule(name="k", kind="key_feature_drift", columns=("age", "income"))
+    found = check(column("age", drifted=drifted == "age"), column("other", drifted=True))
+    assert evaluate(rule, found).holds is holds
+
+
+@pytest.mark.parametrize(
+    ("kind", "holds"),
+    [pytest.param("missing_column", True, id="same-kind"), pytest.param("other", False, id="x")],
+)
+def test_quality_finding_kind(kind: str, holds: bool) -> None:
+    rule = ca.QualityRule(name="q", kind="quality", finding="missing_column")
+    finding = QualityFinding(kind, "income", "gone")
+    assert evaluate(rule, check(quality=(finding,))).holds is holds
+
+
+@pytest.mark.parametrize(
+    ("drifted", "holds"),
+    [pytest.param(True, True, id="prediction-drifted"), pytest.param(False, False, id="stable")],
+)
+def test_prediction_drift(drifted: bool, holds: bool) -> None:
+    rule = ca.PredictionDriftRule(name="p", kind="prediction_drift")
+    found = check(column("predicted_proba", drifted=drifted, role="prediction"))
+    assert evaluate(rule, found).holds is holds
+
+
+@pytest.mark.parametrize("status", ["failed", "insufficient_data", "no_data"])
+def test_a_check_without_a_verdict_is_unknown_for_every_kind(status: CheckStatus) -> None:
+    rules = [
+        ca.DatasetDriftRule(name="a", kind="dataset_drift"),
+        ca.KeyFeatureDriftRule(name="b", kind="key_feature_drift", columns=("age",)),
+        ca.EffectSizeRule(name="c", kind="effect_size", column="age", above=0.1),
+        ca.QualityRule(name="d", kind="quality", finding="missing_column"),
+        ca.PredictionDriftRule(name="e", kind="prediction_drift"),
+    ]
+    found = check(column("age", drifted=True, effect=1.0), status=status)
+    assert [evaluate(rule, found).holds for rule in rules] == [None] * 5
