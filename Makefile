@@ -32,15 +32,16 @@ browser: $(CHROMIUM)
 test: lint browser
 	$(BIN)/pytest
 
-# For now the main job is a drift check of each sample window against the sample baseline.
+# The main job: the whole loop on the sample data (sample_data/demo.py). It trains and
+# registers the demo model, serves Driftline on 127.0.0.1:$(DEMO_PORT), replays eight weeks of
+# live traffic in about $(DEMO_DURATION) s, and keeps serving the dashboard until Ctrl-C. A second
+# run reuses the finished $(DEMO_DIR); `make run DEMO_FRESH=1` starts over.
+DEMO_DIR ?= .driftline-demo
+DEMO_PORT ?= 8050
+DEMO_DURATION ?= 60
 run: install
-	@$(BIN)/driftline baseline build sample_data/reference.csv --out .driftline-baseline.json \
-		--target default --prediction predicted_proba
-	@for f in sample_data/current_*.csv; do \
-		echo "== driftline check --current $$f"; \
-		$(BIN)/driftline check --baseline .driftline-baseline.json --current $$f; \
-		status=$$?; [ $$status -le 1 ] || exit $$status; \
-	done
+	$(BIN)/python -m sample_data.demo --workdir $(DEMO_DIR) --port $(DEMO_PORT) \
+		--duration $(DEMO_DURATION) $(if $(DEMO_FRESH),--fresh,)
 
 bench: install
 	$(BIN)/python tests/benchmarks/bench_check.py
@@ -52,4 +53,4 @@ sample-data: install
 	$(BIN)/python -m sample_data.live
 
 clean:
-	rm -rf $(VENV) .driftline-baseline.json .mypy_cache .pytest_cache .ruff_cache tests/output
+	rm -rf $(VENV) $(DEMO_DIR) .driftline-baseline.json .mypy_cache .pytest_cache .ruff_cache tests/output

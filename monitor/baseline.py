@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from monitor.baseline_performance import BaselinePerformance, Task, build_performance
 from monitor.errors import ConfigError
 
 __all__ = [
@@ -30,7 +31,7 @@ __all__ = [
     "number_label",
 ]
 
-FORMAT_VERSION: Final = 1
+FORMAT_VERSION: Final = 2  # 2: the optional performance part (format 1 files still load)
 DEFAULT_SAMPLE_SIZE: Final = 100_000
 DEFAULT_BINS: Final = 10
 MAX_CATEGORIES: Final = 200
@@ -95,6 +96,8 @@ class Baseline:
     sample_size: int = DEFAULT_SAMPLE_SIZE
     seed: int = 0
     format_version: int = FORMAT_VERSION
+    performance: BaselinePerformance | None = None
+    """The model's performance on this data, when it has a target and a prediction."""
 
     @property
     def features(self) -> list[str]:
@@ -206,6 +209,9 @@ def build_baseline(
     sample_size: int = DEFAULT_SAMPLE_SIZE,
     bins: int = DEFAULT_BINS,
     seed: int = 0,
+    task: Task | None = None,
+    threshold: float = 0.5,
+    feature_importances: Mapping[str, float] | None = None,
 ) -> Baseline:
     """Build the baseline of a reference DataFrame.
 
@@ -227,6 +233,11 @@ def build_baseline(
         Number of reference-quantile bins kept for PSI and histograms (default 10).
     seed : int
         Seed of the sample draw; the same data and seed give the same baseline.
+    task : {"binary", "multiclass", "regression"}, optional
+        The model's task, inferred from the target when not given; with ``threshold``
+        (binary probabilities) and ``feature_importances`` (from the model), used for
+        the baseline's performance part, built when both ``target`` and ``prediction``
+        are given (:func:`monitor.baseline_performance.build_performance`).
 
     Raises
     ------
@@ -284,6 +295,23 @@ def build_baseline(
             )
         else:
             columns[name] = ColumnBaseline(name, kind, role, str(series.dtype), n_rows, n_missing)
+    performance = None
+    if target is not None and prediction is not None:
+        features = [
+            name
+            for name, col in columns.items()
+            if col.role == "feature" and col.kind not in ("datetime", "identifier")
+        ]
+        performance = build_performance(
+            df,
+            target,
+            prediction,
+            features,
+            task=task,
+            threshold=threshold,
+            seed=seed,
+            feature_importances=feature_importances,
+        )
     return Baseline(
         columns=columns,
         n_rows=n_rows,
@@ -291,6 +319,7 @@ def build_baseline(
         prediction=prediction,
         sample_size=sample_size,
         seed=seed,
+        performance=performance,
     )
 
 

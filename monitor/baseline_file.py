@@ -17,12 +17,14 @@ from typing import Any, Final
 import numpy as np
 
 from monitor.baseline import FORMAT_VERSION, Baseline, ColumnBaseline, column_to_dict
+from monitor.baseline_performance import BaselinePerformance
 from monitor.errors import BaselineError, BaselineNotFound
 
 __all__ = ["load_baseline", "save_baseline"]
 
 _MANIFEST: Final = "baseline.json"
 _MAGIC: Final = "driftline-baseline"
+_READABLE: Final = (1, FORMAT_VERSION)  # format 1 had no performance part
 
 
 def save_baseline(baseline: Baseline, path: str | Path) -> Path:
@@ -51,6 +53,8 @@ def save_baseline(baseline: Baseline, path: str | Path) -> Path:
         "seed": baseline.seed,
         "columns": columns,
     }
+    if baseline.performance is not None:
+        manifest["performance"] = baseline.performance.to_dict()
     partial = target.with_name(target.name + ".partial")
     with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(_MANIFEST, json.dumps(manifest, indent=1))
@@ -88,6 +92,7 @@ def load_baseline(path: str | Path) -> Baseline:
                     with archive.open(entry["sample"]) as member:
                         sample = np.load(io.BytesIO(member.read()), allow_pickle=False)
                 columns[entry["name"]] = _column_from_dict(entry, sample)
+            performance = manifest.get("performance")
             return Baseline(
                 columns=columns,
                 n_rows=int(manifest["n_rows"]),
@@ -96,7 +101,10 @@ def load_baseline(path: str | Path) -> Baseline:
                 created_at=datetime.fromisoformat(manifest["created_at"]),
                 sample_size=int(manifest["sample_size"]),
                 seed=int(manifest["seed"]),
-                format_version=int(manifest["format_version"]),
+                format_version=FORMAT_VERSION,
+                performance=(
+                    None if performance is None else BaselinePerformance.from_dict(performance)
+                ),
             )
     except BaselineError:
         raise
@@ -114,10 +122,11 @@ def _check_version(manifest: Any, source: Path) -> None:
             "build one with 'driftline baseline build DATA --out FILE'"
         )
     version = manifest.get("format_version")
-    if version != FORMAT_VERSION:
+    if version not in _READABLE:
         raise BaselineError(
             f"baseline file {str(source)!r} has format_version {version!r}, but this "
-            f"Driftline reads format_version {FORMAT_VERSION}; rebuild the baseline with "
+            f"Driftline reads format_version {' or '.join(map(str, _READABLE))}; rebuild the "
+            "baseline with "
             "this version ('driftline baseline build') or use the Driftline that wrote it"
         )
 

@@ -30,6 +30,7 @@ from monitor.baseline import (
 )
 from monitor.errors import ConfigError
 from monitor.histogram import category_histogram, numeric_histogram
+from monitor.impact import rank_impact
 from monitor.report import ColumnResult, ColumnStatus, DriftReport, QualityFinding
 from monitor.stats._result import MethodResult
 from monitor.stats.ecdf import ecdf_pair
@@ -350,6 +351,7 @@ def compare(
         delta_categorical=delta_cat,
         drift_share=drift_share,
         correction=correction,
+        impact=rank_impact(baseline, decided),
     )
 
 

@@ -55,6 +55,18 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--out", required=True, help="baseline file to write")
     _add_schema_options(build)
     build.add_argument("--sample-size", type=int, default=100_000)
+    build.add_argument(
+        "--task",
+        choices=("binary", "multiclass", "regression"),
+        default=None,
+        help="the model's task (inferred from --target when not given)",
+    )
+    build.add_argument(
+        "--threshold",
+        type=float,
+        default=0.5,
+        help="score >= threshold predicts the positive class",
+    )
     build.add_argument("--seed", type=int, default=0)
     log = baseline_commands.add_parser("log", help="build a baseline and log it to an MLflow run")
     log.add_argument("data", help="training data (CSV or Parquet)")
@@ -108,6 +120,8 @@ def _baseline_build(args: argparse.Namespace) -> int:
         ignore=args.ignore,
         sample_size=args.sample_size,
         seed=args.seed,
+        task=args.task,
+        threshold=args.threshold,
     )
     path = save_baseline(baseline, args.out)
     print(f"baseline of {baseline.n_rows} rows, {len(baseline.columns)} columns -> {path}")

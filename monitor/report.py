@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any, Final, Literal
 
 __all__ = [
+    "ColumnImpact",
     "ColumnResult",
     "ColumnStatus",
     "DriftReport",
@@ -145,6 +146,39 @@ class ColumnResult:
 
 
 @dataclass(frozen=True, slots=True)
+class ColumnImpact:
+    """How much one tested feature's shift may matter to the model.
+
+    ``importance`` is the feature's share of the model's importances (``source``
+    ``"model"``) or of the features' mutual information with the target
+    (``"mutual_information"``), normalised to sum to 1 over the features;
+    ``importance_rank`` is 1 for the most important feature of the baseline.
+    ``impact = importance * effect_size``.
+    """
+
+    name: str
+    importance: float
+    importance_rank: int
+    source: Literal["model", "mutual_information"]
+    effect_method: str | None
+    effect_size: float
+    impact: float
+    drifted: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "importance": _num(self.importance),
+            "importance_rank": self.importance_rank,
+            "source": self.source,
+            "effect_method": self.effect_method,
+            "effect_size": _num(self.effect_size),
+            "impact": _num(self.impact),
+            "drifted": self.drifted,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class DriftReport:
     """Per-column decisions, quality findings and the dataset-level verdict.
 
@@ -162,6 +196,13 @@ class DriftReport:
     delta_categorical: float
     drift_share: float
     correction: str
+    impact: tuple[ColumnImpact, ...] = ()
+    """Tested features by impact, highest first (empty without a baseline performance)."""
+
+    @property
+    def drifted_by_impact(self) -> list[str]:
+        """The drifted features, highest impact first."""
+        return [c.name for c in self.impact if c.drifted]
 
     @property
     def drifted_columns(self) -> list[str]:
@@ -216,4 +257,5 @@ class DriftReport:
             "correction": self.correction,
             "columns": {c.name: c.to_dict() for c in self.columns},
             "quality": [q.to_dict() for q in self.quality],
+            "impact": [c.to_dict() for c in self.impact],
         }

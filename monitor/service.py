@@ -77,10 +77,10 @@ def run_check(
         if baseline is None:
             raise BaselineNotFound(f"monitor {monitor.name!r} has no baseline")
         if monitor.source is not None:
-            current = monitor.source.load_window(window.start_at, window.end_at)
+            frame = monitor.source.load_window(window.start_at, window.end_at)
         else:
-            current = store.load_window(monitor.name, window.start_at, window.end_at)
-        current = current.drop(columns=["record_id", "event_at"], errors="ignore")
+            frame = store.load_window(monitor.name, window.start_at, window.end_at)
+        current = frame.drop(columns=["record_id", "event_at"], errors="ignore")
         if len(current) < monitor.min_rows:
             return store.save_skipped_check(
                 monitor.name,
@@ -111,7 +111,7 @@ def run_check(
             started_at=started_at,
             finished_at=now(),
         )
-    return store.save_check(
+    summary = store.save_check(
         monitor.name,
         window.start_at,
         window.end_at,
@@ -123,6 +123,10 @@ def run_check(
         run_id=None if link is None else link.info.run_id,
         write_back=link is not None,
     )
+    from monitor.performance_service import record_performance  # it imports this module
+
+    record_performance(store, monitor, window, frame)
+    return summary
 
 
 def check_due_windows(
@@ -141,4 +145,8 @@ def check_due_windows(
         ),
         limit=limit,
     )
-    return [run_check(store, monitor, window, now=now) for window in windows]
+    checks = [run_check(store, monitor, window, now=now) for window in windows]
+    from monitor.performance_service import refresh_realised  # it imports this module
+
+    refresh_realised(store, monitor)  # windows whose labels arrived since their check
+    return checks

@@ -16,19 +16,23 @@ from numpy.typing import NDArray
 from monitor.stats._result import MethodResult
 from monitor.stats.anderson import anderson_darling
 from monitor.stats.chi2 import chi_square
+from monitor.stats.classification import accuracy, brier, f1, log_loss, precision, recall, roc_auc
 from monitor.stats.correction import benjamini_hochberg, bonferroni
 from monitor.stats.cvm import cramer_von_mises
 from monitor.stats.hellinger import hellinger
 from monitor.stats.jensen_shannon import jensen_shannon
 from monitor.stats.ks import ks_two_sample
 from monitor.stats.psi import psi
+from monitor.stats.regression import mae, mape, r2, rmse
 from monitor.stats.wasserstein import wasserstein
 from monitor.stats.ztest import two_proportion_z
 
-__all__ = ["CORRECTIONS", "METHODS", "Correction", "Method", "get_method"]
+__all__ = ["CORRECTIONS", "METHODS", "METRICS", "Correction", "Method", "Metric", "get_method"]
 
 Inputs = Literal["samples", "counts"]
 Role = Literal["test", "distance"]
+Task = Literal["classification", "regression"]
+MetricInputs = Literal["labels", "scores", "probabilities", "values"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +116,95 @@ CORRECTIONS: Final[Mapping[str, Correction]] = MappingProxyType(
             "bh", "Benjamini–Hochberg", benjamini_hochberg, "Benjamini & Hochberg (1995)"
         ),
         "bonferroni": Correction("bonferroni", "Bonferroni", bonferroni, "Dunn (1961)"),
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Metric:
+    """One registered performance metric: ``run(y_true, y_pred_or_scores) -> float``.
+
+    ``inputs`` says what the second argument is: predicted class codes (``"labels"``),
+    scores ranked for ROC AUC (``"scores"``), class probabilities (``"probabilities"``),
+    or numeric predictions (``"values"``, regression). ``higher_is_better`` tells a drop
+    from a rise; ``averaged`` metrics take ``average="macro"`` for multiclass.
+    """
+
+    key: str
+    name: str
+    task: Task
+    inputs: MetricInputs
+    higher_is_better: bool
+    run: Callable[..., float]
+    reference: str
+    averaged: bool = False
+
+
+METRICS: Final[Mapping[str, Metric]] = MappingProxyType(
+    {
+        "accuracy": Metric(
+            "accuracy", "Accuracy", "classification", "labels", True, accuracy, "scikit-learn"
+        ),
+        "precision": Metric(
+            "precision",
+            "Precision",
+            "classification",
+            "labels",
+            True,
+            precision,
+            "van Rijsbergen (1979)",
+            averaged=True,
+        ),
+        "recall": Metric(
+            "recall",
+            "Recall",
+            "classification",
+            "labels",
+            True,
+            recall,
+            "van Rijsbergen (1979)",
+            averaged=True,
+        ),
+        "f1": Metric(
+            "f1", "F1", "classification", "labels", True, f1, "van Rijsbergen (1979)", averaged=True
+        ),
+        "roc_auc": Metric(
+            "roc_auc",
+            "ROC AUC",
+            "classification",
+            "scores",
+            True,
+            roc_auc,
+            "Hanley & McNeil (1982)",
+        ),
+        "log_loss": Metric(
+            "log_loss",
+            "Log loss",
+            "classification",
+            "probabilities",
+            False,
+            log_loss,
+            "Good (1952)",
+        ),
+        "brier": Metric(
+            "brier", "Brier score", "classification", "probabilities", False, brier, "Brier (1950)"
+        ),
+        "mae": Metric(
+            "mae", "Mean absolute error", "regression", "values", False, mae, "Willmott (2005)"
+        ),
+        "rmse": Metric(
+            "rmse", "Root mean squared error", "regression", "values", False, rmse, "Hyndman (2006)"
+        ),
+        "mape": Metric(
+            "mape",
+            "Mean absolute percentage error",
+            "regression",
+            "values",
+            False,
+            mape,
+            "Hyndman (2006)",
+        ),
+        "r2": Metric("r2", "R²", "regression", "values", True, r2, "Draper & Smith (1998)"),
     }
 )
 

@@ -26,6 +26,7 @@ from monitor.store.domain import CheckDetail, CheckStatus, CheckSummary, Monitor
 from monitor.store.history import CheckPoint, ColumnPoint, HeatmapCell
 from monitor.store.links import DetectedBy, ModelVersionEvent, PendingWriteback
 from monitor.store.migrate import current_revision, head_revision, is_up_to_date, upgrade
+from monitor.store.performance import DirtyWindow, WindowPerformance
 from monitor.store.store import Store
 
 __all__ = [
@@ -44,6 +45,7 @@ __all__ = [
     "DeliveryKind",
     "DeliveryStatus",
     "DetectedBy",
+    "DirtyWindow",
     "HeatmapCell",
     "ModelVersionEvent",
     "Monitor",
@@ -54,6 +56,7 @@ __all__ = [
     "RetrainTrigger",
     "Silence",
     "Store",
+    "WindowPerformance",
     "current_revision",
     "head_revision",
     "is_up_to_date",

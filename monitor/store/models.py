@@ -7,8 +7,10 @@ the ``record_keys`` that keep ingest idempotent; ``labels`` keyed by (monitor, r
 state per monitor and rule) with their ``alert_transitions``, ``silences``,
 ``retrain_triggers``, and the outbox ``deliveries`` with their ``delivery_attempts``;
 ``model_version_events`` (which registered model version a monitor follows, and when that
-changed) and ``mlflow_writebacks`` (checks whose results still have to reach MLflow). Every
-change here needs an Alembic migration in ``migrations/versions``; a test compares the two.
+changed) and ``mlflow_writebacks`` (checks whose results still have to reach MLflow);
+``performance_results`` per window, with ``window_members`` and ``performance_dirty`` for
+labels that arrive later. Every change here needs an Alembic migration in
+``migrations/versions``; a test compares the two.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ __all__ = [
     "ALERT_STATES",
     "CHECK_STATUSES",
     "DELIVERY_STATUSES",
+    "PERFORMANCE_KINDS",
     "AlertRow",
     "AlertTransitionRow",
     "Base",
@@ -44,12 +47,15 @@ __all__ = [
     "MlflowWritebackRow",
     "ModelVersionEventRow",
     "MonitorRow",
+    "PerformanceDirtyRow",
+    "PerformanceRow",
     "QualityFindingRow",
     "RecordBatchRow",
     "RecordKeyRow",
     "RetrainTriggerRow",
     "SchedulerLeaseRow",
     "SilenceRow",
+    "WindowMemberRow",
 ]
 
 CHECK_STATUSES: Final = ("ok", "drifting", "failed", "insufficient_data", "no_data")
@@ -57,6 +63,7 @@ ALERT_STATES: Final = ("ok", "pending", "firing", "resolved")
 DELIVERY_STATUSES: Final = ("pending", "delivered", "failed")
 
 _SHORT: Final = 64
+PERFORMANCE_KINDS: Final = ("realised", "estimated")
 
 
 class Base(DeclarativeBase):
@@ -361,3 +368,57 @@ class MlflowWritebackRow(Base):
     next_attempt_at: Mapped[UtcTimestamp]
     last_error: Mapped[str | None] = mapped_column(Text)
     done_at: Mapped[UtcTimestamp | None]
+
+
+class PerformanceRow(Base):
+    """A window's realised or estimated performance (``result_json``), or why computing it
+    failed (``reason``); keyed by window, not by check, so re-running a check keeps it."""
+
+    __tablename__ = "performance_results"
+    __table_args__ = (
+        UniqueConstraint("monitor_id", "window_start_at", "window_end_at", "kind"),
+        CheckConstraint(
+            "kind IN (" + ", ".join(f"'{k}'" for k in PERFORMANCE_KINDS) + ")", name="kind"
+        ),
+    )
+
+    id: Mapped[BigIntPK]
+    monitor_id: Mapped[int] = mapped_column(ForeignKey("monitors.id", ondelete="CASCADE"))
+    window_start_at: Mapped[UtcTimestamp]
+    window_end_at: Mapped[UtcTimestamp]
+    kind: Mapped[str] = mapped_column(String(16))
+    n_records: Mapped[int]
+    n_labelled: Mapped[int | None]
+    result_json: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(Text)
+    computed_at: Mapped[UtcTimestamp]
+
+
+class WindowMemberRow(Base):
+    """Which checked window each record id fell in, so that a label arriving later marks
+    that window's realised performance for recomputation."""
+
+    __tablename__ = "window_members"
+    __table_args__ = (Index(None, "monitor_id", "window_start_at", "window_end_at"),)
+
+    monitor_id: Mapped[int] = mapped_column(
+        ForeignKey("monitors.id", ondelete="CASCADE"), primary_key=True
+    )
+    record_id: Mapped[Name] = mapped_column(primary_key=True)
+    window_start_at: Mapped[UtcTimestamp]
+    window_end_at: Mapped[UtcTimestamp]
+
+
+class PerformanceDirtyRow(Base):
+    """A window whose labels changed since its realised performance was computed;
+    ``generation`` grows with every change, so a recompute clears only what it saw."""
+
+    __tablename__ = "performance_dirty"
+
+    monitor_id: Mapped[int] = mapped_column(
+        ForeignKey("monitors.id", ondelete="CASCADE"), primary_key=True
+    )
+    window_start_at: Mapped[UtcTimestamp] = mapped_column(primary_key=True)
+    window_end_at: Mapped[UtcTimestamp] = mapped_column(primary_key=True)
+    generation: Mapped[int]
+    marked_at: Mapped[UtcTimestamp]

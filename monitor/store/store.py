@@ -53,11 +53,12 @@ from monitor.store.models import (
     QualityFindingRow,
     RecordBatchRow,
 )
+from monitor.store.performance import PerformanceStore, changed_labels, mark_dirty
 
 __all__ = ["Store"]
 
 
-class Store(AlertStoreMixin, HistoryReads, ModelLinkStore):
+class Store(AlertStoreMixin, HistoryReads, ModelLinkStore, PerformanceStore):
     """Driftline's database at ``url`` (default ``$DRIFTLINE_DATABASE_URL``, else
     ``sqlite:///./driftline.db``). Creating one does not connect; the first call does.
     The alerts methods (states, silences, the delivery outbox, retrain triggers) come from
@@ -375,16 +376,25 @@ class Store(AlertStoreMixin, HistoryReads, ModelLinkStore):
             return insert_batch(session, monitor_id, table, received_at=self._clock())
 
     def add_labels(self, monitor: str, labels: Sequence[tuple[str, Any]]) -> int:
-        """Store or replace the label of each record id; returns how many were written."""
+        """Store or replace the label of each record id; returns how many were written.
+        Checked windows holding a record whose label is new or changed are marked for their
+        realised performance to be recomputed (:mod:`monitor.store.performance`)."""
         now = self._clock()
-        latest = {record_id: label for record_id, label in labels}  # last one wins
+        latest = {record_id: json_text(label) for record_id, label in labels}  # last one wins
         values = [
-            {"record_id": record_id, "label_json": json_text(label), "received_at": now}
-            for record_id, label in latest.items()
+            {"record_id": record_id, "label_json": text, "received_at": now}
+            for record_id, text in latest.items()
         ]
-        return self._insert_keyed(
-            monitor, LabelRow.__table__, values, update=("label_json", "received_at")
-        )
+        with self._session() as session:
+            monitor_id = self._monitor_id(session, monitor)
+            changed = changed_labels(session, monitor_id, latest)
+            for value in values:
+                value["monitor_id"] = monitor_id
+            written = insert_keyed(
+                session, LabelRow.__table__, values, update=("label_json", "received_at")
+            )
+            mark_dirty(session, monitor_id, changed, now=now)
+            return written
 
     def _insert_keyed(
         self, monitor: str, table: Any, values: list[dict[str, Any]], *, update: Sequence[str]

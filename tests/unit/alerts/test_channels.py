@@ -35,6 +35,14 @@ from monitor.store import Delivery
 
 SECRET = "whsec_" + base64.b64encode(b"k" * 32).decode()
 NOW = dt.datetime.now(dt.UTC)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_now() -> None:
+    """Signatures are verified against the real clock (5-minute tolerance): take NOW when the
+    test runs, not when the module was collected (a long suite run outlasts the tolerance)."""
+    global NOW
+    NOW = dt.datetime.now(dt.UTC)
 PAYLOAD = {
     "version": "1",
     "type": "retrain.requested",

@@ -11,9 +11,11 @@ import numpy as np
 import pytest
 
 import monitor.stats
-from monitor.stats import CORRECTIONS, METHODS, Method, MethodResult, get_method
+from monitor.stats import CORRECTIONS, METHODS, METRICS, Method, MethodResult, get_method
 
-_NOT_METHODS = frozenset({"ecdf_pair", "get_method", "benjamini_hochberg", "bonferroni"})
+_NOT_METHODS = frozenset(
+    {"ecdf_pair", "get_method", "benjamini_hochberg", "bonferroni", "fit_isotonic", "cbpe"}
+)
 
 
 def _inputs(method: Method, seed: int = 20240601) -> tuple[np.ndarray, np.ndarray]:
@@ -117,7 +119,8 @@ def _public_functions() -> dict[str, Callable[..., Any]]:
 )
 def test_every_public_method_function_is_registered(name: str) -> None:
     function = _public_functions()[name]
-    assert function in {method.run for method in METHODS.values()}
+    registered = {method.run for method in METHODS.values()}
+    assert function in registered | {metric.run for metric in METRICS.values()}
 
 
 @pytest.mark.parametrize("name", ["benjamini_hochberg", "bonferroni"])
@@ -127,6 +130,7 @@ def test_every_correction_is_registered(name: str) -> None:
 
 def test_every_exported_function_is_a_method_or_a_known_helper() -> None:
     registered = {method.run for method in METHODS.values()}
+    registered |= {metric.run for metric in METRICS.values()}
     helpers = {name for name, function in _public_functions().items() if function not in registered}
     assert helpers <= _NOT_METHODS
 
