@@ -13,6 +13,8 @@ A record that arrives when it is full is dropped and counted (:attr:`LogStats.dr
 so a long outage costs memory up to the bound and never a failed prediction. A batch the
 API refuses (4xx: schema mismatch, unknown monitor, bad token) is not retried: it is
 counted in :attr:`LogStats.rejected` and its reason kept in :attr:`LogStats.last_error`.
+:meth:`PredictionLog.close` sends what is buffered; if Driftline is down then, what is left
+is counted as dropped.
 """
 
 from __future__ import annotations
@@ -72,7 +74,10 @@ class PredictionLog:
                 f"{batch_size}"
             )
         if linger_s < 0 or backoff_s < 0 or max_backoff_s < backoff_s:
-            raise ConfigError("linger_s, backoff_s >= 0 and max_backoff_s >= backoff_s, please")
+            raise ConfigError(
+                f"linger_s ({linger_s}) and backoff_s ({backoff_s}) must be >= 0 and "
+                f"max_backoff_s ({max_backoff_s}) at least backoff_s"
+            )
         self._send = send
         self.max_buffered = max_buffered
         self.batch_size = batch_size
