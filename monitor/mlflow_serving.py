@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+import warnings
 from dataclasses import dataclass
 from io import StringIO
 from pathlib import Path
@@ -26,9 +27,12 @@ from typing import Any, Final
 
 import monitor.mlflow as dm  # first: it turns MLflow's telemetry off
 
-import mlflow.pyfunc  # isort: skip
-from mlflow.exceptions import MlflowException  # isort: skip
-from mlflow.pyfunc import scoring_server  # isort: skip
+with warnings.catch_warnings():
+    # mlflow.pyfunc's import infers schemas of its own agent types and warns about "Any"
+    warnings.simplefilter("ignore", UserWarning)
+    import mlflow.pyfunc  # isort: skip
+    from mlflow.exceptions import MlflowException  # isort: skip
+    from mlflow.pyfunc import scoring_server  # isort: skip
 
 from monitor.baseline import Baseline  # noqa: E402
 from monitor.baseline_file import load_baseline  # noqa: E402
