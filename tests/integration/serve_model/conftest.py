@@ -30,7 +30,7 @@ with warnings.catch_warnings():  # MLflow advises type hints on predict at class
         def load_context(self, context):  # type: ignore[no-untyped-def]
             raise RuntimeError("this version's artifacts are broken")
 
-        def predict(self, context, model_input):  # type: ignore[no-untyped-def]
+        def predict(self, context: object, model_input: list[str]) -> list[str]:
             return model_input
 
 
