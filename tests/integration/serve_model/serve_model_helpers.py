@@ -84,14 +84,14 @@ def start_serve_model(folder: Path, *args: str) -> tuple[subprocess.Popen[bytes]
     port = free_port()
     unset = ("DRIFTLINE_CONFIG", "MLFLOW_TRACKING_URI")
     env = {k: v for k, v in os.environ.items() if k not in unset}
-    log = open(folder / "serve-model.log", "wb")  # noqa: SIM115
-    process = subprocess.Popen(
-        [sys.executable, "-m", "monitor.cli", "serve-model", *args, "--port", str(port)],
-        cwd=folder,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    with open(folder / "serve-model.log", "wb") as log:  # the child keeps its own copy
+        process = subprocess.Popen(
+            [sys.executable, "-m", "monitor.cli", "serve-model", *args, "--port", str(port)],
+            cwd=folder,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     wait_healthy(process, f"http://127.0.0.1:{port}/ping", timeout_s=60)
     return process, f"http://127.0.0.1:{port}"
 
@@ -100,7 +100,7 @@ def wait_healthy(process: subprocess.Popen[bytes], url: str, timeout_s: float = 
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            pytest.fail(f"{process.args} exited with {process.returncode}")
+            pytest.fail(f"{process.args} exited with {process.returncode}")  # reaped by poll
         try:
             if httpx.get(url, timeout=1).status_code == 200:
                 return
