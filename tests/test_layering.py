@@ -235,3 +235,15 @@ def test_extension_modules_are_importable_and_provide_an_extension() -> None:
     from monitor.extensions import EXTENSION_MODULES, load_extensions
 
     assert len(load_extensions()) == len(EXTENSION_MODULES)
+
+
+# The monitoring service never loads mlflow.pyfunc: only the model server's modules may use
+# the scoring module.
+SERVING_IMPORTERS = frozenset({"monitor.model_server", "monitor.cli_serve_model"})
+
+
+@pytest.mark.parametrize("path", _params(*PACKAGES))
+def test_only_the_model_server_imports_the_scoring_module(path: Path) -> None:
+    uses = {n for n in _imports_of(path) if _within(n, "monitor.mlflow_serving")}
+    if _module_name(path) not in SERVING_IMPORTERS | {"monitor.mlflow_serving"}:
+        assert uses == set()
