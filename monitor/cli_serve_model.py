@@ -64,6 +64,22 @@ def add_serve_model_command(commands: Any) -> None:
     )
 
 
+class _DevServer:
+    """Flask's development server with waitress's run/close/effective_port (``--server``)."""
+
+    def __init__(self, host: str, port: int, app: Any) -> None:
+        from werkzeug.serving import make_server
+
+        self._server = make_server(host, port, app, threaded=True)
+        self.effective_port = self._server.server_port
+
+    def run(self) -> None:
+        self._server.serve_forever()
+
+    def close(self) -> None:
+        self._server.server_close()
+
+
 def _settings(args: argparse.Namespace) -> tuple[cfg.Config, bool]:
     path = Path(args.config or os.environ.get("DRIFTLINE_CONFIG") or cfg.DEFAULT_CONFIG_FILE)
     if path.is_file():
@@ -139,14 +155,7 @@ def run_serve_model(args: argparse.Namespace) -> int:
         live.start()
     server: Any
     if args.server == "werkzeug":
-        from werkzeug.serving import make_server
-
-        server = make_server(args.host, args.port, app, threaded=True)
-        server.effective_port, server.run, server.close = (
-            server.server_port,
-            server.serve_forever,
-            server.server_close,
-        )
+        server = _DevServer(args.host, args.port, app)
     else:
         server = create_server(app, host=args.host, port=args.port, threads=args.threads)
 
