@@ -47,6 +47,7 @@ bench: install
 	$(BIN)/python tests/benchmarks/bench_check.py
 	$(BIN)/python tests/benchmarks/bench_service.py
 	$(BIN)/python tests/benchmarks/bench_dashboard.py
+	$(BIN)/python tests/benchmarks/bench_serve_model.py
 
 sample-data: install
 	$(BIN)/python sample_data/generate.py

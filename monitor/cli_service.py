@@ -1,4 +1,4 @@
-"""Service commands of the ``driftline`` CLI: db, serve, checks, monitors."""
+"""Service commands of the ``driftline`` CLI: db, serve, checks, monitors, serve-model."""
 
 from __future__ import annotations
 
@@ -60,6 +60,9 @@ def add_service_commands(commands: Any) -> None:
     from monitor.monitors_add import add_arguments
 
     add_arguments(monitors_commands.add_parser("add", help="add a monitor to driftline.yaml"))
+    from monitor.cli_serve_model import add_serve_model_command
+
+    add_serve_model_command(commands)
 
     from monitor.extensions import load_extensions
 
@@ -79,6 +82,10 @@ def _config_path(args: argparse.Namespace) -> Path:
 def run_service_command(args: argparse.Namespace) -> int:
     from monitor.store import Store, upgrade
 
+    if args.command == "serve-model":
+        from monitor.cli_serve_model import run_serve_model
+
+        return run_serve_model(args)
     path = _config_path(args)
     if args.command == "monitors" and args.monitors_command == "add":
         from monitor.monitors_add import add_monitor

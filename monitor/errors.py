@@ -10,6 +10,7 @@
     │   └── BaselineNotFound
     ├── StoreUnavailable     the database cannot be reached
     ├── RegistryUnavailable  the MLflow tracking server or registry cannot be reached
+    ├── ModelLoadFailed      a registered model version cannot be loaded for serving
     └── DeliveryFailed       a notification could not be delivered
 """
 
@@ -22,6 +23,7 @@ __all__ = [
     "DeliveryFailed",
     "DriftlineError",
     "InputError",
+    "ModelLoadFailed",
     "RegistryUnavailable",
     "SchemaMismatch",
     "StoreUnavailable",
@@ -58,6 +60,10 @@ class StoreUnavailable(DriftlineError):
 
 class RegistryUnavailable(DriftlineError):
     """The MLflow tracking server or model registry cannot be reached."""
+
+
+class ModelLoadFailed(DriftlineError):
+    """A registered model version cannot be loaded for serving."""
 
 
 class DeliveryFailed(DriftlineError):

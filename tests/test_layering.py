@@ -2,8 +2,9 @@
 
 The rules are STYLE.md section 1: ``monitor/stats/`` is pure (numpy, scipy and a few stdlib
 modules only); ``monitor`` never reaches up into ``alerts`` or ``dashboards``; ``dashboards``
-never computes statistics itself; ``monitor/mlflow.py`` is the only module of the packages
-that imports ``mlflow``.
+never computes statistics itself; ``monitor/mlflow.py`` (the registry and tracking link) and
+``monitor/mlflow_serving.py`` (pyfunc scoring for ``driftline serve-model``, kept apart so the
+monitoring service never loads ``mlflow.pyfunc``) are the only modules that import ``mlflow``.
 """
 
 from __future__ import annotations
@@ -149,7 +150,7 @@ def test_dashboard_rule_flags_engine_and_database_imports() -> None:
     }
 
 
-MLFLOW_IMPORTER = ROOT / "monitor" / "mlflow.py"
+MLFLOW_IMPORTERS = (ROOT / "monitor" / "mlflow.py", ROOT / "monitor" / "mlflow_serving.py")
 
 
 def mlflow_imports(imports: set[str]) -> set[str]:
@@ -157,9 +158,9 @@ def mlflow_imports(imports: set[str]) -> set[str]:
 
 
 @pytest.mark.parametrize("path", _params(*PACKAGES))
-def test_only_monitor_mlflow_imports_mlflow(path: Path) -> None:
-    if path == MLFLOW_IMPORTER:
-        assert mlflow_imports(_imports_of(path)), "monitor/mlflow.py is the MLflow link"
+def test_only_the_mlflow_modules_import_mlflow(path: Path) -> None:
+    if path in MLFLOW_IMPORTERS:
+        assert mlflow_imports(_imports_of(path)), f"{path.name} is an MLflow module"
     else:
         assert mlflow_imports(_imports_of(path)) == set()
 
@@ -234,3 +235,15 @@ def test_extension_modules_are_importable_and_provide_an_extension() -> None:
     from monitor.extensions import EXTENSION_MODULES, load_extensions
 
     assert len(load_extensions()) == len(EXTENSION_MODULES)
+
+
+# The monitoring service never loads mlflow.pyfunc: only the model server's modules may use
+# the scoring module.
+SERVING_IMPORTERS = frozenset({"monitor.model_server", "monitor.cli_serve_model"})
+
+
+@pytest.mark.parametrize("path", _params(*PACKAGES))
+def test_only_the_model_server_imports_the_scoring_module(path: Path) -> None:
+    uses = {n for n in _imports_of(path) if _within(n, "monitor.mlflow_serving")}
+    if _module_name(path) not in SERVING_IMPORTERS | {"monitor.mlflow_serving"}:
+        assert uses == set()
