@@ -19,6 +19,7 @@ from monitor.store.alert_domain import (
     NewDelivery,
     NewRetrainTrigger,
     NewTransition,
+    OpenAlerts,
     RetrainTrigger,
     Silence,
 )
@@ -47,6 +48,7 @@ __all__ = [
     "NewDelivery",
     "NewRetrainTrigger",
     "NewTransition",
+    "OpenAlerts",
     "RetrainTrigger",
     "Silence",
     "Store",
