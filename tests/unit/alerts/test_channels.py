@@ -35,6 +35,7 @@ from monitor.store import Delivery
 
 SECRET = "whsec_" + base64.b64encode(b"k" * 32).decode()
 NOW = dt.datetime.now(dt.UTC)
+LINK = "http://127.0.0.1:8050/dashboard/monitor/credit?window=2026-03-01T00:00:00Z"
 PAYLOAD = {
     "version": "1",
     "type": "retrain.requested",
@@ -47,7 +48,7 @@ PAYLOAD = {
     "model": None,
     "window": None,
     "drifted_columns": [{"column": "income", "effect_size": 0.42, "effect_method": "w"}],
-    "dashboard_url": "http://127.0.0.1:8050/dashboard/monitor/credit?window=2026-03-01T00:00:00Z",
+    "dashboard_url": LINK,
     "occurred_at": NOW.isoformat(),
 }
 
@@ -159,7 +160,7 @@ def test_redact_hides_url_passwords_and_token_query_values() -> None:
 
 def test_slack_message_links_the_dashboard() -> None:
     text = slack_message(PAYLOAD)["text"]
-    assert "<http://127.0.0.1:8050/dashboard/monitor/credit?window=2026-03-01T00:00:00Z|Open in the Driftline dashboard>" in text
+    assert f"<{LINK}|Open in the Driftline dashboard>" in text
     assert "income (w 0.42)" in text
 
 
@@ -169,7 +170,7 @@ def test_email_message_carries_the_webhook_id_and_dashboard() -> None:
     )
     message = email_message(channel, delivery(webhook_id="msg_zz"))
     assert message["Message-ID"] == "<msg_zz@driftline>"
-    assert "Dashboard: http://127.0.0.1:8050/dashboard/monitor/credit?window=2026-03-01T00:00:00Z" in message.get_content()
+    assert f"Dashboard: {LINK}" in message.get_content()
 
 
 def _sent(target: Any, status: int = 200) -> tuple[httpx.Request, bool]:
