@@ -10,15 +10,26 @@ import pytest
 from playwright.sync_api import Browser, sync_playwright
 
 from browser.browsing import CHROMIUM, Tab, open_tab, start, stop
-from browser.seed import seed, write_config
+from browser.seed import AlertPeers, closed_port, seed, write_config
+from integration.service.receiver import Receiver, running_receiver
 from monitor.store import Store
 
 
 @pytest.fixture(scope="session")
-def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Store]]:
-    """A configured folder and its store with the seeded checks (see seed.py)."""
+def receiver() -> Iterator[Receiver]:
+    """A real HTTP receiver on 127.0.0.1 for ``credit``'s ``ops`` channel (its first request
+    gets 503) and retrain target."""
+    with running_receiver(Receiver(fail_first={"/hook": 1})) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def seeded(
+    tmp_path_factory: pytest.TempPathFactory, receiver: Receiver
+) -> Iterator[tuple[Path, Store]]:
+    """A configured folder and its store with the seeded checks and alerts (see seed.py)."""
     folder = tmp_path_factory.mktemp("dashboard")
-    write_config(folder)
+    write_config(folder, alerts=AlertPeers(receiver.url, closed_port()))
     store = seed(folder)
     yield folder, store
     store.close()
