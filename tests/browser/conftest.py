@@ -7,11 +7,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from integration.service.receiver import Receiver, running_receiver
 from playwright.sync_api import Browser, sync_playwright
 
 from browser.browsing import CHROMIUM, Tab, open_tab, start, stop
 from browser.seed import AlertPeers, closed_port, seed, write_config
-from integration.service.receiver import Receiver, running_receiver
 from monitor.store import Store
 
 

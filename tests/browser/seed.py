@@ -7,11 +7,12 @@ drift from hour 30, a quiet spell at hours 48-49, severe drift from hour 60; mod
 run once a year, so the running service adds no check of its own during a test.
 
 With ``alerts`` (a :class:`AlertPeers`), ``credit`` has the rule ``prediction-drift`` (the
-prediction drifted in 2 windows in a row; retrains; firing at the end), channels ``ops`` (a real local receiver that
-answers its first request with 503) and ``pager`` (a closed port, its URL carrying
-credentials that must never be shown), a silence over hours 50-53 and a retrain target
-on the receiver. Each check is evaluated by the real alert evaluation one minute after
-its window, and the outbox sent in rounds 10 s apart, on a simulated clock.
+prediction drifted in 2 windows in a row; retrains; firing at the end), channels ``ops``
+(a real local receiver that answers its first request with 503) and ``pager`` (a closed
+port, its URL carrying credentials that must never be shown), a silence over hours 50-53
+and a retrain target on the receiver. Each check is evaluated by the real alert evaluation
+one minute after its window, and the outbox sent in rounds 10 s apart, on a simulated
+clock.
 """
 
 from __future__ import annotations

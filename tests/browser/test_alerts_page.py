@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from integration.service.receiver import Receiver
 from playwright.sync_api import expect
 
 from browser.browsing import Tab
 from browser.seed import DASHBOARD_URL, PAGER_KEY, PAGER_PASSWORD, RULE, SECRET
-from integration.service.receiver import Receiver
 from monitor.store import Store
 
 
