@@ -10,13 +10,16 @@ from pathlib import Path
 
 import pytest
 
+from alerts.extension import extension
 from alerts.outbox import evaluate_monitor
 from alerts.trigger import request_retrain
 from dashboards import queries
 from dashboards.links import TimeRange
+from dashboards.pages.alerts import trigger_outcome
 from monitor import config as cfg
+from monitor.errors import ConfigError
 from monitor.report import ColumnResult, DriftReport
-from monitor.store import OpenAlerts, Store, upgrade
+from monitor.store import OpenAlerts, RetrainTrigger, Store, upgrade
 
 T0 = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
 HOUR = dt.timedelta(hours=1)
@@ -143,3 +146,50 @@ def test_alerts_page_reads_transitions_deliveries_and_triggers(store: Store) -> 
     triggers = queries.retrain_triggers(store, "credit")
     assert [(t.source, t.outcome) for t in triggers] == [("manual", "pending"), ("rule", "pending")]
     assert queries.silences(store, "credit") == []
+
+
+def test_the_alerts_extensions_retrain_action_is_the_retrain_apis_code_path(
+    store: Store,
+) -> None:
+    """What the dashboard's "Retrain now" calls: a manual trigger, by "dashboard", queued
+    for the retrain target; an unknown monitor is refused with its name."""
+    config = cfg.Config.model_validate({"monitors": [_monitor().model_dump(by_alias=True)]})
+    action = extension().retrain_action(store, config)
+    trigger = action("credit", "labels arrived")
+    assert (trigger.source, trigger.requested_by, trigger.reason) == (
+        "manual",
+        "dashboard",
+        "labels arrived",
+    )
+    assert trigger.outcome == "pending"
+    assert store.get_retrain_trigger(trigger.trigger_id) == trigger
+    with pytest.raises(ConfigError, match="no monitor 'nope'"):
+        action("nope", "x")
+
+
+@pytest.mark.parametrize(
+    ("outcome", "attempts", "expected"),
+    [
+        pytest.param("pending", 0, "queued for the retrain target", id="queued"),
+        pytest.param("pending", 2, "2 attempt(s) so far", id="retrying"),
+        pytest.param("delivered", 1, "delivered to the retrain target", id="delivered"),
+        pytest.param("failed", 3, "failed after 3 attempt(s)", id="failed"),
+        pytest.param("no_delivery", 0, "no retrain target", id="no-target"),
+    ],
+)
+def test_trigger_outcome_says_what_became_of_a_trigger(
+    outcome: str, attempts: int, expected: str
+) -> None:
+    trigger = RetrainTrigger(
+        1,
+        "rt_1",
+        "credit",
+        "manual",
+        None,
+        "r",
+        "ana",
+        T0,
+        outcome,
+        attempts,  # type: ignore[arg-type]
+    )
+    assert expected in trigger_outcome(trigger)
