@@ -35,6 +35,13 @@ from monitor.store import Delivery
 
 SECRET = "whsec_" + base64.b64encode(b"k" * 32).decode()
 NOW = dt.datetime.now(dt.UTC)
+
+
+def _signing_now() -> dt.datetime:
+    """The time of signing for tests that verify with ``standardwebhooks``, which refuses
+    a timestamp older than 5 minutes (``NOW`` is as old as the test session)."""
+    return dt.datetime.now(dt.UTC)
+
 LINK = "http://127.0.0.1:8050/dashboard/monitor/credit?window=2026-03-01T00:00:00Z"
 PAYLOAD = {
     "version": "1",
@@ -86,7 +93,7 @@ def test_signature_matches_the_standard_webhooks_test_vector() -> None:
 def test_webhook_request_verifies_with_the_standardwebhooks_library() -> None:
     seen, client = capture(204)
     channel = WebhookChannel(kind="webhook", url="http://127.0.0.1:1/hook", secret=SECRET)
-    outcome = WebhookSender(channel, client, clock=lambda: NOW).send(delivery())
+    outcome = WebhookSender(channel, client, clock=_signing_now).send(delivery())
     assert outcome.ok and outcome.status_code == 204
     request = seen[0]
     assert request.headers["webhook-id"] == "msg_abc"
@@ -96,7 +103,7 @@ def test_webhook_request_verifies_with_the_standardwebhooks_library() -> None:
 def test_webhook_signature_fails_with_another_secret() -> None:
     seen, client = capture()
     channel = WebhookChannel(kind="webhook", url="http://127.0.0.1:1/hook", secret=SECRET)
-    WebhookSender(channel, client, clock=lambda: NOW).send(delivery())
+    WebhookSender(channel, client, clock=_signing_now).send(delivery())
     other = "whsec_" + base64.b64encode(b"z" * 32).decode()
     with pytest.raises(Exception, match="No matching signature"):
         Webhook(other).verify(seen[0].content, dict(seen[0].headers))
@@ -249,7 +256,7 @@ def test_jenkins_token_is_redacted_from_errors() -> None:
         raise httpx.ConnectError(f"cannot reach {request.url}")
 
     client = httpx.Client(transport=httpx.MockTransport(handler))
-    outcome = RetrainSender(target, client, clock=lambda: NOW).send(delivery())
+    outcome = RetrainSender(target, client, clock=_signing_now).send(delivery())
     assert outcome.retryable and "build-tok" not in outcome.detail
 
 
