@@ -182,7 +182,7 @@ def test_email_message_carries_the_webhook_id_and_dashboard() -> None:
 
 def _sent(target: Any, status: int = 200) -> tuple[httpx.Request, bool]:
     seen, client = capture(status)
-    outcome = RetrainSender(target, client, clock=lambda: NOW).send(delivery())
+    outcome = RetrainSender(target, client, clock=_signing_now).send(delivery())
     return seen[0], outcome.ok
 
 
@@ -256,7 +256,7 @@ def test_jenkins_token_is_redacted_from_errors() -> None:
         raise httpx.ConnectError(f"cannot reach {request.url}")
 
     client = httpx.Client(transport=httpx.MockTransport(handler))
-    outcome = RetrainSender(target, client, clock=_signing_now).send(delivery())
+    outcome = RetrainSender(target, client, clock=lambda: NOW).send(delivery())
     assert outcome.retryable and "build-tok" not in outcome.detail
 
 
