@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from integration.service.receiver import Receiver, running_receiver
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, expect, sync_playwright
 
 from browser.browsing import CHROMIUM, Tab, open_tab, start, stop
 from browser.seed import AlertPeers, closed_port, seed, write_config
@@ -50,6 +50,9 @@ def browser() -> Iterator[Browser]:
             f"{CHROMIUM} is missing; install Debian's chromium and chromium-driver "
             "(make test does: apt-get install -y chromium chromium-driver)"
         )
+    # The machine is shared with other jobs: give each expectation as long as each action
+    # (browsing.open_tab's 15 s) instead of Playwright's default 5 s.
+    expect.set_options(timeout=15_000)
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(
             executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox"]
