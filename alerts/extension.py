@@ -10,8 +10,11 @@ from typing import Any
 from flask import Flask
 
 from alerts import api, cli, jobs
-from monitor.extensions import ScheduledJob, ServiceContext
-from monitor.store import Store
+from alerts.trigger import request_retrain
+from monitor import config as cfg
+from monitor.errors import ConfigError
+from monitor.extensions import RetrainAction, ScheduledJob, ServiceContext
+from monitor.store import RetrainTrigger, Store
 
 __all__ = ["AlertsExtension", "extension"]
 
@@ -37,6 +40,20 @@ class AlertsExtension:
 
     def openapi_paths(self) -> dict[str, Any]:
         return api.openapi_paths()
+
+    def retrain_action(self, store: Store, config: cfg.Config) -> RetrainAction:
+        """The dashboard's "Retrain now": the code path of ``POST .../retrain``."""
+        monitors = {m.name: m for m in config.monitors}
+
+        def retrain(name: str, reason: str) -> RetrainTrigger:
+            monitor = monitors.get(name)
+            if monitor is None:
+                raise ConfigError(
+                    f"no monitor {name!r} in the configuration; known: {sorted(monitors)}"
+                )
+            return request_retrain(store, monitor, reason=reason, requested_by="dashboard")
+
+        return retrain
 
     def add_commands(self, commands: Any) -> list[str]:
         return cli.add_commands(commands)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any, Final
+from urllib.parse import quote, urlencode
 
 from monitor.store import CheckDetail, CheckSummary
 
@@ -24,9 +25,27 @@ PAYLOAD_VERSION: Final = "1"
 TOP_COLUMNS: Final = 5
 
 
-def dashboard_link(base_url: str | None, monitor: str) -> str | None:
-    """The dashboard page of ``monitor``, or None without a configured ``dashboard_url``."""
-    return None if base_url is None else f"{base_url.rstrip('/')}/monitors/{monitor}"
+def dashboard_link(
+    base_url: str | None, monitor: str, window_start_at: dt.datetime | None = None
+) -> str | None:
+    """The dashboard's monitor page of ``monitor`` with the window starting at
+    ``window_start_at`` selected, or None without a configured ``dashboard_url``.
+
+    ``base_url`` is where the dashboard is served (``driftline serve`` mounts it at
+    ``/dashboard``); the path and query are the dashboard's deep link
+    (``dashboards.links.monitor_href``, kept equal by a test):
+
+    >>> dashboard_link("https://driftline.example.org/dashboard/", "credit risk",
+    ...                dt.datetime(2026, 3, 2, 10, tzinfo=dt.UTC))
+    'https://driftline.example.org/dashboard/monitor/credit%20risk?window=2026-03-02T10:00:00Z'
+    """
+    if base_url is None:
+        return None
+    link = f"{base_url.rstrip('/')}/monitor/{quote(monitor, safe='')}"
+    if window_start_at is not None:
+        start = window_start_at.astimezone(dt.UTC).replace(tzinfo=None).isoformat()
+        link += "?" + urlencode({"window": start + "Z"}, safe=":")
+    return link
 
 
 def _window(summary: CheckSummary) -> dict[str, Any]:
@@ -90,7 +109,7 @@ def alert_payload(
             "share_drifted": summary.share_drifted,
         },
         "drifted_columns": top_drifted(check),
-        "dashboard_url": dashboard_link(dashboard_url, monitor),
+        "dashboard_url": dashboard_link(dashboard_url, monitor, summary.window_start_at),
         "occurred_at": occurred_at.isoformat(),
     }
 
@@ -121,6 +140,8 @@ def retrain_payload(
         "model": _model(summary),
         "window": None if summary is None else _window(summary),
         "drifted_columns": [] if check is None else top_drifted(check),
-        "dashboard_url": dashboard_link(dashboard_url, monitor),
+        "dashboard_url": dashboard_link(
+            dashboard_url, monitor, None if summary is None else summary.window_start_at
+        ),
         "occurred_at": occurred_at.isoformat(),
     }

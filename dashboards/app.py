@@ -8,7 +8,6 @@ bound when the app is built, and every callback reads the store when it runs.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -20,12 +19,10 @@ from flask import Flask, redirect
 from dashboards.auth import install_login
 from dashboards.links import alerts_href, overview_href
 from monitor.config import Config
+from monitor.extensions import RetrainAction, load_extensions
 from monitor.store import Store
 
 __all__ = ["DashboardSettings", "PageContext", "RetrainAction", "mount", "mount_dashboard"]
-
-RetrainAction = Callable[[str], str]
-"""Asks for retraining of one monitor's model; returns the trigger's outcome as text."""
 
 _ASSETS: Final = Path(__file__).resolve().parent / "assets"
 
@@ -134,8 +131,12 @@ def mount_dashboard(server: Flask, store: Store, settings: DashboardSettings) ->
 
 
 def mount(server: Flask, store: Store, config: Config) -> None:
-    """The ``driftline.serve`` entry point: mount the dashboard as ``config`` says."""
+    """The ``driftline.serve`` entry point: mount the dashboard as ``config`` says. The
+    "Retrain now" button uses the extension that provides a retrain action (``alerts``:
+    the code path of ``POST /api/v1/monitors/<name>/retrain``)."""
     dashboard = config.dashboard
+    actions = (extension.retrain_action(store, config) for extension in load_extensions())
+    retrain = next((action for action in actions if action is not None), None)
     mount_dashboard(
         server,
         store,
@@ -146,5 +147,6 @@ def mount(server: Flask, store: Store, config: Config) -> None:
             ),
             refresh_s=dashboard.refresh.total_seconds(),
             sparkline_windows=dashboard.sparkline_windows,
+            retrain=retrain,
         ),
     )

@@ -96,7 +96,8 @@ def drift_timeline(
     drift_share: float | None = None,
 ) -> go.Figure:
     """Share of drifted columns per window, coloured by check status, with model-version
-    changes as vertical lines and alerts/retraining triggers as markers on top."""
+    changes as vertical lines and, on top, alert transitions (one marker per state
+    reached: pending, firing, resolved, ok) and retraining triggers."""
     if not points:
         return empty_figure("No checks in this time range")
     figure = go.Figure()
@@ -133,23 +134,18 @@ def drift_timeline(
                 hoverinfo="text",
             )
         )
-    for kind, symbol, colour in (
-        ("alert", "triangle-down", "#c62828"),
-        ("retrain", "star", "#00838f"),
-    ):
-        chosen = [m for m in markers if m.kind == kind]
-        if chosen:
-            figure.add_trace(
-                go.Scatter(
-                    x=[m.at for m in chosen],
-                    y=[1.02] * len(chosen),
-                    mode="markers",
-                    text=[m.label for m in chosen],
-                    marker={"symbol": symbol, "size": 11, "color": colour},
-                    name="alert" if kind == "alert" else "retraining trigger",
-                    hoverinfo="text",
-                )
+    for name, chosen, symbol, colour in _marker_groups(markers):
+        figure.add_trace(
+            go.Scatter(
+                x=[m.at for m in chosen],
+                y=[1.02 if m.kind == "alert" else 1.14 for m in chosen],
+                mode="markers",
+                text=[m.label for m in chosen],
+                marker={"symbol": symbol, "size": 11, "color": colour},
+                name=name,
+                hoverinfo="text",
             )
+        )
     if selected is not None:
         figure.add_vrect(
             x0=selected.window_start_at,
@@ -160,6 +156,26 @@ def drift_timeline(
         )
     figure.update_yaxes(range=[-0.02, 1.18], tickformat=".0%", title="drifted columns")
     return _layout(figure, "Share of drifted columns per window", height=320)
+
+
+_ALERT_MARKERS: Final = (
+    ("pending", "alert pending", "triangle-down-open", "#ef6c00"),
+    ("firing", "alert firing", "triangle-down", "#c62828"),
+    ("resolved", "alert resolved", "triangle-up", "#2e7d32"),
+    ("ok", "alert back to ok", "circle-open", "#757575"),
+)
+
+
+def _marker_groups(markers: Sequence[Marker]) -> list[tuple[str, list[Marker], str, str]]:
+    """One legend entry per alert state reached, and one for retraining triggers."""
+    groups = [
+        (name, [m for m in markers if m.kind == "alert" and m.state == state], symbol, colour)
+        for state, name, symbol, colour in _ALERT_MARKERS
+    ]
+    groups.append(
+        ("retraining trigger", [m for m in markers if m.kind == "retrain"], "star", "#00838f")
+    )
+    return [group for group in groups if group[1]]
 
 
 def drift_heatmap(view: HeatmapView | None) -> go.Figure:

@@ -4,28 +4,38 @@ Every number comes from a stored result: the store selects and aggregates (timel
 column series, the heatmap's ``GROUP BY`` per time bucket), and this module only picks,
 orders and pivots what it returns. Nothing here computes a statistic or writes.
 
-Alerts, silences, deliveries and retraining triggers are read at the end of this module,
-through :class:`AlertsStore` methods that the alerts package adds to ``Store``; until it
-does, those functions return empty results and :func:`alerts_available` is False.
+Alerts, silences, deliveries and retraining triggers are read at the end of this module
+through the alert methods of ``Store`` (open alerts counted with ``GROUP BY``, the
+timeline's transitions and triggers filtered by time in SQL).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol, cast
+from typing import Any, Final, Literal
 
 from dashboards.links import RANGES, TimeRange, range_key
 from monitor.errors import ConfigError
 from monitor.report import ColumnResult, Histogram
-from monitor.store import CheckDetail, CheckPoint, ColumnPoint, Store
+from monitor.store import (
+    AlertHistory,
+    AlertTransition,
+    CheckDetail,
+    CheckPoint,
+    ColumnPoint,
+    Delivery,
+    OpenAlerts,
+    RetrainTrigger,
+    Silence,
+    Store,
+)
 
 __all__ = [
     "MAX_HEATMAP_BUCKETS",
-    "AlertEntry",
-    "AlertsStore",
+    "MAX_TRIGGER_MARKERS",
     "HeatmapView",
     "Marker",
     "MonitorStatus",
@@ -33,7 +43,6 @@ __all__ = [
     "VersionChange",
     "alert_history",
     "alert_markers",
-    "alerts_available",
     "column_histogram",
     "column_series",
     "deliveries",
@@ -45,13 +54,16 @@ __all__ = [
     "prediction_series",
     "ranked_columns",
     "resolve_range",
+    "retrain_triggers",
     "selected_check",
     "silences",
     "timeline",
+    "transitions",
     "version_changes",
 ]
 
 MAX_HEATMAP_BUCKETS = 120
+MAX_TRIGGER_MARKERS: Final = 500
 MonitorStatus = Literal["ok", "drifting", "alerting", "failing", "no data"]
 
 
@@ -68,18 +80,19 @@ class OverviewEntry:
     status: MonitorStatus
     last: CheckPoint | None
     recent: tuple[CheckPoint, ...]
-    open_alerts: int
+    alerts: OpenAlerts
 
 
-def monitor_status(last: CheckPoint | None, open_alerts: int) -> MonitorStatus:
-    """The overview status: alerting when an alert is open, else from the latest check.
+def monitor_status(last: CheckPoint | None, alerts: OpenAlerts) -> MonitorStatus:
+    """The overview status: alerting while an alert is firing, else from the latest check
+    (a pending alert has not notified anyone yet, so it does not make a monitor alerting).
 
-    >>> monitor_status(None, 0)
+    >>> monitor_status(None, OpenAlerts())
     'no data'
-    >>> monitor_status(None, 2)
+    >>> monitor_status(None, OpenAlerts(firing=1))
     'alerting'
     """
-    if open_alerts > 0:
+    if alerts.firing > 0:
         return "alerting"
     if last is None or last.status in ("no_data", "insufficient_data"):
         return "no data"
@@ -104,10 +117,10 @@ def overview(store: Store, *, windows: int) -> list[OverviewEntry]:
                 name=name,
                 model=model,
                 version=model_point.model_version if model_point else None,
-                status=monitor_status(last, alerts.get(name, 0)),
+                status=monitor_status(last, alerts.get(name, OpenAlerts())),
                 last=last,
                 recent=tuple(points),
-                open_alerts=alerts.get(name, 0),
+                alerts=alerts.get(name, OpenAlerts()),
             )
         )
     return entries
@@ -260,164 +273,90 @@ def column_histogram(detail: CheckDetail, column: str) -> Histogram | None:
     return None if found is None else found.histogram
 
 
-# -- alerts (read through the alerts package's Store methods, once they exist) --------------
-
-
-class AlertsStore(Protocol):
-    """The Store methods these functions use when the alerts package provides them.
-
-    Each returns objects with the attributes named below (any extra ones are ignored):
-
-    - ``count_open_alerts() -> Mapping[str, int]``: open (pending or firing) alerts per
-      monitor name, counted in the database.
-    - ``list_alerts(monitor: str | None = None, *, since=None, until=None)``: alerts with
-      ``id, monitor, rule, state, changed_at, reason`` and ``transitions`` (each with
-      ``state, at, reason``).
-    - ``list_retrain_triggers(monitor, *, since=None, until=None)``: with
-      ``created_at, status, detail``.
-    - ``list_deliveries(monitor)``: with ``channel, created_at, status, attempts`` (each
-      with ``number, at, status_code, latency_s, error``).
-    - ``list_silences(monitor)``: with ``rule, starts_at, ends_at, reason``.
-    """
-
-    def count_open_alerts(self) -> Mapping[str, int]: ...
-
-    def list_alerts(self, monitor: str | None = None, **kwargs: Any) -> Sequence[Any]: ...
-
-    def list_retrain_triggers(self, monitor: str, **kwargs: Any) -> Sequence[Any]: ...
-
-    def list_deliveries(self, monitor: str) -> Sequence[Any]: ...
-
-    def list_silences(self, monitor: str) -> Sequence[Any]: ...
+# -- alerts ------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
 class Marker:
-    """A point on a monitor's timeline: an alert state change or a retraining trigger."""
+    """A point on a monitor's timeline: an alert transition (placed at the start of the
+    window whose check caused it; ``state`` is the state it went to) or a retraining
+    trigger (placed when it was requested)."""
 
     at: dt.datetime
     kind: Literal["alert", "retrain"]
     label: str
+    state: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class AlertEntry:
-    """One alert with its state transitions, as the Alerts page lists it."""
-
-    monitor: str
-    rule: str
-    state: str
-    changed_at: dt.datetime | None
-    reason: str
-    transitions: tuple[tuple[str, dt.datetime | None, str], ...]
+def open_alert_counts(store: Store) -> dict[str, OpenAlerts]:
+    """Open (firing or pending) alerts per monitor name, counted by the database."""
+    return store.count_open_alerts()
 
 
-def alerts_available(store: object) -> bool:
-    """Whether the store has the alerts package's methods."""
-    return all(
-        callable(getattr(store, name, None))
-        for name in ("count_open_alerts", "list_alerts", "list_retrain_triggers")
+def alert_markers(
+    store: Store, monitor: str, window_range: TimeRange, points: Sequence[CheckPoint] = ()
+) -> list[Marker]:
+    """Alert transitions of the windows in the range and the retraining triggers requested
+    in it, by time. The range ends at the latest check, so triggers requested during the
+    window after it (by hand, or by a rule evaluating the latest check) count too."""
+    transitions = store.list_alert_transitions(
+        monitor, since=window_range.since, until=window_range.until
     )
-
-
-def _alerts(store: object) -> AlertsStore | None:
-    return cast(AlertsStore, store) if alerts_available(store) else None
-
-
-def open_alert_counts(store: object) -> dict[str, int]:
-    """Open alerts per monitor name; empty while the store has no alerts."""
-    alerts = _alerts(store)
-    if alerts is None:
-        return {}
-    counts = alerts.count_open_alerts()
-    return {str(name): int(count) for name, count in counts.items()}
-
-
-def _text(item: object, name: str) -> str:
-    value = getattr(item, name, "")
-    return "" if value is None else str(value)
-
-
-def _when(item: object, name: str) -> dt.datetime | None:
-    value = getattr(item, name, None)
-    return value if isinstance(value, dt.datetime) else None
-
-
-def alert_history(store: object, monitor: str | None) -> list[AlertEntry]:
-    """Alerts (of one monitor, or all) with their transitions; empty without alerts."""
-    alerts = _alerts(store)
-    if alerts is None:
-        return []
-    entries = []
-    for alert in alerts.list_alerts(monitor):
-        transitions = tuple(
-            (_text(t, "state"), _when(t, "at"), _text(t, "reason"))
-            for t in getattr(alert, "transitions", ()) or ()
-        )
-        entries.append(
-            AlertEntry(
-                monitor=_text(alert, "monitor"),
-                rule=_text(alert, "rule"),
-                state=_text(alert, "state"),
-                changed_at=_when(alert, "changed_at"),
-                reason=_text(alert, "reason"),
-                transitions=transitions,
-            )
-        )
-    return entries
-
-
-def alert_markers(store: object, monitor: str, window_range: TimeRange) -> list[Marker]:
-    """Alert state changes and retraining triggers of ``monitor`` in the range."""
-    alerts = _alerts(store)
-    if alerts is None:
-        return []
-    bounds = {"since": window_range.since, "until": window_range.until}
     markers = [
-        Marker(at, "alert", f"{_text(alert, 'rule')}: {_text(transition, 'state')}")
-        for alert in alerts.list_alerts(monitor, **bounds)
-        for transition in getattr(alert, "transitions", ()) or ()
-        if (at := _when(transition, "at")) is not None
+        Marker(
+            t.window_start_at or t.at,
+            "alert",
+            f"{t.rule}: {t.from_state} → {t.to_state} ({t.reason}) at {_hover_time(t.at)}",
+            t.to_state,
+        )
+        for t in transitions
     ]
+    until = window_range.until
+    if until is not None and points:
+        until += points[-1].window_end_at - points[-1].window_start_at
+    triggers = store.list_retrain_triggers(
+        monitor, since=window_range.since, until=until, limit=MAX_TRIGGER_MARKERS
+    )
     markers += [
-        Marker(at, "retrain", f"retrain: {_text(trigger, 'status')}")
-        for trigger in alerts.list_retrain_triggers(monitor, **bounds)
-        if (at := _when(trigger, "created_at")) is not None
+        Marker(
+            t.created_at,
+            "retrain",
+            f"retraining ({t.rule or t.requested_by or t.source}): {t.outcome}",
+        )
+        for t in triggers
     ]
     return sorted(markers, key=lambda m: m.at)
 
 
-def deliveries(store: object, monitor: str) -> list[dict[str, str]]:
-    """Deliveries of ``monitor``'s alerts, one row per attempt; empty without alerts."""
-    lister = getattr(store, "list_deliveries", None)
-    if not alerts_available(store) or not callable(lister):
-        return []
-    rows = []
-    for delivery in lister(monitor):
-        for attempt in getattr(delivery, "attempts", ()) or ():
-            rows.append(
-                {
-                    "channel": _text(delivery, "channel"),
-                    "delivery": _text(delivery, "status"),
-                    "attempt": _text(attempt, "number"),
-                    "at": _text(attempt, "at"),
-                    "status code": _text(attempt, "status_code"),
-                    "latency s": _text(attempt, "latency_s"),
-                    "error": _text(attempt, "error"),
-                }
-            )
-    return rows
+def _hover_time(at: dt.datetime) -> str:
+    return at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
-def silences(store: object, monitor: str) -> list[dict[str, str]]:
-    """Silences of ``monitor``'s alert rules; empty without alerts."""
-    lister = getattr(store, "list_silences", None)
-    if not alerts_available(store) or not callable(lister):
-        return []
-    return [
-        {name: _text(silence, name) for name in ("rule", "starts_at", "ends_at", "reason")}
-        for silence in lister(monitor)
-    ]
+def alert_history(store: Store, monitor: str) -> list[AlertHistory]:
+    """Every alert of ``monitor``: its current state and its transitions, newest first."""
+    return store.list_alerts(monitor)
+
+
+def transitions(history: Sequence[AlertHistory]) -> list[AlertTransition]:
+    """The transitions of all of ``history``'s alerts in one list, newest first."""
+    found = [t for alert in history for t in alert.transitions]
+    return sorted(found, key=lambda t: (t.at, t.id), reverse=True)
+
+
+def deliveries(store: Store, monitor: str, *, limit: int = 100) -> list[Delivery]:
+    """The latest deliveries of ``monitor`` (notifications and retrain requests), newest
+    first, each with every attempt."""
+    return store.list_deliveries(monitor, limit=limit)
+
+
+def silences(store: Store, monitor: str) -> list[Silence]:
+    """Silences of ``monitor``'s alert rules, newest first."""
+    return store.list_silences(monitor)
+
+
+def retrain_triggers(store: Store, monitor: str, *, limit: int = 50) -> list[RetrainTrigger]:
+    """The latest retraining triggers of ``monitor`` with their outcome, newest first."""
+    return store.list_retrain_triggers(monitor, limit=limit)
 
 
 def known_monitor(store: Store, monitor: str) -> bool:

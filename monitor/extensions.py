@@ -19,11 +19,22 @@ from typing import Any, Final, Protocol
 from flask import Flask
 
 from monitor import config as cfg
-from monitor.store import Store
+from monitor.store import RetrainTrigger, Store
 
-__all__ = ["EXTENSION_MODULES", "Extension", "ScheduledJob", "ServiceContext", "load_extensions"]
+__all__ = [
+    "EXTENSION_MODULES",
+    "Extension",
+    "RetrainAction",
+    "ScheduledJob",
+    "ServiceContext",
+    "load_extensions",
+]
 
 EXTENSION_MODULES: Final = ("alerts.extension",)
+
+RetrainAction = Callable[[str, str], RetrainTrigger]
+"""``action(monitor, reason)``: request retraining of ``monitor``'s model by hand; returns
+the recorded trigger (its delivery queued). Raises ConfigError for an unknown monitor."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +72,10 @@ class Extension(Protocol):
 
     def openapi_paths(self) -> dict[str, Any]:
         """OpenAPI path items of the routes it adds."""
+        ...
+
+    def retrain_action(self, store: Store, config: cfg.Config) -> RetrainAction | None:
+        """How to request retraining by hand (the dashboard's "Retrain now"), or None."""
         ...
 
     def add_commands(self, commands: Any) -> list[str]:

@@ -170,7 +170,7 @@ def register_callbacks(app: Dash, context: PageContext) -> None:
         timeline = figures.drift_timeline(
             points,
             changes=queries.version_changes(points),
-            markers=queries.alert_markers(store, monitor, window_range),
+            markers=queries.alert_markers(store, monitor, window_range, points),
             selected=selected,
             drift_share=None if report is None else report.get("drift_share"),
         )

@@ -1,5 +1,5 @@
 """Overview: every monitor, its model and version, last check, status, recent drift and
-open alerts."""
+open alerts (firing and pending, linking to the Alerts page)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from dash import Dash, Input, Output, dcc, html
 
 from dashboards import figures, queries
 from dashboards.components import fmt_time, key_numbers, notice, status_badge
-from dashboards.links import monitor_href
+from dashboards.links import alerts_href, monitor_href
 
 if TYPE_CHECKING:
     from dashboards.app import PageContext
@@ -32,6 +32,17 @@ def make_layout(context: PageContext) -> Callable[..., Any]:
         )
 
     return layout
+
+
+def _open_alerts(context: PageContext, entry: queries.OverviewEntry) -> Any:
+    """``0``, or e.g. ``2 firing, 1 pending`` linking to the monitor's alerts."""
+    alerts = entry.alerts
+    if alerts.total == 0:
+        return "0"
+    parts = [
+        f"{n} {state}" for n, state in ((alerts.firing, "firing"), (alerts.pending, "pending")) if n
+    ]
+    return dcc.Link(", ".join(parts), href=alerts_href(context.base, entry.name))
 
 
 def _row(context: PageContext, entry: queries.OverviewEntry) -> html.Tr:
@@ -63,7 +74,7 @@ def _row(context: PageContext, entry: queries.OverviewEntry) -> html.Tr:
             html.Td(status_badge(entry.status, id=f"overview-status-{slug}")),
             html.Td(share, id=f"overview-share-{slug}"),
             html.Td(spark),
-            html.Td(str(entry.open_alerts), id=f"overview-alerts-{slug}"),
+            html.Td(_open_alerts(context, entry), id=f"overview-alerts-{slug}"),
         ],
         id=f"overview-row-{slug}",
     )

@@ -19,6 +19,7 @@ from monitor.store.alert_domain import (
     NewDelivery,
     NewRetrainTrigger,
     NewTransition,
+    OpenAlerts,
     RetrainTrigger,
     Silence,
 )
@@ -52,6 +53,7 @@ __all__ = [
     "NewDelivery",
     "NewRetrainTrigger",
     "NewTransition",
+    "OpenAlerts",
     "PendingWriteback",
     "RetrainTrigger",
     "Silence",

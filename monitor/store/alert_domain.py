@@ -21,6 +21,7 @@ __all__ = [
     "NewDelivery",
     "NewRetrainTrigger",
     "NewTransition",
+    "OpenAlerts",
     "RetrainTrigger",
     "Silence",
 ]
@@ -193,3 +194,19 @@ class AlertChange:
     transition: NewTransition | None
     deliveries: tuple[NewDelivery, ...] = ()
     retrain: NewRetrainTrigger | None = None
+
+
+# ---------------------------------------------------------------- read by the dashboard
+
+
+@dataclass(frozen=True, slots=True)
+class OpenAlerts:
+    """How many alerts of one monitor are open: ``firing`` (notified) and ``pending``
+    (condition holding, ``for`` not reached yet)."""
+
+    firing: int = 0
+    pending: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.firing + self.pending

@@ -184,9 +184,15 @@ class AlertStoreMixin:
             return self._triggers(session, [(row, monitor)])[0]
 
     def list_retrain_triggers(
-        self, monitor: str | None = None, *, limit: int = 50
+        self,
+        monitor: str | None = None,
+        *,
+        limit: int = 50,
+        since: dt.datetime | None = None,
+        until: dt.datetime | None = None,
     ) -> list[RetrainTrigger]:
-        """Retrain triggers, newest first, with the outcome of their delivery."""
+        """Retrain triggers created in [since, until) (default: any time), newest first,
+        with the outcome of their delivery."""
         statement = (
             select(RetrainTriggerRow, MonitorRow.name)
             .join(MonitorRow, RetrainTriggerRow.monitor_id == MonitorRow.id)
@@ -195,6 +201,10 @@ class AlertStoreMixin:
         )
         if monitor is not None:
             statement = statement.where(MonitorRow.name == monitor)
+        if since is not None:
+            statement = statement.where(RetrainTriggerRow.created_at >= aware("since", since))
+        if until is not None:
+            statement = statement.where(RetrainTriggerRow.created_at < aware("until", until))
         with self._session(readonly=True) as session:
             rows = [(row, name) for row, name in session.execute(statement).all()]
             return self._triggers(session, rows)

@@ -39,6 +39,7 @@ from monitor.store._rows import (
     with_histogram,
 )
 from monitor.store._writes import acquire_lease, insert_keyed, release_lease, upsert
+from monitor.store.alert_reads import AlertReads
 from monitor.store.alert_store import AlertStoreMixin
 from monitor.store.domain import CheckDetail, CheckSummary, Monitor, outcome
 from monitor.store.history import HistoryReads
@@ -58,11 +59,11 @@ from monitor.store.performance import PerformanceStore, changed_labels, mark_dir
 __all__ = ["Store"]
 
 
-class Store(AlertStoreMixin, HistoryReads, ModelLinkStore, PerformanceStore):
+class Store(AlertStoreMixin, AlertReads, HistoryReads, ModelLinkStore, PerformanceStore):
     """Driftline's database at ``url`` (default ``$DRIFTLINE_DATABASE_URL``, else
     ``sqlite:///./driftline.db``). Creating one does not connect; the first call does.
     The alerts methods (states, silences, the delivery outbox, retrain triggers) come from
-    ``AlertStoreMixin``."""
+    ``AlertStoreMixin``, the dashboard's alert reads from ``AlertReads``."""
 
     def __init__(
         self, url: str | URL | None = None, *, clock: Callable[[], dt.datetime] = utc_now

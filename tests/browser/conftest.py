@@ -7,18 +7,29 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from integration.service.receiver import Receiver, running_receiver
+from playwright.sync_api import Browser, expect, sync_playwright
 
 from browser.browsing import CHROMIUM, Tab, open_tab, start, stop
-from browser.seed import seed, write_config
+from browser.seed import AlertPeers, closed_port, seed, write_config
 from monitor.store import Store
 
 
 @pytest.fixture(scope="session")
-def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Store]]:
-    """A configured folder and its store with the seeded checks (see seed.py)."""
+def receiver() -> Iterator[Receiver]:
+    """A real HTTP receiver on 127.0.0.1 for ``credit``'s ``ops`` channel (its first request
+    gets 503) and retrain target."""
+    with running_receiver(Receiver(fail_first={"/hook": 1})) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def seeded(
+    tmp_path_factory: pytest.TempPathFactory, receiver: Receiver
+) -> Iterator[tuple[Path, Store]]:
+    """A configured folder and its store with the seeded checks and alerts (see seed.py)."""
     folder = tmp_path_factory.mktemp("dashboard")
-    write_config(folder)
+    write_config(folder, alerts=AlertPeers(receiver.url, closed_port()))
     store = seed(folder)
     yield folder, store
     store.close()
@@ -39,6 +50,9 @@ def browser() -> Iterator[Browser]:
             f"{CHROMIUM} is missing; install Debian's chromium and chromium-driver "
             "(make test does: apt-get install -y chromium chromium-driver)"
         )
+    # The machine is shared with other jobs: give each expectation as long as each action
+    # (browsing.open_tab's 15 s) instead of Playwright's default 5 s.
+    expect.set_options(timeout=15_000)
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(
             executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox"]

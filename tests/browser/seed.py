@@ -1,21 +1,37 @@
-"""A folder with a configured service and a store holding three days of real checks.
+"""A folder with a configured service and a store holding three days of real checks and
+the alerts they raised.
 
 Monitors: ``credit`` (72 hourly checks of samples of the sample data: no drift, then income
-drift from hour 30, severe drift from hour 60; model version 1 then 2 from hour 36; hour 20
-failed), ``churn`` and ``staging`` (no checks). Schedules run once a year, so the running
-service adds no check of its own during a test.
+drift from hour 30, a quiet spell at hours 48-49, severe drift from hour 60; model version
+1 then 2 from hour 36; hour 20 failed), ``churn`` and ``staging`` (no checks). Schedules
+run once a year, so the running service adds no check of its own during a test.
+
+With ``alerts`` (a :class:`AlertPeers`), ``credit`` has the rule ``prediction-drift`` (the
+prediction drifted in 2 windows in a row; retrains; firing at the end), channels ``ops``
+(a real local receiver that answers its first request with 503) and ``pager`` (a closed
+port, its URL carrying credentials that must never be shown), a silence over hours 50-53
+and a retrain target on the receiver. Each check is evaluated by the real alert evaluation
+one minute after its window, and the outbox sent in rounds 10 s apart, on a simulated
+clock.
 """
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import random
+import socket
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
 import numpy as np
 import pandas as pd
 
-from monitor import build_baseline, compare, save_baseline
+from alerts.delivery import send_due
+from alerts.outbox import evaluate_monitor
+from monitor import Baseline, build_baseline, compare, save_baseline
+from monitor import config as cfg
 from monitor.store import Store, upgrade
 
 SAMPLE: Final = Path(__file__).resolve().parents[2] / "sample_data"
@@ -24,9 +40,50 @@ HOUR: Final = dt.timedelta(hours=1)
 HOURS: Final = 72
 FAILED_HOUR: Final = 20
 VERSION_CHANGE_HOUR: Final = 36
+QUIET_HOURS: Final = (48, 49)
+SILENCED_HOURS: Final = (50, 54)
+SECRET: Final = "whsec_" + base64.b64encode(b"b" * 32).decode()
+PAGER_PASSWORD: Final = "hunter2-pager"
+PAGER_KEY: Final = "s3cr3t-pager-key"
+RULE: Final = "prediction-drift"
+DASHBOARD_URL: Final = "http://driftline.example.org/dashboard"
 
 
-def write_config(folder: Path, *, dashboard: str = "{refresh: 2s}") -> None:
+@dataclass(frozen=True)
+class AlertPeers:
+    """Where ``credit``'s notifications go: a receiver URL and a port nobody listens on."""
+
+    receiver: str
+    closed_port: int
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _alerts_yaml(peers: AlertPeers) -> str:
+    pager = (
+        f"http://admin:{PAGER_PASSWORD}@127.0.0.1:{peers.closed_port}/page?key={PAGER_KEY}"
+    )
+    return (
+        "    alerts:\n"
+        f"      dashboard_url: {DASHBOARD_URL}\n"
+        "      channels:\n"
+        f"        ops: {{kind: webhook, url: '{peers.receiver}/hook', secret: '{SECRET}'}}\n"
+        f"        pager: {{kind: webhook, url: '{pager}', secret: '{SECRET}', timeout: 1}}\n"
+        "      rules:\n"
+        "        - {name: prediction-drift, kind: prediction_drift, for: 2,\n"
+        "           severity: critical, retrain: true, repeat_interval: 1d}\n"
+        f"      retrain: {{kind: webhook, url: '{peers.receiver}/retrain', secret: '{SECRET}'}}\n"
+        "      delivery: {initial_backoff: 1, max_backoff: 4, max_age: 25}\n"
+    )
+
+
+def write_config(
+    folder: Path, *, dashboard: str = "{refresh: 2s}", alerts: AlertPeers | None = None
+) -> None:
     reference = pd.read_csv(SAMPLE / "reference.csv")
     baseline = build_baseline(
         reference.drop(columns=["record_id"]), target="default", prediction="predicted_proba"
@@ -36,7 +93,7 @@ def write_config(folder: Path, *, dashboard: str = "{refresh: 2s}") -> None:
         f"  - name: {name}\n"
         "    baseline: credit.driftline\n"
         "    schedule: {cron: '0 0 1 1 *'}\n"
-        "    window: 1h\n"
+        "    window: 1h\n" + (_alerts_yaml(alerts) if alerts and name == "credit" else "")
         for name in ("credit", "churn", "staging")
     )
     (folder / "driftline.yaml").write_text(
@@ -47,11 +104,24 @@ def write_config(folder: Path, *, dashboard: str = "{refresh: 2s}") -> None:
     )
 
 
+class _Clock:
+    def __init__(self) -> None:
+        self.now = START
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+
 def seed(folder: Path) -> Store:
-    """Migrate the folder's database and store the ``credit`` checks; returns the store."""
+    """Migrate the folder's database and store the ``credit`` checks, evaluating the alerts
+    configured in the folder's driftline.yaml as they come; returns the store."""
     url = f"sqlite:///{folder / 'driftline.db'}"
     upgrade(url)
-    store = Store(url)
+    clock = _Clock()
+    store = Store(url, clock=clock)
+    config = cfg.load_config(folder / "driftline.yaml")
+    credit = config.monitor("credit")
+    rng = random.Random(3)
     for name in ("credit", "churn", "staging"):
         store.upsert_monitor(name, {"baseline": "credit.driftline"})
     reference = pd.read_csv(SAMPLE / "reference.csv").drop(columns=["record_id"])
@@ -60,32 +130,59 @@ def seed(folder: Path) -> Store:
         name: pd.read_csv(SAMPLE / f"current_{name}.csv").drop(columns=["record_id"])
         for name in ("no_drift", "income_drift", "severe_drift")
     }
-    rng = np.random.default_rng(7)
+    if credit.alerts.rules:
+        store.add_silence(
+            "credit",
+            rule=RULE,
+            starts_at=START + SILENCED_HOURS[0] * HOUR,
+            ends_at=START + SILENCED_HOURS[1] * HOUR,
+            created_by="oncall",
+            comment="known upstream change (seeded)",
+        )
+    sampler = np.random.default_rng(7)
     for hour in range(HOURS):
         start = START + hour * HOUR
         done = start + HOUR + dt.timedelta(minutes=1)
-        if hour == FAILED_HOUR:
-            store.save_failed_check(
-                "credit",
-                start,
-                start + HOUR,
-                "ValueError: source unreachable (seeded)",
-                started_at=done,
-                finished_at=done,
-            )
-            continue
-        kind = "no_drift" if hour < 30 else "income_drift" if hour < 60 else "severe_drift"
-        frame = files[kind]
-        current = frame.iloc[rng.choice(len(frame), 400, replace=False)]
-        report = compare(baseline, current, workers=1)
-        store.save_check(
+        clock.now = done
+        _store_check(store, files, baseline, sampler, hour, start, done)
+        if credit.alerts.rules:
+            evaluate_monitor(store, credit, now=clock)
+            for _ in range(4):
+                send_due(store, config, now=clock, rng=rng)
+                clock.now += dt.timedelta(seconds=10)
+    return store
+
+
+def _store_check(
+    store: Store,
+    files: dict[str, pd.DataFrame],
+    baseline: Baseline,
+    sampler: np.random.Generator,
+    hour: int,
+    start: dt.datetime,
+    done: dt.datetime,
+) -> None:
+    if hour == FAILED_HOUR:
+        store.save_failed_check(
             "credit",
             start,
             start + HOUR,
-            report,
+            "ValueError: source unreachable (seeded)",
             started_at=done,
             finished_at=done,
-            model_name="credit-default",
-            model_version="1" if hour < VERSION_CHANGE_HOUR else "2",
         )
-    return store
+        return
+    kind = "no_drift" if hour < 30 else "income_drift" if hour < 60 else "severe_drift"
+    frame = files["no_drift" if hour in QUIET_HOURS else kind]
+    current = frame.iloc[sampler.choice(len(frame), 400, replace=False)]
+    report = compare(baseline, current, workers=1)
+    store.save_check(
+        "credit",
+        start,
+        start + HOUR,
+        report,
+        started_at=done,
+        finished_at=done,
+        model_name="credit-default",
+        model_version="1" if hour < VERSION_CHANGE_HOUR else "2",
+    )

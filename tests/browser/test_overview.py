@@ -22,12 +22,14 @@ def test_overview_shows_every_monitor_with_status_share_and_model(
     expect(tab.page.locator("#overview-monitors")).to_be_visible()
     row = tab.page.locator("#overview-row-credit")
     expect(row).to_contain_text("credit-default")
-    expect(tab.page.locator("#overview-status-credit")).to_have_text(last.status)
+    # credit's seeded alert is firing, which outranks the latest check's status.
+    expect(tab.page.locator("#overview-status-credit")).to_have_text("alerting")
     assert last.share_drifted is not None
     expect(tab.page.locator("#overview-share-credit")).to_have_text(f"{last.share_drifted:.0%}")
     expect(row).to_contain_text(last.finished_at.strftime("%Y-%m-%d %H:%M UTC"))
     expect(tab.page.locator("#overview-row-credit .sparkline")).to_be_visible()
-    expect(tab.page.locator("#overview-alerts-credit")).to_have_text("0")
+    expect(tab.page.locator("#overview-alerts-credit")).to_have_text("1 firing")
+    expect(tab.page.locator("#overview-alerts-churn")).to_have_text("0")
     expect(tab.page.locator("#overview-status-churn")).to_have_text("no data")
     expect(tab.page.locator("#overview-count")).to_have_text("3")
     tab.screenshot("overview")

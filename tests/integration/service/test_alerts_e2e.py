@@ -34,7 +34,7 @@ def alerts_yaml(base: str, smtp_port: int) -> str:
     """The monitor's alerts section (appended under the `credit` monitor)."""
     return f"""\
     alerts:
-      dashboard_url: http://127.0.0.1:8050
+      dashboard_url: http://127.0.0.1:8050/dashboard
       channels:
         ops: {{kind: webhook, url: "{base}/hook", secret: "${{OPS_SECRET}}", timeout: 2}}
         team: {{kind: slack, url: "{base}/slack"}}
@@ -130,12 +130,15 @@ def test_drift_fires_signed_webhook_then_resolves(
             )
             assert payload["window"]["start"] == hours[1].isoformat()
             assert payload["drifted_columns"] and payload["drifted_columns"][0]["effect_size"] > 0
-            assert payload["dashboard_url"] == "http://127.0.0.1:8050/monitors/credit"
+            link = "http://127.0.0.1:8050/dashboard/monitor/credit?window=" + (
+                hours[1].strftime("%Y-%m-%dT%H:%M:%SZ")
+            )
+            assert payload["dashboard_url"] == link
 
             receiver.wait_for(lambda: bool(receiver.on("/slack") and receiver.on("/retrain")))
             slack = json.loads(receiver.on("/slack")[0].body)["text"]
             assert "FIRING critical: credit / dataset-drift" in slack
-            assert "<http://127.0.0.1:8050/monitors/credit|" in slack
+            assert f"<{link}|" in slack
             retrain = Webhook(RETRAIN_SECRET).verify(
                 receiver.on("/retrain")[0].body, receiver.on("/retrain")[0].headers
             )

@@ -37,12 +37,12 @@ SECRET = "whsec_" + base64.b64encode(b"k" * 32).decode()
 NOW = dt.datetime.now(dt.UTC)
 
 
-@pytest.fixture(autouse=True)
-def _fresh_now() -> None:
-    """Signatures are verified against the real clock (5-minute tolerance): take NOW when the
-    test runs, not when the module was collected (a long suite run outlasts the tolerance)."""
-    global NOW
-    NOW = dt.datetime.now(dt.UTC)
+def _signing_now() -> dt.datetime:
+    """The time of signing for tests that verify with ``standardwebhooks``, which refuses
+    a timestamp older than 5 minutes (``NOW`` is as old as the test session)."""
+    return dt.datetime.now(dt.UTC)
+
+LINK = "http://127.0.0.1:8050/dashboard/monitor/credit?window=2026-03-01T00:00:00Z"
 PAYLOAD = {
     "version": "1",
     "type": "retrain.requested",
@@ -55,7 +55,7 @@ PAYLOAD = {
     "model": None,
     "window": None,
     "drifted_columns": [{"column": "income", "effect_size": 0.42, "effect_method": "w"}],
-    "dashboard_url": "http://127.0.0.1:8050/monitors/credit",
+    "dashboard_url": LINK,
     "occurred_at": NOW.isoformat(),
 }
 
@@ -93,10 +93,7 @@ def test_signature_matches_the_standard_webhooks_test_vector() -> None:
 def test_webhook_request_verifies_with_the_standardwebhooks_library() -> None:
     seen, client = capture(204)
     channel = WebhookChannel(kind="webhook", url="http://127.0.0.1:1/hook", secret=SECRET)
-    # The library refuses timestamps over 5 minutes old: sign at the time of the test.
-    outcome = WebhookSender(channel, client, clock=lambda: dt.datetime.now(dt.UTC)).send(
-        delivery()
-    )
+    outcome = WebhookSender(channel, client, clock=_signing_now).send(delivery())
     assert outcome.ok and outcome.status_code == 204
     request = seen[0]
     assert request.headers["webhook-id"] == "msg_abc"
@@ -106,7 +103,7 @@ def test_webhook_request_verifies_with_the_standardwebhooks_library() -> None:
 def test_webhook_signature_fails_with_another_secret() -> None:
     seen, client = capture()
     channel = WebhookChannel(kind="webhook", url="http://127.0.0.1:1/hook", secret=SECRET)
-    WebhookSender(channel, client, clock=lambda: dt.datetime.now(dt.UTC)).send(delivery())
+    WebhookSender(channel, client, clock=_signing_now).send(delivery())
     other = "whsec_" + base64.b64encode(b"z" * 32).decode()
     with pytest.raises(Exception, match="No matching signature"):
         Webhook(other).verify(seen[0].content, dict(seen[0].headers))
@@ -170,7 +167,7 @@ def test_redact_hides_url_passwords_and_token_query_values() -> None:
 
 def test_slack_message_links_the_dashboard() -> None:
     text = slack_message(PAYLOAD)["text"]
-    assert "<http://127.0.0.1:8050/monitors/credit|Open in the Driftline dashboard>" in text
+    assert f"<{LINK}|Open in the Driftline dashboard>" in text
     assert "income (w 0.42)" in text
 
 
@@ -180,12 +177,12 @@ def test_email_message_carries_the_webhook_id_and_dashboard() -> None:
     )
     message = email_message(channel, delivery(webhook_id="msg_zz"))
     assert message["Message-ID"] == "<msg_zz@driftline>"
-    assert "Dashboard: http://127.0.0.1:8050/monitors/credit" in message.get_content()
+    assert f"Dashboard: {LINK}" in message.get_content()
 
 
 def _sent(target: Any, status: int = 200) -> tuple[httpx.Request, bool]:
     seen, client = capture(status)
-    outcome = RetrainSender(target, client, clock=lambda: NOW).send(delivery())
+    outcome = RetrainSender(target, client, clock=_signing_now).send(delivery())
     return seen[0], outcome.ok
 
 

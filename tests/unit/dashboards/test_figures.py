@@ -34,19 +34,33 @@ def test_drift_timeline_marks_version_changes_alerts_and_retrains() -> None:
         [_point(0, 0.1), _point(1, 0.2, version="2")],
         changes=[VersionChange(T0 + HOUR, "1", "2")],
         markers=[
-            Marker(T0, "alert", "share: firing"),
-            Marker(T0 + HOUR, "retrain", "retrain: sent"),
+            Marker(T0, "alert", "ds: ok → pending", "pending"),
+            Marker(T0 + HOUR, "alert", "ds: pending → firing", "firing"),
+            Marker(T0 + 2 * HOUR, "alert", "ds: firing → resolved", "resolved"),
+            Marker(T0 + HOUR, "retrain", "retraining (ds): delivered"),
         ],
     )
     names = [trace.name for trace in figure.data]
     assert names == [
         "share of drifted columns",
         "model version change",
-        "alert",
+        "alert pending",
+        "alert firing",
+        "alert resolved",
         "retraining trigger",
     ]
     assert list(figure.data[1].text) == ["v1 → v2"]
+    assert list(figure.data[3].x) == [T0 + HOUR]
+    assert list(figure.data[3].text) == ["ds: pending → firing"]
+    assert list(figure.data[5].text) == ["retraining (ds): delivered"]
     assert len([s for s in figure.layout.shapes if s.type == "line"]) == 1
+
+
+def test_drift_timeline_draws_only_the_alert_states_reached() -> None:
+    figure = figures.drift_timeline(
+        [_point(0, 0.6)], markers=[Marker(T0, "alert", "ds: pending → firing", "firing")]
+    )
+    assert [trace.name for trace in figure.data] == ["share of drifted columns", "alert firing"]
 
 
 def test_empty_inputs_give_a_figure_that_says_why() -> None:
