@@ -193,7 +193,13 @@ def _mount_extensions(app: Any, store: Any, config: cfg.Config) -> None:
         _log.info("mounted %s (%s)", extension.name, extension.value)
 
 
-def _link_registry(app: Any, config: cfg.Config, store: Any, contexts: dict[str, Any]) -> None:
+def _link_registry(
+    app: Any,
+    config: cfg.Config,
+    store: Any,
+    contexts: dict[str, Any],
+    at: datetime | None = None,
+) -> None:
     """Resolve followed models once (so the API can validate records at once), add the
     MLflow webhook route and register the webhook on an MLflow server."""
     from monitor.errors import DriftlineError
@@ -203,7 +209,7 @@ def _link_registry(app: Any, config: cfg.Config, store: Any, contexts: dict[str,
     followers = {name: c.model for name, c in contexts.items() if c.model is not None}
     for name, follower in followers.items():
         try:
-            follower.resolve(store)
+            follower.resolve(store, at=at)
         except DriftlineError as exc:
             _log.warning("%s: %s; resolving again before each check", name, exc)
     hook = config.mlflow.webhook
@@ -259,7 +265,7 @@ def _serve(args: argparse.Namespace, config: cfg.Config, path: Path) -> int:
     for extension in extensions:
         extension.register_api(app, store, service)
     _mount_extensions(app, store, config)
-    _link_registry(app, config, store, contexts)
+    _link_registry(app, config, store, contexts, at=clock())
     stop = threading.Event()
     started: list[Any] = []
 

@@ -40,6 +40,7 @@ from typing import Any, Final
 
 import pandas as pd
 
+from dashboards.links import alerts_href, monitor_href, overview_href
 from monitor.client import Client
 from monitor.clock import FileClock
 from monitor.store import Store
@@ -332,9 +333,10 @@ def format_timeline(timeline: Timeline, base_url: str) -> str:
     delivered = sum(d.status == "delivered" for d in timeline.deliveries)
     lines.append(f"  deliveries: {delivered} of {len(timeline.deliveries)} delivered")
     lines.append("")
-    lines.append(f"  dashboard:   {base_url}/dashboard/")
-    lines.append(f"  monitor:     {base_url}/dashboard/monitor?monitor={MONITOR}")
-    lines.append(f"  alerts:      {base_url}/dashboard/alerts?monitor={MONITOR}")
+    dashboard = f"{base_url}/dashboard"
+    lines.append(f"  dashboard:   {overview_href(dashboard)}")
+    lines.append(f"  monitor:     {monitor_href(dashboard, MONITOR)}")
+    lines.append(f"  alerts:      {alerts_href(dashboard, MONITOR)}")
     lines.append(f"  REST API:    {base_url}/api/v1/monitors/{MONITOR}/checks")
     return "\n".join(lines)
 
