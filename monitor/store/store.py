@@ -42,7 +42,7 @@ from monitor.store._writes import acquire_lease, insert_keyed, release_lease, up
 from monitor.store.alert_store import AlertStoreMixin
 from monitor.store.domain import CheckDetail, CheckSummary, Monitor, outcome
 from monitor.store.history import HistoryReads
-from monitor.store.links import ModelLinkStore
+from monitor.store.links import ModelLinkStore, metrics_sent_at
 from monitor.store.migrate import head_revision, revision_of
 from monitor.store.models import (
     CheckRow,
@@ -248,6 +248,7 @@ class Store(AlertStoreMixin, HistoryReads, ModelLinkStore):
         with self._session() as session:
             # Locking the monitor serialises concurrent saves of its checks (PostgreSQL).
             row.monitor_id = self._monitor_id(session, monitor, lock=True)
+            sent_at = metrics_sent_at(session, row) if write_back else None
             session.execute(
                 delete(CheckRow).where(
                     CheckRow.monitor_id == row.monitor_id,
@@ -263,7 +264,11 @@ class Store(AlertStoreMixin, HistoryReads, ModelLinkStore):
                 now = self._clock()
                 session.add(
                     MlflowWritebackRow(
-                        check_id=row.id, created_at=now, attempts=0, next_attempt_at=now
+                        check_id=row.id,
+                        created_at=now,
+                        attempts=0,
+                        next_attempt_at=now,
+                        metrics_sent_at=sent_at,
                     )
                 )
             return summary_of(row, monitor)
