@@ -169,17 +169,17 @@ def _checks(args: argparse.Namespace, store: Any, config: cfg.Config, path: Path
     if not windows:
         print(f"{args.monitor}: no complete window to check")
     else:
+        from monitor.extensions import ServiceContext, load_extensions
+
+        for extension in load_extensions():  # alerts first: the write-back reads their state
+            extension.after_checks(
+                store, ServiceContext(config, path, config.database_url), args.monitor
+            )
         if follower is not None:
             from monitor.writeback import flush_writebacks
 
             result = flush_writebacks(store, follower.registry)  # type: ignore[arg-type]
             print(f"MLflow write-back: {result.sent} sent, {result.failed} postponed")
-        from monitor.extensions import ServiceContext, load_extensions
-
-        for extension in load_extensions():
-            extension.after_checks(
-                store, ServiceContext(config, path, config.database_url), args.monitor
-            )
     return 2 if failed else 0
 
 

@@ -335,13 +335,16 @@ class MlflowRegistry:
         return destination
 
     def write_back(self, item: WritebackPayload) -> str:
-        """Log one check's metrics to the monitoring run of (monitor, model version) and
-        tag the model version with its drift status; returns the monitoring run's id."""
+        """Log one check's metrics (unless already sent) to the monitoring run of (monitor,
+        model version) at the window's end as step and timestamp, and tag the model version
+        with its drift status; returns the monitoring run's id."""
         with _translated(self.uri, f"writing back check {item.check_id}"):
             run_id = self._monitoring_run(item)
             timestamp_ms = int(item.window_end_at.timestamp() * 1000)
             step = int(item.window_end_at.timestamp())
             metrics = [Metric(k, float(v), timestamp_ms, step) for k, v in item.metrics.items()]
+            if not item.send_metrics:
+                metrics = []  # already in MLflow (monitor.writeback: idempotent per window)
             for start in range(0, len(metrics), _MAX_BATCH):
                 self.client.log_batch(run_id, metrics=metrics[start : start + _MAX_BATCH])
             if item.drift_status is not None:

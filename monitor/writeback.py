@@ -6,6 +6,21 @@ in window order through a :class:`WritebackTarget` (``monitor.mlflow.MlflowRegis
 marks each one done, or records the error and retries later with a growing delay, so an
 MLflow outage never loses a check: the store keeps it until MLflow is back.
 
+Idempotent per window: each window's metrics are logged at the same step (the window's end
+in Unix seconds) and timestamp (its end in ms) every time, and only once per model version.
+MLflow keeps every point it is given and offers no way to replace or delete one: a second
+point with the same key, step and timestamp but another value is stored beside the first
+(mlflow/mlflow#2973), and only an identical point is dropped (its SQL store's primary key
+is key, timestamp, step, value). So when a re-run replaces a check whose metrics were sent,
+the store keeps ``metrics_sent_at`` and the write-back only refreshes the ``drift_status``
+tag; the re-run's values are in Driftline's store (API, dashboard). A retry after a crash
+between sending and marking done resends identical points, which MLflow drops.
+
+The model version's ``drift_status`` tag: ``alerting`` while any alert of the monitor is
+firing (read from the store when the write-back is sent), else ``ok`` or ``drifting`` from
+the check. It is refreshed by each check's write-back and, when an alert starts or stops
+firing, by the write-back of the monitor's latest check, which the store queues again.
+
 Metrics (logged at the window's end; keys are MLflow-safe): ``share_drifted``,
 ``dataset_drift`` (0/1), ``n_current``, ``drifted_columns``; per tested column
 ``effect_size/<column>``, ``p_value/<column>`` and ``drifted/<column>``; per quality
@@ -51,6 +66,8 @@ class WritebackPayload:
     window_end_at: dt.datetime
     metrics: Mapping[str, float]
     drift_status: str | None
+    send_metrics: bool = True
+    """False when this window's metrics already reached MLflow (only the tag is sent)."""
 
 
 class WritebackTarget(Protocol):
@@ -98,15 +115,21 @@ def check_metrics(detail: CheckDetail) -> dict[str, float]:
     return metrics
 
 
-def drift_status(detail: CheckDetail) -> str | None:
-    """The model version's ``drift_status`` after this check: ok or drifting (None when the
-    check compared nothing)."""
+def drift_status(detail: CheckDetail, *, alerting: bool = False) -> str | None:
+    """The model version's ``drift_status`` after this check: ``alerting`` while an alert
+    of the monitor fires, else ok or drifting (None when the check compared nothing)."""
     status = detail.summary.status
-    return status if status in ("ok", "drifting") else None
+    if status not in ("ok", "drifting"):
+        return None
+    return "alerting" if alerting else status
 
 
-def payload_of(detail: CheckDetail) -> WritebackPayload | None:
-    """The write-back of a stored check, or None when it is not linked to a model version."""
+def payload_of(
+    detail: CheckDetail, *, alerting: bool = False, send_metrics: bool = True
+) -> WritebackPayload | None:
+    """The write-back of a stored check, or None when it is not linked to a model version;
+    ``alerting``: an alert of the monitor fires; ``send_metrics``: False when the window's
+    metrics already reached MLflow."""
     s = detail.summary
     if s.model_name is None or s.model_version is None or s.run_id is None:
         return None
@@ -118,7 +141,8 @@ def payload_of(detail: CheckDetail) -> WritebackPayload | None:
         model_run_id=s.run_id,
         window_end_at=s.window_end_at,
         metrics=check_metrics(detail),
-        drift_status=drift_status(detail),
+        drift_status=drift_status(detail, alerting=alerting),
+        send_metrics=send_metrics,
     )
 
 
@@ -136,9 +160,21 @@ def flush_writebacks(
     """Send the due write-backs in window order. After the first failure the rest wait for
     the next flush (MLflow is likely down); each failure is recorded on its row."""
     sent = failed = 0
+    alerting: dict[str, bool] = {}
     for pending in store.due_writebacks(limit=limit):
         detail = store.get_check(pending.check_id)
-        payload = None if detail is None else payload_of(detail)
+        if pending.monitor not in alerting:
+            states = store.alert_states(pending.monitor).values()
+            alerting[pending.monitor] = any(s.state == "firing" for s in states)
+        payload = (
+            None
+            if detail is None
+            else payload_of(
+                detail,
+                alerting=alerting[pending.monitor],
+                send_metrics=pending.metrics_sent_at is None,
+            )
+        )
         if payload is None:
             store.writeback_done(pending.check_id)  # nothing to send
             continue

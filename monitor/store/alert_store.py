@@ -35,6 +35,7 @@ from monitor.store.alert_domain import (
     RetrainTrigger,
     Silence,
 )
+from monitor.store.links import requeue_latest_writeback
 from monitor.store.models import (
     AlertRow,
     AlertTransitionRow,
@@ -91,11 +92,14 @@ class AlertStoreMixin:
         """Apply the evaluation of one check: each rule's new state, its transition, its
         outbox deliveries and its retrain trigger, all in one transaction. A rule already
         evaluated on this window or a later one is left alone (evaluation is idempotent).
-        Returns the rules that were applied."""
+        Returns the rules that were applied. When a rule starts or stops firing, the MLflow
+        write-back of the monitor's latest check is queued again (its ``drift_status`` tag
+        says ``alerting`` while any rule fires)."""
         now = self._clock()
         window_start_at = aware("window_start_at", window_start_at)
         window_end_at = aware("window_end_at", window_end_at)
         applied: list[str] = []
+        firing_changed = False
         with self._session() as session:
             monitor_id = _monitor_id(session, monitor, lock=True)
             for change in changes:
@@ -113,6 +117,7 @@ class AlertStoreMixin:
                     continue
                 if row.state != change.state:
                     row.state_since_at = now
+                    firing_changed |= "firing" in (row.state, change.state)
                 row.severity, row.state, row.streak = change.severity, change.state, change.streak
                 row.last_window_end_at, row.last_check_id = window_end_at, check_id
                 row.updated_at = now
@@ -141,6 +146,8 @@ class AlertStoreMixin:
                     session.add(delivery_row(monitor_id, new, now, transition_id=transition_id))
                 if change.retrain is not None:
                     self._add_trigger(session, monitor_id, change.retrain, now)
+            if firing_changed:
+                requeue_latest_writeback(session, monitor_id, now)
         return applied
 
     # -- retrain triggers ----------------------------------------------------------------

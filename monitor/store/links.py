@@ -5,6 +5,13 @@ an event whenever the version it checks against changes (the first resolution in
 so the dashboard can mark the switch on its time series. A check linked to a model version
 is queued in ``mlflow_writebacks`` in the same transaction that saves it; the write-back job
 sends it to MLflow and marks it done, or records the error and when to try again.
+
+A window's metrics reach MLflow once per model version: when a re-run replaces a check
+whose metrics were sent, the new outbox row keeps ``metrics_sent_at`` and its write-back
+only refreshes the model version's ``drift_status`` tag (MLflow cannot replace a metric
+point). When an alert of the monitor starts or stops firing, the write-back of the
+monitor's latest linked check is queued again (in the alert change's transaction) so the
+tag shows ``alerting`` or stops showing it.
 """
 
 from __future__ import annotations
@@ -22,7 +29,14 @@ from monitor.errors import ConfigError
 from monitor.store._rows import aware
 from monitor.store.models import CheckRow, MlflowWritebackRow, ModelVersionEventRow, MonitorRow
 
-__all__ = ["DetectedBy", "ModelLinkStore", "ModelVersionEvent", "PendingWriteback"]
+__all__ = [
+    "DetectedBy",
+    "ModelLinkStore",
+    "ModelVersionEvent",
+    "PendingWriteback",
+    "metrics_sent_at",
+    "requeue_latest_writeback",
+]
 
 DetectedBy = Literal["poll", "webhook"]
 _ERROR_LENGTH = 2_000
@@ -52,6 +66,8 @@ class PendingWriteback:
     monitor: str
     attempts: int
     last_error: str | None
+    metrics_sent_at: dt.datetime | None = None
+    """Set when this window's metrics already reached MLflow: only the tag is left to send."""
 
 
 def _event(row: ModelVersionEventRow, monitor: str) -> ModelVersionEvent:
@@ -165,7 +181,9 @@ class ModelLinkStore:
         )
         with self._session(readonly=True) as session:
             return [
-                PendingWriteback(row.check_id, name, row.attempts, row.last_error)
+                PendingWriteback(
+                    row.check_id, name, row.attempts, row.last_error, row.metrics_sent_at
+                )
                 for row, name in session.execute(statement)
             ]
 
@@ -176,13 +194,18 @@ class ModelLinkStore:
             return int(count or 0)
 
     def writeback_done(self, check_id: int) -> None:
-        """Mark the write-back of ``check_id`` as delivered."""
+        """Mark the write-back of ``check_id`` as delivered (its metrics included)."""
         now = self._clock()
         with self._session() as session:
             session.execute(
                 update(MlflowWritebackRow)
                 .where(MlflowWritebackRow.check_id == check_id)
-                .values(done_at=now, attempts=MlflowWritebackRow.attempts + 1, last_error=None)
+                .values(
+                    done_at=now,
+                    attempts=MlflowWritebackRow.attempts + 1,
+                    last_error=None,
+                    metrics_sent_at=func.coalesce(MlflowWritebackRow.metrics_sent_at, now),
+                )
             )
 
     def writeback_failed(self, check_id: int, error: str, *, retry_in: dt.timedelta) -> None:
@@ -198,3 +221,42 @@ class ModelLinkStore:
                     next_attempt_at=now + retry_in,
                 )
             )
+
+
+# -- helpers of Store's transactions (they receive the session) ---------------------------
+
+
+def metrics_sent_at(session: Session, check: CheckRow) -> dt.datetime | None:
+    """When the metrics of ``check``'s window reached the monitoring run of its model
+    version, as recorded on the check it is about to replace (None: not sent yet)."""
+    if check.model_name is None or check.model_version is None:
+        return None
+    found = session.scalar(
+        select(MlflowWritebackRow.metrics_sent_at)
+        .join(CheckRow, MlflowWritebackRow.check_id == CheckRow.id)
+        .where(
+            CheckRow.monitor_id == check.monitor_id,
+            CheckRow.window_start_at == check.window_start_at,
+            CheckRow.window_end_at == check.window_end_at,
+            CheckRow.model_name == check.model_name,
+            CheckRow.model_version == check.model_version,
+        )
+    )
+    return None if found is None else aware("metrics_sent_at", found)
+
+
+def requeue_latest_writeback(session: Session, monitor_id: int, now: dt.datetime) -> None:
+    """Queue the write-back of the monitor's latest linked check again (its tag is stale)."""
+    latest = session.scalar(
+        select(MlflowWritebackRow.check_id)
+        .join(CheckRow, MlflowWritebackRow.check_id == CheckRow.id)
+        .where(CheckRow.monitor_id == monitor_id)
+        .order_by(CheckRow.window_end_at.desc(), CheckRow.id.desc())
+        .limit(1)
+    )
+    if latest is not None:
+        session.execute(
+            update(MlflowWritebackRow)
+            .where(MlflowWritebackRow.check_id == latest, MlflowWritebackRow.done_at.is_not(None))
+            .values(done_at=None, next_attempt_at=now)
+        )

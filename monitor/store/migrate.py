@@ -2,7 +2,7 @@
 
 >>> from monitor.store.migrate import head_revision
 >>> head_revision()
-'0005'
+'0006'
 """
 
 from __future__ import annotations

@@ -368,6 +368,9 @@ class MlflowWritebackRow(Base):
     next_attempt_at: Mapped[UtcTimestamp]
     last_error: Mapped[str | None] = mapped_column(Text)
     done_at: Mapped[UtcTimestamp | None]
+    metrics_sent_at: Mapped[UtcTimestamp | None]
+    """When this window's metrics reached MLflow (kept when a re-run replaces the check, so
+    the window's metrics are logged once; the drift_status tag is still refreshed)."""
 
 
 class PerformanceRow(Base):

@@ -43,7 +43,7 @@ from monitor.store.alert_reads import AlertReads
 from monitor.store.alert_store import AlertStoreMixin
 from monitor.store.domain import CheckDetail, CheckSummary, Monitor, outcome
 from monitor.store.history import HistoryReads
-from monitor.store.links import ModelLinkStore
+from monitor.store.links import ModelLinkStore, metrics_sent_at
 from monitor.store.migrate import head_revision, revision_of
 from monitor.store.models import (
     CheckRow,
@@ -250,6 +250,7 @@ class Store(AlertStoreMixin, AlertReads, HistoryReads, ModelLinkStore, Performan
         with self._session() as session:
             # Locking the monitor serialises concurrent saves of its checks (PostgreSQL).
             row.monitor_id = self._monitor_id(session, monitor, lock=True)
+            sent_at = metrics_sent_at(session, row) if write_back else None
             session.execute(
                 delete(CheckRow).where(
                     CheckRow.monitor_id == row.monitor_id,
@@ -265,7 +266,11 @@ class Store(AlertStoreMixin, AlertReads, HistoryReads, ModelLinkStore, Performan
                 now = self._clock()
                 session.add(
                     MlflowWritebackRow(
-                        check_id=row.id, created_at=now, attempts=0, next_attempt_at=now
+                        check_id=row.id,
+                        created_at=now,
+                        attempts=0,
+                        next_attempt_at=now,
+                        metrics_sent_at=sent_at,
                     )
                 )
             return summary_of(row, monitor)

@@ -16,7 +16,7 @@ from monitor.importances import feature_importances
 from monitor.registry import ModelRef, parse_model_uri
 from monitor.registry_webhook import sign, verify_signature
 from monitor.store import CheckDetail, CheckSummary
-from monitor.writeback import check_metrics, drift_status
+from monitor.writeback import check_metrics, drift_status, payload_of
 
 
 @pytest.mark.parametrize(
@@ -88,6 +88,39 @@ def test_check_metrics_cover_drift_effect_sizes_p_values_and_quality() -> None:
     assert metrics["drifted/income"] == 1.0 and metrics["drifted/age"] == 0.0
     assert {"effect_size/income", "p_value/income", "quality/errors"} <= set(metrics)
     assert drift_status(detail) == "drifting"
+
+
+def _detail(status: str) -> CheckDetail:
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    summary = CheckSummary(
+        7, "m", at, at, status, "", None, None, None, "credit", "2", "r", at, at,
+    )  # fmt: skip
+    return CheckDetail(summary, (), (), None)
+
+
+@pytest.mark.parametrize(
+    ("status", "alerting", "expected"),
+    [
+        pytest.param("ok", False, "ok", id="ok"),
+        pytest.param("drifting", False, "drifting", id="drifting"),
+        pytest.param("ok", True, "alerting", id="ok-while-an-alert-fires"),
+        pytest.param("drifting", True, "alerting", id="drifting-while-an-alert-fires"),
+        pytest.param("failed", True, None, id="failed-check-leaves-the-tag"),
+        pytest.param("no_data", False, None, id="empty-window-leaves-the-tag"),
+    ],
+)
+def test_drift_status_is_alerting_while_an_alert_fires(
+    status: str, alerting: bool, expected: str | None
+) -> None:
+    assert drift_status(_detail(status), alerting=alerting) == expected
+
+
+def test_payload_carries_whether_the_window_metrics_are_still_to_send() -> None:
+    fresh = payload_of(_detail("ok"))
+    sent = payload_of(_detail("drifting"), alerting=True, send_metrics=False)
+    assert fresh is not None and sent is not None
+    assert (fresh.send_metrics, fresh.drift_status) == (True, "ok")
+    assert (sent.send_metrics, sent.drift_status, sent.model_version) == (False, "alerting", "2")
 
 
 def test_mlflow_config_section_validates_the_webhook(tmp_path: Path) -> None:
