@@ -42,10 +42,13 @@ run: install
 		status=$$?; [ $$status -le 1 ] || exit $$status; \
 	done
 
-bench: install
+# bench_anchors.py takes about 5 minutes here (Evidently alone ~100 s at 1M rows); the first
+# `make anchors` adds a few minutes of pip installs.
+bench: install anchors
 	$(BIN)/python tests/benchmarks/bench_check.py
 	$(BIN)/python tests/benchmarks/bench_service.py
 	$(BIN)/python tests/benchmarks/bench_dashboard.py
+	$(BIN)/python tests/benchmarks/bench_anchors.py --venvs $(ANCHORS)
 
 # The anchors (Evidently, NannyML, Alibi Detect, whylogs) each get their own venv from
 # tests/benchmarks/anchors/<tool>.txt; they are never project dependencies. A tool that fails

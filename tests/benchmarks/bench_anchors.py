@@ -25,7 +25,11 @@ is timed once):
   ``chunk_number=1``): ``fit(reference)``, ``calculate(current)``, ``to_df()``.
 - Alibi Detect: ``TabularDrift(x_reference, p_val=0.05, categories_per_feature=...)`` (KS for
   numeric, chi2 for categorical) and ``predict(x_current)``. Turning the frames into the
-  float array it needs (categoricals as integer codes) is timed separately (``prepare_s``).
+  float array it needs (categoricals as integer codes) is included, and also reported alone
+  (``prepare_s``).
+- NannyML again with ``chunk_number=10`` (``nannyml-10-chunks``): with one chunk its default
+  thresholds (mean ± 3 sd of the reference chunks' statistic) collapse to the single reference
+  value, so the one-chunk run flags every numeric column with a nonzero KS statistic.
 - whylogs: ``why.log(pandas=...)`` of both frames and ``calculate_drift_scores`` with defaults
   (KS on the numeric sketches, chi-square on the categorical counts).
 
