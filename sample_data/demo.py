@@ -447,6 +447,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--fresh", action="store_true", help="start over, discarding the folder")
     parser.add_argument("--no-serve", action="store_true", help="stop after the timeline")
     args = parser.parse_args(argv)
+
+    def _terminate(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt  # stop serve and the receiver as Ctrl-C does
+
+    signal.signal(signal.SIGTERM, _terminate)
     run_demo(
         DemoSettings(
             workdir=args.workdir,
