@@ -167,3 +167,11 @@ def test_the_documented_performance_rules_validate() -> None:
     assert [rule.kind for rule in section.rules] == [
         "performance_drop", "performance_drop", "top_k_drift",
     ]  # fmt: skip
+
+
+def test_the_readme_performance_rules_validate() -> None:
+    text = (Path(__file__).resolve().parents[3] / "README.md").read_text()
+    block = re.search(r"<!-- performance-rules -->\n```yaml\n(.*?)```", text, re.S)
+    assert block is not None
+    section = ca.AlertsConfig.model_validate(yaml.safe_load(block.group(1)))
+    assert [rule.kind for rule in section.rules] == ["performance_drop"] * 3 + ["top_k_drift"]
