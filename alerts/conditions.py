@@ -3,13 +3,19 @@
 Each rule kind has one function ``(rule, check) -> Outcome`` in ``CONDITIONS``, an explicit
 read-only mapping. ``Outcome.holds`` is None when the check cannot tell (it failed, the
 window had too little data, or the column the rule needs was not tested): such a window
-neither counts towards ``for`` nor breaks a streak. To add a kind (a performance drop,
-once performance is stored): add its config model to ``monitor.config_alerts``, a function
-here and its entry in ``CONDITIONS``; a test checks that every configured kind has one.
+neither counts towards ``for`` nor breaks a streak. To add a kind: add its config model to
+``monitor.config_alerts``, a function here and its entry in ``CONDITIONS``; a test checks
+that every configured kind has one.
+
+A kind that needs the window's model performance (``performance_drop``) is in
+``PERFORMANCE_CONDITIONS`` instead: ``(rule, check, performance) -> Outcome``, where
+``performance`` is the window's stored ``WindowPerformance`` (None when none was stored),
+read by the evaluation (``alerts.outbox``); the function stays pure.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -19,12 +25,14 @@ from monitor.config_alerts import (
     DatasetDriftRule,
     EffectSizeRule,
     KeyFeatureDriftRule,
+    PerformanceDropRule,
     PredictionDriftRule,
     QualityRule,
+    TopKDriftRule,
 )
-from monitor.store import CheckDetail
+from monitor.store import CheckDetail, WindowPerformance
 
-__all__ = ["CONDITIONS", "Outcome", "evaluate"]
+__all__ = ["CONDITIONS", "PERFORMANCE_CONDITIONS", "Outcome", "evaluate"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +118,83 @@ def prediction_drift(rule: PredictionDriftRule, check: CheckDetail) -> Outcome:
     return Outcome(False, f"prediction {column.name!r} did not drift")
 
 
+def top_k_drift(rule: TopKDriftRule, check: CheckDetail) -> Outcome:
+    unknown = _unknown(check)
+    if unknown is not None:
+        return unknown
+    impact = (check.report or {}).get("impact") or []
+    if not impact:
+        return Outcome(None, "the check has no importance ranking (no baseline performance)")
+    top = sorted(
+        (c for c in impact if int(c["importance_rank"]) <= rule.k),
+        key=lambda c: int(c["importance_rank"]),
+    )
+    if not top:
+        return Outcome(None, f"none of the top {rule.k} features was tested")
+    drifted = [f"{c['name']} (#{c['importance_rank']})" for c in top if c["drifted"]]
+    if drifted:
+        return Outcome(True, f"top-{rule.k} feature(s) drifted: {', '.join(drifted)}")
+    names = ", ".join(str(c["name"]) for c in top)
+    return Outcome(False, f"no top-{rule.k} feature drifted ({names} tested)")
+
+
+def _pct(value: float) -> str:
+    return f"{value:.4g}"
+
+
+def performance_drop(
+    rule: PerformanceDropRule, check: CheckDetail, performance: WindowPerformance | None
+) -> Outcome:
+    del check  # the window's performance says everything this kind needs
+    if performance is None:
+        return Outcome(None, "no performance stored for the window")
+    if rule.source == "realised":
+        realised = performance.realised
+        if realised is None:
+            why = performance.realised_error or "not computed"
+            return Outcome(None, f"no realised performance: {why}")
+        if realised.label_coverage < rule.min_label_coverage:
+            return Outcome(
+                None,
+                f"label coverage {realised.label_coverage:.1%} < "
+                f"{rule.min_label_coverage:.1%} ({realised.detail})",
+            )
+        metrics, baseline, band = realised.metrics, realised.baseline_metrics, ""
+    else:
+        estimated = performance.estimated
+        if estimated is None:
+            why = performance.estimated_error or "not computed"
+            return Outcome(None, f"no estimated performance: {why}")
+        metrics, baseline = estimated.metrics, estimated.baseline_metrics
+        low = estimated.estimate.lower.get(rule.metric, math.nan)
+        high = estimated.estimate.upper.get(rule.metric, math.nan)
+        band = "" if math.isnan(low) or math.isnan(high) else f" [{_pct(low)}, {_pct(high)}]"
+    value = metrics.get(rule.metric, math.nan)
+    name = f"{rule.source} {rule.metric}"
+    if math.isnan(value):
+        return Outcome(None, f"{name} is not available for the window")
+    shown = f"{name} {_pct(value)}{band}"
+    if rule.below is not None:
+        if value < rule.below:
+            return Outcome(True, f"{shown} < {_pct(rule.below)}")
+        return Outcome(False, f"{shown} >= {_pct(rule.below)}")
+    reference = baseline.get(rule.metric, math.nan)
+    if math.isnan(reference):
+        return Outcome(None, f"the baseline has no {rule.metric}")
+    drop = reference - value
+    if rule.drop is not None:
+        limit, text = rule.drop, f"dropped {_pct(drop)} from baseline {_pct(reference)}"
+    else:
+        if reference <= 0.0:
+            return Outcome(None, f"baseline {rule.metric} {_pct(reference)} is not positive")
+        drop = drop / reference
+        limit = rule.drop_relative if rule.drop_relative is not None else math.inf
+        text = f"dropped {drop:.2%} from baseline {_pct(reference)}"
+    if drop > limit:
+        return Outcome(True, f"{shown} {text} (> {_pct(limit)})")
+    return Outcome(False, f"{shown} {text} (<= {_pct(limit)})")
+
+
 CONDITIONS: Final[Mapping[str, Callable[[Any, CheckDetail], Outcome]]] = MappingProxyType(
     {
         "dataset_drift": dataset_drift,
@@ -117,10 +202,20 @@ CONDITIONS: Final[Mapping[str, Callable[[Any, CheckDetail], Outcome]]] = Mapping
         "effect_size": effect_size,
         "quality": quality,
         "prediction_drift": prediction_drift,
+        "top_k_drift": top_k_drift,
     }
 )
 
+PERFORMANCE_CONDITIONS: Final[
+    Mapping[str, Callable[[Any, CheckDetail, WindowPerformance | None], Outcome]]
+] = MappingProxyType({"performance_drop": performance_drop})
 
-def evaluate(rule: Any, check: CheckDetail) -> Outcome:
-    """Whether ``rule`` (a ``monitor.config_alerts`` rule) holds in ``check``."""
+
+def evaluate(
+    rule: Any, check: CheckDetail, performance: WindowPerformance | None = None
+) -> Outcome:
+    """Whether ``rule`` (a ``monitor.config_alerts`` rule) holds in ``check``;
+    ``performance`` is the window's stored performance, for the performance kinds."""
+    if rule.kind in PERFORMANCE_CONDITIONS:
+        return PERFORMANCE_CONDITIONS[rule.kind](rule, check, performance)
     return CONDITIONS[rule.kind](rule, check)

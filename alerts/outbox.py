@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final
 
-from alerts.conditions import evaluate
+from alerts.conditions import PERFORMANCE_CONDITIONS, evaluate
 from alerts.payload import alert_payload, retrain_payload
 from alerts.rules import Notify, RuleState, next_state
 from monitor import config as cfg
@@ -28,6 +28,7 @@ from monitor.store import (
     NewTransition,
     Silence,
     Store,
+    WindowPerformance,
 )
 
 __all__ = ["EVALUATION_LIMIT", "evaluate_monitor", "new_webhook_id", "plan_check"]
@@ -93,8 +94,10 @@ def plan_check(
     *,
     now: dt.datetime,
     new_id: Callable[[], str] = new_webhook_id,
+    performance: WindowPerformance | None = None,
 ) -> list[AlertChange]:
-    """What evaluating ``check`` changes for each rule not yet evaluated on its window."""
+    """What evaluating ``check`` changes for each rule not yet evaluated on its window;
+    ``performance`` is the window's stored performance (for ``performance_drop`` rules)."""
     changes = []
     end = check.summary.window_end_at
     for rule in monitor.alerts.rules:
@@ -107,7 +110,7 @@ def plan_check(
             if status is not None
             else RuleState()
         )
-        outcome = evaluate(rule, check)
+        outcome = evaluate(rule, check, performance)
         silenced = any(s.is_active(now) and s.matches(rule.name) for s in silences)
         step = next_state(previous, outcome, rule, now=now, silenced=silenced)
         detail = outcome.detail + ("; notification muted by a silence" if step.muted else "")
@@ -171,6 +174,7 @@ def evaluate_monitor(
     since = None if any(m is None for m in marks) else min(m for m in marks if m is not None)
     recent = store.list_checks(monitor.name, limit=EVALUATION_LIMIT, newest_first=True)
     pending = [c for c in reversed(recent) if since is None or c.window_end_at > since]
+    wants_performance = any(rule.kind in PERFORMANCE_CONDITIONS for rule in rules)
     evaluated = 0
     for summary in pending:
         check = store.get_check(summary.id)
@@ -178,7 +182,14 @@ def evaluate_monitor(
             continue
         at = now()
         silences = store.list_silences(monitor.name, active_at=at)
-        changes = plan_check(monitor, check, states, silences, now=at, new_id=new_id)
+        performance = (
+            store.get_performance(monitor.name, summary.window_start_at, summary.window_end_at)
+            if wants_performance
+            else None
+        )
+        changes = plan_check(
+            monitor, check, states, silences, now=at, new_id=new_id, performance=performance
+        )
         if changes:
             store.record_alert_changes(
                 monitor.name,

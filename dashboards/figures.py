@@ -13,6 +13,7 @@ from typing import Final
 
 import plotly.graph_objects as go
 
+from dashboards.performance import PerformanceView
 from dashboards.queries import HeatmapView, Marker, VersionChange
 from monitor.report import Histogram
 from monitor.store import CheckPoint, ColumnPoint
@@ -24,6 +25,7 @@ __all__ = [
     "drift_timeline",
     "effect_timeline",
     "empty_figure",
+    "performance_timeline",
     "sparkline",
 ]
 
@@ -284,3 +286,90 @@ def distribution(histogram: Histogram | None, column: str, kind: str) -> go.Figu
     figure.update_xaxes(title=axis, type="category")
     figure.update_yaxes(title="share of values", tickformat=".0%")
     return _layout(figure, f"{column} ({kind}): reference vs current", height=340)
+
+
+_REALISED: Final = "#2e7d32"
+_ESTIMATED: Final = "#1565c0"
+
+
+def performance_timeline(view: PerformanceView | None) -> go.Figure:
+    """The main metric per window: realised (from labels) against the CBPE estimate with
+    its band, the baseline's value as a reference line, and the label coverage as bars
+    on a secondary axis."""
+    if view is None or not view.points:
+        return empty_figure(
+            "No model performance stored (the baseline needs --target and --prediction)"
+        )
+    points, metric = view.points, view.metric
+    starts = [p.window_start_at for p in points]
+    figure = go.Figure()
+    banded = [p for p in points if p.lower is not None and p.upper is not None]
+    if banded:
+        figure.add_trace(
+            go.Scatter(
+                x=[p.window_start_at for p in banded] + [p.window_start_at for p in banded][::-1],
+                y=[p.upper for p in banded] + [p.lower for p in banded][::-1],
+                fill="toself",
+                fillcolor="rgba(21, 101, 192, 0.15)",
+                line={"width": 0},
+                hoverinfo="skip",
+                name="estimate band",
+            )
+        )
+    figure.add_trace(
+        go.Scatter(
+            x=starts,
+            y=[p.estimated for p in points],
+            mode="lines+markers",
+            name=f"estimated {metric} (CBPE)",
+            line={"color": _ESTIMATED, "dash": "dash", "width": 1.5},
+            marker={"size": 5},
+            hovertemplate="%{x}<br>estimated %{y:.4f}<extra></extra>",
+        )
+    )
+    figure.add_trace(
+        go.Scatter(
+            x=starts,
+            y=[p.realised for p in points],
+            text=[
+                "no labels" if p.n_labelled is None else f"{p.n_labelled} labelled" for p in points
+            ],
+            mode="lines+markers",
+            name=f"realised {metric}",
+            line={"color": _REALISED, "width": 2},
+            marker={"size": 6},
+            hovertemplate="%{x}<br>realised %{y:.4f}<br>%{text}<extra></extra>",
+        )
+    )
+    figure.add_trace(
+        go.Bar(
+            x=starts,
+            y=[p.label_coverage for p in points],
+            name="label coverage",
+            marker={"color": "#9e9e9e"},
+            opacity=0.3,
+            yaxis="y2",
+            hovertemplate="%{x}<br>label coverage %{y:.0%}<extra></extra>",
+        )
+    )
+    if view.baseline is not None:
+        figure.add_hline(
+            y=view.baseline,
+            line={"dash": "dot", "color": "#6a1b9a"},
+            annotation_text=f"baseline {metric} {view.baseline:.4g}",
+        )
+    figure.update_layout(
+        yaxis={"title": metric},
+        yaxis2={
+            "title": "label coverage",
+            "overlaying": "y",
+            "side": "right",
+            "range": [0, 1],
+            "dtick": 0.25,
+            "tickformat": ".0%",
+            "showgrid": False,
+        },
+    )
+    figure = _layout(figure, f"Model performance: {metric}, realised vs estimated", height=320)
+    figure.update_layout(margin={**_MARGIN, "r": 60})
+    return figure

@@ -20,6 +20,7 @@ from werkzeug.exceptions import HTTPException
 
 from monitor.errors import DriftlineError, SchemaMismatch
 from monitor.ingest import RecordError, parse_event_time, validate_batch
+from monitor.performance_json import history_json, parse_history_query
 from monitor.service import MonitorContext, run_check
 from monitor.store import CheckSummary, Store
 from monitor.windows import Window
@@ -207,6 +208,18 @@ def create_app(
         limit = request.args.get("limit", default=None, type=int)
         checks = store.list_checks(name, limit=limit)
         return jsonify({"checks": [_summary(c) for c in checks]}), 200
+
+    @app.get("/api/v1/monitors/<name>/performance")
+    def performance_history(name: str) -> tuple[Response, int]:
+        monitor = monitor_or_404(name)
+        if not isinstance(monitor, MonitorContext):
+            return monitor
+        try:
+            since, limit = parse_history_query(request.args)
+        except ValueError as exc:
+            return _error(422, "invalid_query", str(exc))
+        history = store.performance_history(name, since=since, limit=limit)
+        return jsonify(history_json(name, history)), 200
 
     @app.post("/api/v1/monitors/<name>/checks")
     def run_check_now(name: str) -> tuple[Response, int]:

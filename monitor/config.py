@@ -440,6 +440,8 @@ _RULE_KINDS: Final[dict[str, type[BaseModel]]] = {
     "effect_size": alerts_config.EffectSizeRule,
     "quality": alerts_config.QualityRule,
     "prediction_drift": alerts_config.PredictionDriftRule,
+    "performance_drop": alerts_config.PerformanceDropRule,
+    "top_k_drift": alerts_config.TopKDriftRule,
 }
 _TARGET_KINDS: Final[dict[str, type[BaseModel]]] = {
     "webhook": alerts_config.WebhookTarget,

@@ -29,6 +29,7 @@ from pydantic import (
 from monitor.durations import DURATION_HINT, parse_duration
 
 __all__ = [
+    "PERFORMANCE_METRICS",
     "RULE_KINDS",
     "AirflowTarget",
     "AlertsConfig",
@@ -41,11 +42,13 @@ __all__ = [
     "GitlabTarget",
     "JenkinsTarget",
     "KeyFeatureDriftRule",
+    "PerformanceDropRule",
     "PredictionDriftRule",
     "QualityRule",
     "RetrainTarget",
     "Rule",
     "SlackChannel",
+    "TopKDriftRule",
     "WebhookChannel",
     "WebhookTarget",
 ]
@@ -224,8 +227,66 @@ class PredictionDriftRule(_Rule):
     kind: Literal["prediction_drift"]
 
 
+PERFORMANCE_METRICS: Final = ("accuracy", "precision", "recall", "f1", "roc_auc", "r2")
+"""Metrics a ``performance_drop`` rule can watch: those where higher is better."""
+
+
+class PerformanceDropRule(_Rule):
+    """Fires when a window's ``metric`` (``source``: the CBPE estimate or the realised
+    value from labels) is below ``below``, or dropped from the baseline's value by more
+    than ``drop`` (absolute) or ``drop_relative`` (a share of the baseline's value); give
+    exactly one. A realised value counts only when at least ``min_label_coverage`` of the
+    window's records are labelled."""
+
+    kind: Literal["performance_drop"]
+    metric: str = "accuracy"
+    source: Literal["estimated", "realised"] = "estimated"
+    below: float | None = Field(default=None, ge=0.0, le=1.0)
+    drop: float | None = Field(default=None, gt=0.0)
+    drop_relative: float | None = Field(default=None, gt=0.0, le=1.0)
+    min_label_coverage: float = Field(default=0.1, ge=0.0, le=1.0)
+
+    @field_validator("metric")
+    @classmethod
+    def _metric(cls, value: str) -> str:
+        if value not in PERFORMANCE_METRICS:
+            raise ValueError(
+                f"unknown metric {value!r}; expected one of {list(PERFORMANCE_METRICS)} "
+                "(metrics where higher is better)"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _one_threshold(self) -> PerformanceDropRule:
+        given = [k for k in ("below", "drop", "drop_relative") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                f"give exactly one of below, drop or drop_relative; got {given or 'none'}"
+            )
+        if self.source == "estimated" and "min_label_coverage" in self.model_fields_set:
+            raise ValueError(
+                "min_label_coverage applies to source: realised only; remove it or set "
+                "source: realised"
+            )
+        return self
+
+
+class TopKDriftRule(_Rule):
+    """Fires when any of the ``k`` most important features (the check's impact ranking,
+    by the baseline's feature importance) drifted."""
+
+    kind: Literal["top_k_drift"]
+    k: int = Field(default=3, ge=1)
+
+
 Rule = Annotated[
-    DatasetDriftRule | KeyFeatureDriftRule | EffectSizeRule | QualityRule | PredictionDriftRule,
+    DatasetDriftRule
+    | KeyFeatureDriftRule
+    | EffectSizeRule
+    | QualityRule
+    | PredictionDriftRule
+    | PerformanceDropRule
+    | TopKDriftRule,
     Field(discriminator="kind"),
 ]
 RULE_KINDS: Final = (
@@ -234,6 +295,8 @@ RULE_KINDS: Final = (
     "effect_size",
     "quality",
     "prediction_drift",
+    "performance_drop",
+    "top_k_drift",
 )
 
 # ---------------------------------------------------------------- retraining

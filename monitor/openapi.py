@@ -20,6 +20,54 @@ def _errors(*codes: int) -> dict[str, Any]:
 _NAME = {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}
 
 
+def _performance_schema() -> dict[str, Any]:
+    metrics = {"type": "object", "additionalProperties": {"type": ["number", "null"]}}
+    common = {
+        "computed_at": {"type": ["string", "null"], "format": "date-time"},
+        "error": {"type": ["string", "null"], "description": "why computing it failed"},
+        "n_records": {"type": ["integer", "null"]},
+        "metrics": metrics,
+    }
+    realised = {
+        "type": ["object", "null"],
+        "properties": {
+            **common,
+            "n_labelled": {"type": ["integer", "null"]},
+            "label_coverage": {"type": ["number", "null"]},
+            "detail": {"type": ["string", "null"]},
+        },
+    }
+    estimated = {
+        "type": ["object", "null"],
+        "properties": {
+            **common,
+            "method": {"type": ["string", "null"]},
+            "confidence": {"type": ["number", "null"]},
+            "lower": metrics,
+            "upper": metrics,
+        },
+    }
+    window = {
+        "type": "object",
+        "required": ["window_start", "window_end", "realised", "estimated"],
+        "properties": {
+            "window_start": {"type": "string", "format": "date-time"},
+            "window_end": {"type": "string", "format": "date-time"},
+            "realised": realised,
+            "estimated": estimated,
+        },
+    }
+    return {
+        "type": "object",
+        "required": ["monitor", "baseline_metrics", "windows"],
+        "properties": {
+            "monitor": {"type": "string"},
+            "baseline_metrics": metrics,
+            "windows": {"type": "array", "items": window},
+        },
+    }
+
+
 def document() -> dict[str, Any]:
     """The OpenAPI document (a new dict on every call)."""
     record = {
@@ -116,6 +164,31 @@ def document() -> dict[str, Any]:
                         **_errors(401, 404, 422),
                     },
                 },
+            },
+            "/api/v1/monitors/{name}/performance": {
+                "get": {
+                    "summary": "Model performance per window, oldest first: realised (from "
+                    "labels, with label coverage) and estimated (CBPE, with its band)",
+                    "parameters": [
+                        _NAME,
+                        {
+                            "name": "since",
+                            "in": "query",
+                            "description": "windows starting at or after this time",
+                            "schema": {"type": "string", "format": "date-time"},
+                        },
+                        {
+                            "name": "limit",
+                            "in": "query",
+                            "description": "the latest this many windows (1-1000)",
+                            "schema": {"type": "integer", "minimum": 1, "maximum": 1000},
+                        },
+                    ],
+                    "responses": {
+                        "200": _json(_performance_schema(), "performance history"),
+                        **_errors(401, 404, 422),
+                    },
+                }
             },
             "/api/v1/checks/{id}": {
                 "get": {

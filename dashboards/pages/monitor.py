@@ -1,5 +1,6 @@
-"""Monitor: drift over time, the columns x windows heatmap, and the selected window's
-columns, prediction drift and data-quality findings."""
+"""Monitor: drift over time, model performance over time, the columns x windows heatmap,
+and the selected window's columns (with their importance), prediction drift and
+data-quality findings."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from dashboards.links import (
     parse_window,
     range_key,
 )
+from dashboards.performance import importances, load_performance, performance_view
 
 if TYPE_CHECKING:
     from dashboards.app import PageContext
@@ -58,6 +60,8 @@ def make_layout(context: PageContext) -> Callable[..., Any]:
                 ),
                 html.Div(id="monitor-summary"),
                 dcc.Graph(id="monitor-timeline", config={"displaylogo": False}),
+                html.H2("Performance"),
+                dcc.Graph(id="monitor-performance", config={"displaylogo": False}),
                 dcc.Graph(id="monitor-heatmap", config={"displaylogo": False}),
                 html.H2(id="monitor-window-title"),
                 html.Div(id="monitor-columns"),
@@ -75,7 +79,9 @@ def make_layout(context: PageContext) -> Callable[..., Any]:
 
 def _columns_table(context: PageContext, monitor: str, key: str, detail: Any) -> Any:
     rows = []
+    ranks = importances(detail)
     for result in queries.ranked_columns(detail):
+        found = ranks.get(result.name)
         href = column_href(
             context.base, monitor, result.name, range_key=key, window=detail.summary.window_start_at
         )
@@ -90,6 +96,7 @@ def _columns_table(context: PageContext, monitor: str, key: str, detail: Any) ->
                 fmt_number(result.p_value_adjusted, ".2e"),
                 f"{fmt_number(result.effect_size, '.4f')} ({result.effect_method or '-'})",
                 fmt_number(result.delta, "g"),
+                "-" if found is None else f"{fmt_number(found.importance, '.3f')} (#{found.rank})",
                 html.Strong("DRIFT", className="drift") if result.drifted else "no",
             ]
         )
@@ -103,6 +110,7 @@ def _columns_table(context: PageContext, monitor: str, key: str, detail: Any) ->
         "p-value (adjusted)",
         "effect size",
         "threshold",
+        "importance (rank)",
         "drifted",
     ]
     return table(
@@ -147,6 +155,7 @@ def register_callbacks(app: Dash, context: PageContext) -> None:
     @app.callback(
         Output("monitor-summary", "children"),
         Output("monitor-timeline", "figure"),
+        Output("monitor-performance", "figure"),
         Output("monitor-heatmap", "figure"),
         Output("monitor-window-title", "children"),
         Output("monitor-columns", "children"),
@@ -161,7 +170,7 @@ def register_callbacks(app: Dash, context: PageContext) -> None:
         if not queries.known_monitor(store, monitor):
             empty = figures.empty_figure(f"No monitor named {monitor!r}")
             missing = notice(f"No monitor named {monitor!r}.", id="monitor-unknown")
-            return missing, empty, empty, "", None, None, empty, None
+            return missing, empty, empty, empty, "", None, None, empty, None
         window_range = queries.resolve_range(store, monitor, key)
         points = queries.timeline(store, monitor, window_range)
         detail = queries.selected_check(store, monitor, parse_window(params.get("window")), points)
@@ -175,13 +184,16 @@ def register_callbacks(app: Dash, context: PageContext) -> None:
             drift_share=None if report is None else report.get("drift_share"),
         )
         heat = figures.drift_heatmap(queries.heatmap(store, monitor, points))
+        performance = figures.performance_timeline(
+            performance_view(load_performance(store, monitor, window_range))
+        )
         prediction = queries.prediction_series(store, monitor, window_range)
         prediction_figure = figures.effect_timeline(
             prediction, f"Prediction ({prediction[0].column})" if prediction else "Prediction"
         )
         if detail is None:
             message = notice("No checks yet for this monitor.", id="monitor-no-checks")
-            return message, timeline, heat, "", None, None, prediction_figure, None
+            return message, timeline, performance, heat, "", None, None, prediction_figure, None
         summary = detail.summary
         share = "-" if summary.share_drifted is None else f"{summary.share_drifted:.0%}"
         numbers = key_numbers(
@@ -203,6 +215,7 @@ def register_callbacks(app: Dash, context: PageContext) -> None:
         return (
             html.Div([numbers, reason]),
             timeline,
+            performance,
             heat,
             title,
             _columns_table(context, monitor, key, detail),

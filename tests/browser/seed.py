@@ -3,7 +3,9 @@ the alerts they raised.
 
 Monitors: ``credit`` (72 hourly checks of samples of the sample data: no drift, then income
 drift from hour 30, a quiet spell at hours 48-49, severe drift from hour 60; model version
-1 then 2 from hour 36; hour 20 failed), ``churn`` and ``staging`` (no checks). Schedules
+1 then 2 from hour 36; hour 20 failed; each checked window has its CBPE estimate and its
+realised performance, labelled at ``label_coverage(hour)``), ``churn`` and ``staging``
+(no checks). Schedules
 run once a year, so the running service adds no check of its own during a test.
 
 With ``alerts`` (a :class:`AlertPeers`), ``credit`` has the rule ``prediction-drift`` (the
@@ -32,6 +34,7 @@ from alerts.delivery import send_due
 from alerts.outbox import evaluate_monitor
 from monitor import Baseline, build_baseline, compare, save_baseline
 from monitor import config as cfg
+from monitor.performance import estimated_performance, realised_performance
 from monitor.store import Store, upgrade
 
 SAMPLE: Final = Path(__file__).resolve().parents[2] / "sample_data"
@@ -49,6 +52,12 @@ RULE: Final = "prediction-drift"
 DASHBOARD_URL: Final = "http://driftline.example.org/dashboard"
 
 
+def label_coverage(hour: int) -> float:
+    """The share of a seeded window's records with a label: labels lag behind, so the
+    latest windows have fewer, and the last six none yet."""
+    return 0.5 if hour < 60 else 0.25 if hour < HOURS - 6 else 0.0
+
+
 @dataclass(frozen=True)
 class AlertPeers:
     """Where ``credit``'s notifications go: a receiver URL and a port nobody listens on."""
@@ -64,9 +73,7 @@ def closed_port() -> int:
 
 
 def _alerts_yaml(peers: AlertPeers) -> str:
-    pager = (
-        f"http://admin:{PAGER_PASSWORD}@127.0.0.1:{peers.closed_port}/page?key={PAGER_KEY}"
-    )
+    pager = f"http://admin:{PAGER_PASSWORD}@127.0.0.1:{peers.closed_port}/page?key={PAGER_KEY}"
     return (
         "    alerts:\n"
         f"      dashboard_url: {DASHBOARD_URL}\n"
@@ -186,3 +193,18 @@ def _store_check(
         model_name="credit-default",
         model_version="1" if hour < VERSION_CHANGE_HOUR else "2",
     )
+    _store_performance(store, baseline, current, hour, start)
+
+
+def _store_performance(
+    store: Store, baseline: Baseline, current: pd.DataFrame, hour: int, start: dt.datetime
+) -> None:
+    """The window's performance as the service computes it, labels for the first
+    ``label_coverage(hour)`` of its records (the target column of the others removed)."""
+    estimate = estimated_performance(baseline, current, n_draws=50)
+    assert estimate is not None
+    store.save_performance("credit", start, start + HOUR, estimate)
+    labelled = current.copy()
+    labelled.loc[labelled.index[int(len(current) * label_coverage(hour)) :], "default"] = None
+    realised = realised_performance(baseline, labelled)
+    store.save_performance("credit", start, start + HOUR, realised)

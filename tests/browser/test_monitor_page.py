@@ -33,7 +33,36 @@ def test_monitor_page_shows_the_latest_window_and_its_ranked_columns(
     expect(rows.first).to_contain_text("DRIFT")
     expect(tab.page.locator("#monitor-prediction-verdict")).to_contain_text("predicted_proba")
     expect(tab.page.locator("#monitor-quality")).to_be_visible()
+    ranked = [c for c in (detail.report or {}).get("impact", []) if c["importance_rank"] == 1]
+    [first] = ranked
+    row = tab.page.locator(f"#monitor-columns-table tbody tr:has(#column-link-{first['name']})")
+    expect(row).to_contain_text(f"{first['importance']:.3f} (#1)")
     tab.screenshot("monitor")
+    assert tab.errors == []
+
+
+def test_performance_panel_plots_realised_against_estimated_with_coverage(
+    tab: Tab, seeded: tuple[Path, Store]
+) -> None:
+    history = seeded[1].performance_history("credit")
+    assert len(history) == 71  # every checked window (hour 20 failed)
+    latest = history[-1]
+    assert latest.estimated is not None and latest.realised is not None
+    baseline = latest.estimated.baseline_metrics["accuracy"]
+    tab.open("/dashboard/monitor/credit")
+    panel = tab.page.locator("#monitor-performance")
+    expect(panel).to_contain_text("Model performance: accuracy, realised vs estimated")
+    for legend in ("estimate band", "estimated accuracy (CBPE)", "realised accuracy",
+                   "label coverage"):  # fmt: skip
+        expect(panel.locator(".legend")).to_contain_text(legend)
+    expect(panel).to_contain_text(f"baseline accuracy {baseline:.4g}")
+    # an estimate for every window; a realised value only where labels arrived (the last
+    # six windows have none yet), and a coverage bar per window
+    traces = panel.locator(".scatterlayer .trace")
+    expect(traces.nth(1).locator(".point")).to_have_count(71)
+    expect(traces.nth(2).locator(".point")).to_have_count(71 - 6)
+    expect(panel.locator(".barlayer .point")).to_have_count(71)
+    tab.screenshot("monitor-performance")
     assert tab.errors == []
 
 

@@ -42,6 +42,7 @@ def _signing_now() -> dt.datetime:
     a timestamp older than 5 minutes (``NOW`` is as old as the test session)."""
     return dt.datetime.now(dt.UTC)
 
+
 LINK = "http://127.0.0.1:8050/dashboard/monitor/credit?window=2026-03-01T00:00:00Z"
 PAYLOAD = {
     "version": "1",

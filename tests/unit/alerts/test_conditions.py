@@ -7,7 +7,7 @@ import typing
 
 import pytest
 
-from alerts.conditions import CONDITIONS, evaluate
+from alerts.conditions import CONDITIONS, PERFORMANCE_CONDITIONS, evaluate
 from monitor import config_alerts as ca
 from monitor.report import ColumnResult, QualityFinding
 from monitor.store import CheckDetail, CheckStatus, CheckSummary
@@ -37,7 +37,8 @@ def column(name: str, *, drifted: bool = False, effect: float | None = 0.0,
 
 
 def test_every_configured_rule_kind_has_a_condition() -> None:
-    assert set(CONDITIONS) == set(ca.RULE_KINDS)
+    assert set(CONDITIONS) | set(PERFORMANCE_CONDITIONS) == set(ca.RULE_KINDS)
+    assert not set(CONDITIONS) & set(PERFORMANCE_CONDITIONS)
     kinds = {
         typing.get_args(model.model_fields["kind"].annotation)[0]
         for model in typing.get_args(typing.get_args(ca.Rule)[0])
@@ -108,6 +109,7 @@ def test_a_check_without_a_verdict_is_unknown_for_every_kind(status: CheckStatus
         ca.EffectSizeRule(name="c", kind="effect_size", column="age", above=0.1),
         ca.QualityRule(name="d", kind="quality", finding="missing_column"),
         ca.PredictionDriftRule(name="e", kind="prediction_drift"),
+        ca.TopKDriftRule(name="f", kind="top_k_drift", k=1),
     ]
     found = check(column("age", drifted=True, effect=1.0), status=status)
-    assert [evaluate(rule, found).holds for rule in rules] == [None] * 5
+    assert [evaluate(rule, found).holds for rule in rules] == [None] * 6
