@@ -17,6 +17,7 @@ from typing import Any, Final
 
 from alerts.conditions import PERFORMANCE_CONDITIONS, evaluate
 from alerts.payload import alert_payload, retrain_payload
+from alerts.realised import awaiting_labels
 from alerts.rules import Notify, RuleState, next_state
 from monitor import config as cfg
 from monitor.store import (
@@ -95,12 +96,16 @@ def plan_check(
     now: dt.datetime,
     new_id: Callable[[], str] = new_webhook_id,
     performance: WindowPerformance | None = None,
+    waiting: frozenset[str] = frozenset(),
 ) -> list[AlertChange]:
     """What evaluating ``check`` changes for each rule not yet evaluated on its window;
-    ``performance`` is the window's stored performance (for ``performance_drop`` rules)."""
+    ``performance`` is the window's stored performance (for ``performance_drop`` rules);
+    the rules named in ``waiting`` are left alone (they wait for labels)."""
     changes = []
     end = check.summary.window_end_at
     for rule in monitor.alerts.rules:
+        if rule.name in waiting:
+            continue
         status = states.get(rule.name)
         if status is not None and status.last_window_end_at is not None:
             if status.last_window_end_at >= end:
@@ -157,6 +162,12 @@ def plan_check(
     return changes
 
 
+def _due(states: Mapping[str, AlertStatus], rule: Any, end: dt.datetime) -> bool:
+    status = states.get(rule.name)
+    mark = None if status is None else status.last_window_end_at
+    return mark is None or mark < end
+
+
 def evaluate_monitor(
     store: Store,
     monitor: cfg.Monitor,
@@ -165,7 +176,10 @@ def evaluate_monitor(
     new_id: Callable[[], str] = new_webhook_id,
 ) -> int:
     """Evaluate every stored check of ``monitor`` newer than its rules' last evaluated
-    window, oldest first; returns how many checks were evaluated. Idempotent."""
+    window, oldest first; returns how many checks were evaluated. Idempotent.
+
+    A rule on realised performance (``alerts.realised``) stops at its first window still
+    waiting for labels; later evaluations (after labels arrive) resume from there."""
     rules = monitor.alerts.rules
     if not rules:
         return 0
@@ -175,20 +189,35 @@ def evaluate_monitor(
     recent = store.list_checks(monitor.name, limit=EVALUATION_LIMIT, newest_first=True)
     pending = [c for c in reversed(recent) if since is None or c.window_end_at > since]
     wants_performance = any(rule.kind in PERFORMANCE_CONDITIONS for rule in rules)
+    waiting: set[str] = set()  # realised rules held at an earlier window of this run
     evaluated = 0
     for summary in pending:
-        check = store.get_check(summary.id)
-        if check is None:  # replaced by a re-run meanwhile; its replacement is evaluated next
+        end = summary.window_end_at
+        due = [r for r in rules if r.name not in waiting and _due(states, r, end)]
+        if not due:
             continue
         at = now()
-        silences = store.list_silences(monitor.name, active_at=at)
         performance = (
-            store.get_performance(monitor.name, summary.window_start_at, summary.window_end_at)
+            store.get_performance(monitor.name, summary.window_start_at, end)
             if wants_performance
             else None
         )
+        waiting |= {r.name for r in due if awaiting_labels(r, performance, end, at)}
+        if all(r.name in waiting for r in due):
+            continue
+        check = store.get_check(summary.id)
+        if check is None:  # replaced by a re-run meanwhile; its replacement is evaluated next
+            continue
+        silences = store.list_silences(monitor.name, active_at=at)
         changes = plan_check(
-            monitor, check, states, silences, now=at, new_id=new_id, performance=performance
+            monitor,
+            check,
+            states,
+            silences,
+            now=at,
+            new_id=new_id,
+            performance=performance,
+            waiting=frozenset(waiting),
         )
         if changes:
             store.record_alert_changes(
@@ -196,7 +225,7 @@ def evaluate_monitor(
                 changes,
                 check_id=summary.id,
                 window_start_at=summary.window_start_at,
-                window_end_at=summary.window_end_at,
+                window_end_at=end,
             )
             evaluated += 1
             states = store.alert_states(monitor.name)

@@ -236,7 +236,8 @@ class PerformanceDropRule(_Rule):
     value from labels) is below ``below``, or dropped from the baseline's value by more
     than ``drop`` (absolute) or ``drop_relative`` (a share of the baseline's value); give
     exactly one. A realised value counts only when at least ``min_label_coverage`` of the
-    window's records are labelled."""
+    window's records are labelled; a realised rule waits for a window's labels up to
+    ``label_wait`` after the window ended, then counts the window as unknown."""
 
     kind: Literal["performance_drop"]
     metric: str = "accuracy"
@@ -245,6 +246,7 @@ class PerformanceDropRule(_Rule):
     drop: float | None = Field(default=None, gt=0.0)
     drop_relative: float | None = Field(default=None, gt=0.0, le=1.0)
     min_label_coverage: float = Field(default=0.1, ge=0.0, le=1.0)
+    label_wait: _Positive = timedelta(days=7)
 
     @field_validator("metric")
     @classmethod
@@ -263,11 +265,11 @@ class PerformanceDropRule(_Rule):
             raise ValueError(
                 f"give exactly one of below, drop or drop_relative; got {given or 'none'}"
             )
-        if self.source == "estimated" and "min_label_coverage" in self.model_fields_set:
-            raise ValueError(
-                "min_label_coverage applies to source: realised only; remove it or set "
-                "source: realised"
-            )
+        for key in ("min_label_coverage", "label_wait"):
+            if self.source == "estimated" and key in self.model_fields_set:
+                raise ValueError(
+                    f"{key} applies to source: realised only; remove it or set source: realised"
+                )
         return self
 
 
