@@ -25,6 +25,7 @@ __all__ = [
     "MODEL_VERSION_FIELD",
     "input_rows",
     "output_rows",
+    "positive_class",
     "prediction_records",
 ]
 
@@ -80,6 +81,36 @@ def output_rows(raw: Any, column: str) -> list[dict[str, Any]]:
     raise ValueError(f"cannot log a model output of shape {array.shape} as records")
 
 
+def _is_probability(baseline: Baseline | None, column: str) -> bool:
+    """Whether the baseline's prediction column holds probabilities (numeric, in [0, 1])."""
+    found = None if baseline is None else baseline.columns.get(column)
+    return (
+        found is not None
+        and found.kind == "numeric"
+        and found.minimum is not None
+        and found.maximum is not None
+        and 0.0 <= found.minimum
+        and found.maximum <= 1.0
+    )
+
+
+def positive_class(raw: Any) -> Any:
+    """A binary classifier's class probabilities (two columns, as ``predict_proba`` gives
+    them) as the probability of the positive (second) class; any other output unchanged.
+
+    >>> positive_class(np.array([[0.9, 0.1], [0.3, 0.7]])).tolist()
+    [0.1, 0.7]
+    >>> positive_class(np.array([0, 1])).tolist()
+    [0, 1]
+    """
+    if isinstance(raw, pd.DataFrame):
+        return raw.iloc[:, 1].to_numpy() if raw.shape[1] == 2 else raw
+    array = np.asarray(raw)
+    if array.ndim == 2 and array.shape[1] == 2:
+        return array[:, 1]
+    return raw
+
+
 def _conform(value: Any, kind: str) -> Any:
     """``value`` in the baseline's kind when it is a string spelling of one."""
     if not isinstance(value, str):
@@ -108,6 +139,8 @@ def prediction_records(
     the input and output row counts differ."""
     inputs = input_rows(data, input_names)
     column = (baseline.prediction if baseline is not None else None) or DEFAULT_PREDICTION_COLUMN
+    if _is_probability(baseline, column):
+        raw = positive_class(raw)
     outputs = output_rows(raw, column)
     if len(inputs) != len(outputs):
         raise ValueError(f"{len(inputs)} input rows but {len(outputs)} predictions")

@@ -116,7 +116,9 @@ def train_and_register(
                     f"scikit-learn=={sklearn.__version__}",
                     f"skops=={skops.__version__}",
                 ],
-                signature=infer_signature(_features(valid), proba),
+                # serving answers with class probabilities; Driftline logs the positive one
+                pyfunc_predict_fn="predict_proba",
+                signature=infer_signature(_features(valid), model.predict_proba(_features(valid))),
                 skops_trusted_types=["numpy.dtype"],
             )
         log_baseline(

@@ -66,3 +66,24 @@ def test_row_count_mismatch_is_an_error() -> None:
         prediction_records(
             pd.DataFrame({"a": [1, 2]}), [0], version="1", scored_at=AT, baseline=None
         )
+
+
+def test_class_probabilities_log_the_positive_class_under_a_probability_column(baseline) -> None:  # type: ignore[no-untyped-def]
+    data = pd.DataFrame({"age": [30, 40], "owner": ["True", "False"]})
+    records = prediction_records(
+        data, np.array([[0.8, 0.2], [0.3, 0.7]]), version="2", scored_at=AT, baseline=baseline
+    )
+    assert [r["p"] for r in records] == [0.2, 0.7]
+
+
+def test_two_output_columns_stay_apart_when_the_prediction_is_not_a_probability() -> None:
+    frame = pd.DataFrame({"x": [1.0, 2.0, 3.0], "score": [-3.0, 5.0, 12.0]})
+    scores = build_baseline(frame, prediction="score")
+    records = prediction_records(
+        pd.DataFrame({"x": [1.0]}),
+        np.array([[0.8, 0.2]]),
+        version="1",
+        scored_at=AT,
+        baseline=scores,
+    )
+    assert (records[0]["score_0"], records[0]["score_1"]) == (0.8, 0.2)
