@@ -10,13 +10,12 @@ using the indexes of migration 0004: ``alert_transitions (alert_id, at)`` and
 from __future__ import annotations
 
 import datetime as dt
-from contextlib import AbstractContextManager
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from monitor.store._alert_rows import transition_of
+from monitor.store._base import StoreBase
 from monitor.store._rows import aware
 from monitor.store.alert_domain import AlertTransition, OpenAlerts, RetrainTrigger
 from monitor.store.alert_store import AlertStoreMixin
@@ -37,11 +36,8 @@ def _bounded(
     return statement
 
 
-class AlertReads:
+class AlertReads(StoreBase):
     """The dashboard's alert reads of ``Store``."""
-
-    def _session(self, *, readonly: bool = False) -> AbstractContextManager[Session]:
-        raise NotImplementedError  # Store provides it
 
     def count_open_alerts(self) -> dict[str, OpenAlerts]:
         """Open (pending or firing) alerts per monitor name, counted in the database;

@@ -8,8 +8,7 @@ one transaction (``record_alert_changes``), so a crash leaves either all of them
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Sequence
 from typing import Any, cast
 
 from sqlalchemy import func, select, update
@@ -23,6 +22,7 @@ from monitor.store._alert_rows import (
     status_of,
     transition_of,
 )
+from monitor.store._base import StoreBase
 from monitor.store._rows import aware
 from monitor.store.alert_domain import (
     AlertChange,
@@ -49,23 +49,8 @@ from monitor.store.models import (
 __all__ = ["AlertStoreMixin"]
 
 
-def _monitor_id(session: Session, name: str, *, lock: bool = False) -> int:
-    statement = select(MonitorRow.id).where(MonitorRow.name == name)
-    if lock:
-        statement = statement.with_for_update()
-    found = session.scalar(statement)
-    if found is None:
-        raise ConfigError(f"no monitor named {name!r}; add it to the configuration first")
-    return found
-
-
-class AlertStoreMixin:
+class AlertStoreMixin(StoreBase):
     """Alert, silence, delivery and retrain-trigger methods of ``Store``."""
-
-    _clock: Callable[[], dt.datetime]
-
-    def _session(self, *, readonly: bool = False) -> AbstractContextManager[Session]:
-        raise NotImplementedError  # Store provides it
 
     # -- alert states --------------------------------------------------------------------
 
@@ -101,7 +86,7 @@ class AlertStoreMixin:
         applied: list[str] = []
         firing_changed = False
         with self._session() as session:
-            monitor_id = _monitor_id(session, monitor, lock=True)
+            monitor_id = self._monitor_id(session, monitor, lock=True)
             for change in changes:
                 row = session.scalars(
                     select(AlertRow).where(
@@ -184,7 +169,7 @@ class AlertStoreMixin:
     ) -> RetrainTrigger | None:
         """Record a retrain trigger and queue its delivery; None when still in cooldown."""
         with self._session() as session:
-            monitor_id = _monitor_id(session, monitor, lock=True)
+            monitor_id = self._monitor_id(session, monitor, lock=True)
             row = self._add_trigger(session, monitor_id, trigger, self._clock())
             if row is None:
                 return None
@@ -269,7 +254,7 @@ class AlertStoreMixin:
             raise ConfigError("a silence needs its creator (created_by); give a name")
         with self._session() as session:
             row = SilenceRow(
-                monitor_id=_monitor_id(session, monitor),
+                monitor_id=self._monitor_id(session, monitor),
                 rule=rule,
                 starts_at=starts_at,
                 ends_at=ends_at,

@@ -9,15 +9,15 @@ year of hourly checks is never loaded into Python.
 from __future__ import annotations
 
 import datetime as dt
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 from sqlalchemy import BigInteger, Integer, case, extract, func, select
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session
 
 from monitor.errors import ConfigError
+from monitor.store._base import StoreBase
 from monitor.store._rows import aware
 from monitor.store.domain import CheckStatus
 from monitor.store.models import CheckRow, ColumnResultRow, MonitorRow
@@ -262,15 +262,8 @@ def find_check_id(session: Session, monitor_id: int, window_start_at: dt.datetim
     )
 
 
-class HistoryReads:
+class HistoryReads(StoreBase):
     """The history methods of ``Store`` (mixed in); each is one read-only transaction."""
-
-    if TYPE_CHECKING:
-
-        def _session(self, *, readonly: bool = False) -> AbstractContextManager[Session]: ...
-
-        @staticmethod
-        def _monitor_id(session: Session, name: str, *, lock: bool = False) -> int: ...
 
     def check_history(
         self,

@@ -17,8 +17,6 @@ tag shows ``alerting`` or stops showing it.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Literal, cast
 
@@ -26,6 +24,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from monitor.errors import ConfigError
+from monitor.store._base import StoreBase
 from monitor.store._rows import aware
 from monitor.store.models import CheckRow, MlflowWritebackRow, ModelVersionEventRow, MonitorRow
 
@@ -84,17 +83,8 @@ def _event(row: ModelVersionEventRow, monitor: str) -> ModelVersionEvent:
     )
 
 
-class ModelLinkStore:
+class ModelLinkStore(StoreBase):
     """Store methods of the MLflow link (mixed into ``Store``)."""
-
-    _clock: Callable[[], dt.datetime]
-
-    def _session(self, *, readonly: bool = False) -> AbstractContextManager[Session]:
-        raise NotImplementedError
-
-    @staticmethod
-    def _monitor_id(session: Session, name: str, *, lock: bool = False) -> int:
-        raise NotImplementedError
 
     # -- model version events -------------------------------------------------------------
 

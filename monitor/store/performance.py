@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
@@ -22,6 +21,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from monitor.performance_report import EstimatedPerformance, RealisedPerformance
+from monitor.store._base import StoreBase
 from monitor.store._rows import aware, json_text
 from monitor.store._writes import upsert
 from monitor.store.models import (
@@ -119,17 +119,8 @@ def mark_dirty(
     return len(windows)
 
 
-class PerformanceStore:
+class PerformanceStore(StoreBase):
     """The performance methods of ``Store`` (each one transaction)."""
-
-    _clock: Callable[[], dt.datetime]
-
-    def _session(self, *, readonly: bool = False) -> AbstractContextManager[Session]:
-        raise NotImplementedError  # Store's
-
-    @staticmethod
-    def _monitor_id(session: Session, name: str, *, lock: bool = False) -> int:
-        raise NotImplementedError  # Store's
 
     def save_performance(
         self,

@@ -10,20 +10,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from typing import Any, Literal
 
 import pandas as pd
 import pyarrow as pa
-from sqlalchemy import URL, delete, func, select, text
-from sqlalchemy.exc import DBAPIError, IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import delete, func, select
 
 from monitor.errors import ConfigError
 from monitor.records import infer_array, records_table, window_frame
 from monitor.report import ColumnResult, DriftReport, QualityFinding
-from monitor.store._engine import make_engine, parse_url, redacted, unavailable
 from monitor.store._records import insert_batch, read_batches
 from monitor.store._rows import (
     aware,
@@ -35,7 +31,6 @@ from monitor.store._rows import (
     quality_finding,
     quality_finding_row,
     summary_of,
-    utc_now,
     with_histogram,
 )
 from monitor.store._writes import acquire_lease, insert_keyed, release_lease, upsert
@@ -64,41 +59,6 @@ class Store(AlertStoreMixin, AlertReads, HistoryReads, ModelLinkStore, Performan
     ``sqlite:///./driftline.db``). Creating one does not connect; the first call does.
     The alerts methods (states, silences, the delivery outbox, retrain triggers) come from
     ``AlertStoreMixin``, the dashboard's alert reads from ``AlertReads``."""
-
-    def __init__(
-        self, url: str | URL | None = None, *, clock: Callable[[], dt.datetime] = utc_now
-    ) -> None:
-        self._url = parse_url(url)
-        self._engine = make_engine(self._url)
-        self._sessions = sessionmaker(self._engine, expire_on_commit=False)
-        self._clock = clock
-
-    @property
-    def url(self) -> str:
-        """The database URL with its password masked."""
-        return redacted(self._url)
-
-    def close(self) -> None:
-        """Close the pooled connections."""
-        self._engine.dispose()
-
-    def __repr__(self) -> str:
-        return f"Store({self.url!r})"
-
-    @contextmanager
-    def _session(self, *, readonly: bool = False) -> Iterator[Session]:
-        """One transaction: commit on success (reads roll back), roll back on error."""
-        try:
-            with self._sessions() as session, session.begin():
-                if readonly and self._engine.dialect.name == "postgresql":
-                    session.execute(text("SET TRANSACTION READ ONLY"))
-                yield session
-                if readonly:
-                    session.rollback()
-        except IntegrityError:
-            raise
-        except DBAPIError as exc:
-            raise unavailable(self._url, exc) from exc
 
     # -- schema --------------------------------------------------------------------------
 
@@ -142,18 +102,6 @@ class Store(AlertStoreMixin, AlertReads, HistoryReads, ModelLinkStore, Performan
         with self._session(readonly=True) as session:
             rows = session.scalars(select(MonitorRow).order_by(MonitorRow.name))
             return [monitor_of(row) for row in rows]
-
-    @staticmethod
-    def _monitor_id(session: Session, name: str, *, lock: bool = False) -> int:
-        statement = select(MonitorRow.id).where(MonitorRow.name == name)
-        if lock:
-            statement = statement.with_for_update()
-        found = session.scalar(statement)
-        if found is None:
-            raise ConfigError(
-                f"no monitor named {name!r}; add it to the configuration (upsert_monitor) first"
-            )
-        return found
 
     # -- checks --------------------------------------------------------------------------
 
