@@ -16,8 +16,8 @@ from flask import Blueprint, Response, jsonify, request
 
 from alerts.trigger import request_retrain
 from monitor import config as cfg
+from monitor.engine.ingest import parse_event_time
 from monitor.errors import ConfigError
-from monitor.ingest import parse_event_time
 from monitor.store import Store
 
 __all__ = ["blueprint", "openapi_paths", "to_json"]

@@ -20,9 +20,9 @@ from typing import Any
 from alerts.delivery import send_due
 from alerts.trigger import request_retrain
 from monitor import config as cfg
+from monitor.engine.ingest import parse_event_time
 from monitor.errors import ConfigError
-from monitor.extensions import ServiceContext
-from monitor.ingest import parse_event_time
+from monitor.service.extensions import ServiceContext
 from monitor.store import Store
 
 __all__ = ["COMMANDS", "add_commands", "run_command"]

@@ -4,7 +4,7 @@ Each rule kind has one function ``(rule, check) -> Outcome`` in ``CONDITIONS``, 
 read-only mapping. ``Outcome.holds`` is None when the check cannot tell (it failed, the
 window had too little data, or the column the rule needs was not tested): such a window
 neither counts towards ``for`` nor breaks a streak. To add a kind: add its config model to
-``monitor.config_alerts``, a function here and its entry in ``CONDITIONS``; a test checks
+``monitor.config.alerts``, a function here and its entry in ``CONDITIONS``; a test checks
 that every configured kind has one.
 
 A kind that needs the window's model performance (``performance_drop``) is in
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Final
 
-from monitor.config_alerts import (
+from monitor.config.alerts import (
     DatasetDriftRule,
     EffectSizeRule,
     KeyFeatureDriftRule,
@@ -214,7 +214,7 @@ PERFORMANCE_CONDITIONS: Final[
 def evaluate(
     rule: Any, check: CheckDetail, performance: WindowPerformance | None = None
 ) -> Outcome:
-    """Whether ``rule`` (a ``monitor.config_alerts`` rule) holds in ``check``;
+    """Whether ``rule`` (a ``monitor.config.alerts`` rule) holds in ``check``;
     ``performance`` is the window's stored performance, for the performance kinds."""
     if rule.kind in PERFORMANCE_CONDITIONS:
         return PERFORMANCE_CONDITIONS[rule.kind](rule, check, performance)

@@ -34,8 +34,8 @@ from alerts.channels.retrain import RetrainSender
 from alerts.channels.slack import SlackSender
 from alerts.channels.webhook import WebhookSender
 from monitor import config as cfg
-from monitor.config_alerts import DeliverySettings, EmailChannel, SlackChannel
-from monitor.durations import format_duration
+from monitor.config.alerts import DeliverySettings, EmailChannel, SlackChannel
+from monitor.config.durations import format_duration
 from monitor.store import Delivery, DeliveryAttempt, Store
 
 __all__ = ["CLAIM_MARGIN", "backoff", "channel_for", "send_delivery", "send_due"]

@@ -1,4 +1,4 @@
-"""How alerts plugs into the service (``monitor.extensions``): the delivery job, the alert
+"""How alerts plugs into the service (``monitor.service.extensions``): the delivery job, the alert
 evaluation after checks, the API routes and the CLI commands."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from alerts import api, cli, jobs
 from alerts.trigger import request_retrain
 from monitor import config as cfg
 from monitor.errors import ConfigError
-from monitor.extensions import RetrainAction, ScheduledJob, ServiceContext
+from monitor.service.extensions import RetrainAction, ScheduledJob, ServiceContext
 from monitor.store import RetrainTrigger, Store
 
 __all__ = ["AlertsExtension", "extension"]

@@ -19,7 +19,7 @@ __all__ = ["awaiting_labels", "waits_for_labels"]
 
 
 def waits_for_labels(rule: Any) -> bool:
-    """Whether ``rule`` (a ``monitor.config_alerts`` rule) judges realised performance."""
+    """Whether ``rule`` (a ``monitor.config.alerts`` rule) judges realised performance."""
     return bool(rule.kind == "performance_drop" and rule.source == "realised")
 
 

@@ -61,7 +61,7 @@ class Notify(StrEnum):
 
 
 class RuleTiming(Protocol):
-    """What the state machine needs of a rule (every ``monitor.config_alerts`` rule)."""
+    """What the state machine needs of a rule (every ``monitor.config.alerts`` rule)."""
 
     @property
     def for_(self) -> int: ...

@@ -19,7 +19,7 @@ from flask import Flask, redirect
 from dashboards.auth import install_login
 from dashboards.links import alerts_href, overview_href
 from monitor.config import Config
-from monitor.extensions import RetrainAction, load_extensions
+from monitor.service.extensions import RetrainAction, load_extensions
 from monitor.store import Store
 
 __all__ = ["DashboardSettings", "PageContext", "RetrainAction", "mount", "mount_dashboard"]

@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 
 from dashboards.performance import PerformanceView
 from dashboards.queries import HeatmapView, Marker, VersionChange
-from monitor.report import Histogram
+from monitor.engine.report import Histogram
 from monitor.store import CheckPoint, ColumnPoint
 
 __all__ = [

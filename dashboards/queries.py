@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from typing import Any, Final, Literal
 
 from dashboards.links import RANGES, TimeRange, range_key
+from monitor.engine.report import ColumnResult, Histogram
 from monitor.errors import ConfigError
-from monitor.report import ColumnResult, Histogram
 from monitor.store import (
     AlertHistory,
     AlertTransition,

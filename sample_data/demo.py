@@ -42,7 +42,7 @@ import pandas as pd
 
 from dashboards.links import alerts_href, monitor_href, overview_href
 from monitor.client import Client
-from monitor.clock import FileClock
+from monitor.service.clock import FileClock
 from monitor.store import Store
 from sample_data.live import LiveTraffic, generate_live
 from sample_data.receiver import Received, WebhookReceiver, new_secret
@@ -365,7 +365,7 @@ def run_demo(settings: DemoSettings) -> Timeline:
     base_url = f"http://{settings.host}:{settings.port}"
     clock = workdir / "clock"
     database_url = f"sqlite:///{workdir / 'driftline.db'}"
-    from monitor.mlflow import embedded_tracking_uri
+    from monitor.mlflow.tracking import embedded_tracking_uri
 
     tracking_uri = os.environ.get("MLFLOW_TRACKING_URI") or embedded_tracking_uri(database_url)
     traffic = generate_live()
@@ -383,7 +383,10 @@ def run_demo(settings: DemoSettings) -> Timeline:
         (workdir / "driftline.yaml").write_text(_config(settings.port, receiver.url, secret))
         env = {**os.environ, "DRIFTLINE_CONFIG": str(workdir / "driftline.yaml")}
         subprocess.run(
-            [sys.executable, "-m", "monitor.cli", "db", "upgrade"], cwd=workdir, env=env, check=True
+            [sys.executable, "-m", "monitor.cli", "db", "upgrade"],
+            cwd=workdir,
+            env=env,
+            check=True,
         )
         print("training the demo model on the reference period (version 1)...")
         from sample_data.train import train_and_register

@@ -44,8 +44,8 @@ import pandas as pd
 from tqdm import tqdm
 
 from monitor.client import Client
-from monitor.clock import FileClock
-from monitor.durations import parse_duration
+from monitor.config.durations import parse_duration
+from monitor.service.clock import FileClock
 from sample_data.live import ID_COLUMN, TIME_COLUMN, LiveTraffic, generate_live
 
 __all__ = ["ReplayResult", "ReplayStep", "main", "replay"]

@@ -16,7 +16,7 @@ from email.utils import formatdate
 
 from alerts.channels.base import SendOutcome, redact
 from alerts.channels.text import subject, summary_lines
-from monitor.config_alerts import EmailChannel
+from monitor.config.alerts import EmailChannel
 from monitor.store import Delivery
 
 __all__ = ["EmailSender", "email_message"]

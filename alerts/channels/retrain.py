@@ -36,7 +36,7 @@ import httpx
 
 from alerts.channels.base import SendOutcome, send_request
 from alerts.channels.webhook import body_of, signed_headers
-from monitor.config_alerts import (
+from monitor.config.alerts import (
     AirflowTarget,
     GithubTarget,
     GitlabTarget,

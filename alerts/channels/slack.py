@@ -12,7 +12,7 @@ import httpx
 
 from alerts.channels.base import SendOutcome, send_request
 from alerts.channels.text import subject, summary_lines
-from monitor.config_alerts import SlackChannel
+from monitor.config.alerts import SlackChannel
 from monitor.store import Delivery
 
 __all__ = ["SlackSender", "slack_message"]

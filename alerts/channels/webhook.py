@@ -25,7 +25,7 @@ from typing import Any
 import httpx
 
 from alerts.channels.base import SendOutcome, send_request
-from monitor.config_alerts import WebhookChannel
+from monitor.config.alerts import WebhookChannel
 from monitor.store import Delivery
 
 __all__ = ["WebhookSender", "body_of", "sign", "signed_headers"]

@@ -18,7 +18,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 from sqlalchemy.types import String
 
-from monitor.records import EVENT_AT, RECORD_ID, table_from_bytes, table_to_bytes
+from monitor.engine.records import EVENT_AT, RECORD_ID, table_from_bytes, table_to_bytes
 from monitor.store.models import RecordBatchRow
 
 __all__ = ["insert_batch", "read_batches"]

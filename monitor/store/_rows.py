@@ -7,8 +7,8 @@ import json
 from dataclasses import replace
 from typing import Any, cast
 
+from monitor.engine.report import ColumnResult, ColumnStatus, DriftReport, Histogram, QualityFinding
 from monitor.errors import ConfigError
-from monitor.report import ColumnResult, ColumnStatus, DriftReport, Histogram, QualityFinding
 from monitor.store.domain import CheckStatus, CheckSummary, Monitor
 from monitor.store.models import CheckRow, ColumnResultRow, MonitorRow, QualityFindingRow
 

@@ -2,7 +2,7 @@
 
 ``outcome`` turns a DriftReport into the check's status and a one-line reason:
 
->>> from monitor.report import ColumnResult, DriftReport
+>>> from monitor.engine.report import ColumnResult, DriftReport
 >>> column = ColumnResult("income", "numeric", "feature", "tested", drifted=True)
 >>> report = DriftReport(10, 10, (column,), (), 0.05, 0.1, 0.1, 0.5, "bh")
 >>> outcome(report)
@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from monitor.report import ColumnResult, DriftReport, QualityFinding
+from monitor.engine.report import ColumnResult, DriftReport, QualityFinding
 
 __all__ = ["CheckDetail", "CheckStatus", "CheckSummary", "Monitor", "outcome"]
 

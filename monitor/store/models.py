@@ -155,7 +155,7 @@ class QualityFindingRow(Base):
 
 class RecordBatchRow(Base):
     """One ingested batch: its new records as a compressed Arrow IPC table
-    (:mod:`monitor.records`), with the event-time range that windows select it by."""
+    (:mod:`monitor.engine.records`), with the event-time range that windows select it by."""
 
     __tablename__ = "record_batches"
     __table_args__ = (

@@ -20,7 +20,7 @@ from typing import Any, Final, Literal
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from monitor.performance_report import EstimatedPerformance, RealisedPerformance
+from monitor.engine.performance_report import EstimatedPerformance, RealisedPerformance
 from monitor.store._base import StoreBase
 from monitor.store._rows import aware, json_text
 from monitor.store._writes import upsert

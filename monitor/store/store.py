@@ -17,9 +17,9 @@ import pandas as pd
 import pyarrow as pa
 from sqlalchemy import delete, func, select
 
+from monitor.engine.records import infer_array, records_table, window_frame
+from monitor.engine.report import ColumnResult, DriftReport, QualityFinding
 from monitor.errors import ConfigError
-from monitor.records import infer_array, records_table, window_frame
-from monitor.report import ColumnResult, DriftReport, QualityFinding
 from monitor.store._records import insert_batch, read_batches
 from monitor.store._rows import (
     aware,
@@ -312,7 +312,7 @@ class Store(AlertStoreMixin, AlertReads, HistoryReads, ModelLinkStore, Performan
     ) -> int:
         """Store ``(record_id, event_at, payload)`` records in one transaction; returns how
         many were new (a record id already stored for ``monitor`` is ignored). Payload
-        fields are typed by what they hold (:func:`monitor.records.infer_array`)."""
+        fields are typed by what they hold (:func:`monitor.engine.records.infer_array`)."""
         names = dict.fromkeys(name for _, _, payload in records for name in payload)
         table = records_table(
             [record_id for record_id, _, _ in records],
@@ -322,8 +322,8 @@ class Store(AlertStoreMixin, AlertReads, HistoryReads, ModelLinkStore, Performan
         return self.add_batch(monitor, table)
 
     def add_batch(self, monitor: str, table: pa.Table) -> int:
-        """Store a records table (:mod:`monitor.records`, e.g. from
-        :func:`monitor.ingest.validate_batch`) in one transaction; returns how many of its
+        """Store a records table (:mod:`monitor.engine.records`, e.g. from
+        :func:`monitor.engine.ingest.validate_batch`) in one transaction; returns how many of its
         records were new."""
         with self._session() as session:
             monitor_id = self._monitor_id(session, monitor)

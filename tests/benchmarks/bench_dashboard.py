@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from dashboards import DashboardSettings, mount_dashboard
-from monitor.api import create_app
+from monitor.service.api import create_app
 from monitor.store import Store, upgrade
 
 MONITORS = 5

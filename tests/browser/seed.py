@@ -34,7 +34,7 @@ from alerts.delivery import send_due
 from alerts.outbox import evaluate_monitor
 from monitor import Baseline, build_baseline, compare, save_baseline
 from monitor import config as cfg
-from monitor.performance import estimated_performance, realised_performance
+from monitor.engine.performance import estimated_performance, realised_performance
 from monitor.store import Store, upgrade
 
 SAMPLE: Final = Path(__file__).resolve().parents[2] / "sample_data"

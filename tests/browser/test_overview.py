@@ -9,7 +9,7 @@ from pathlib import Path
 from playwright.sync_api import expect
 
 from browser.browsing import Tab
-from monitor.report import ColumnResult, DriftReport
+from monitor.engine.report import ColumnResult, DriftReport
 from monitor.store import Store
 
 

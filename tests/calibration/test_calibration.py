@@ -79,7 +79,7 @@ def test_no_drift_sample_file_flags_nothing_and_drift_files_flag_their_columns()
     import json
     from pathlib import Path
 
-    from monitor.io import read_table
+    from monitor.engine.io import read_table
 
     folder = Path(__file__).resolve().parents[2] / "sample_data"
     manifest = json.loads((folder / "drift_manifest.json").read_text())

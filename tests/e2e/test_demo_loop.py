@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from mlflow import MlflowClient
 
-from monitor.mlflow import embedded_tracking_uri
+from monitor.mlflow.tracking import embedded_tracking_uri
 from monitor.store import AlertTransition
 from sample_data.demo import DemoSettings, Timeline, run_demo
 from sample_data.live import generate_live

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 from mlflow_helpers import REFERENCE, MlflowServer, free_port
 
-from monitor.mlflow import init_tracking
+from monitor.mlflow.tracking import init_tracking
 
 
 @pytest.fixture(scope="session")

@@ -14,9 +14,11 @@ import pytest
 from mlflow import MlflowClient
 from mlflow_helpers import ROOT, train
 
-from monitor.cli import main
+from monitor.cli.main import main
+from monitor.engine.windows import Window
 from monitor.errors import ConfigError
-from monitor.mlflow import (
+from monitor.mlflow.follow import ModelFollower, parse_model_uri
+from monitor.mlflow.tracking import (
     BASELINE_ARTIFACT,
     IMPORTANCES_ARTIFACT,
     MONITORING_EXPERIMENT,
@@ -24,11 +26,10 @@ from monitor.mlflow import (
     ensure_experiment,
     log_baseline,
 )
-from monitor.registry import ModelFollower, parse_model_uri
-from monitor.service import MonitorContext, run_check
+from monitor.mlflow.writeback import flush_writebacks
+from monitor.service.checks import run_check
+from monitor.service.context import MonitorContext
 from monitor.store import Store, upgrade
-from monitor.windows import Window
-from monitor.writeback import flush_writebacks
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
 HOUR = timedelta(hours=1)

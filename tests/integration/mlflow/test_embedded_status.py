@@ -14,13 +14,14 @@ import pytest
 from mlflow import MlflowClient
 from mlflow_helpers import ROOT, train
 
-from monitor.mlflow import MlflowRegistry
-from monitor.registry import ModelFollower, parse_model_uri
-from monitor.scheduler import check_monitor_job
-from monitor.service import MonitorContext, run_check
+from monitor.engine.windows import Window
+from monitor.mlflow.follow import ModelFollower, parse_model_uri
+from monitor.mlflow.tracking import MlflowRegistry
+from monitor.mlflow.writeback import flush_writebacks
+from monitor.service.checks import run_check
+from monitor.service.context import MonitorContext
+from monitor.service.scheduler import check_monitor_job
 from monitor.store import AlertChange, NewTransition, Store, upgrade
-from monitor.windows import Window
-from monitor.writeback import flush_writebacks
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
 HOUR = timedelta(hours=1)

@@ -12,9 +12,9 @@ import sqlalchemy as sa
 from mlflow_helpers import train
 
 from monitor import config as cfg
-from monitor.cli import main
-from monitor.mlflow import init_tracking
-from monitor.runtime import source_for
+from monitor.cli.main import main
+from monitor.mlflow.tracking import init_tracking
+from monitor.service.context import source_for
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
 

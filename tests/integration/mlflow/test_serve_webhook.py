@@ -15,7 +15,7 @@ sys.path.insert(0, str(ROOT / "tests" / "integration" / "service"))
 from mlflow import MlflowClient  # noqa: E402
 from serving import start_serve, stop_serve  # noqa: E402
 
-from monitor.mlflow import WEBHOOK_EVENTS  # noqa: E402
+from monitor.mlflow.tracking import WEBHOOK_EVENTS  # noqa: E402
 from monitor.store import upgrade  # noqa: E402
 
 SECRET = "a-webhook-secret-of-32-characters"
@@ -73,6 +73,7 @@ def test_serve_registers_the_webhook_once_across_restarts(
     assert _hooks(client, hook_name) == [
         (first_id, "http://127.0.0.1:18002/api/mlflow/webhook", "ACTIVE")
     ]
-    assert f"MLflow webhook '{hook_name}' registered (id {first_id})" in (
-        tmp_path / "serve.log"
-    ).read_text()
+    assert (
+        f"MLflow webhook '{hook_name}' registered (id {first_id})"
+        in (tmp_path / "serve.log").read_text()
+    )

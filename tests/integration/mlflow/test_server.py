@@ -21,13 +21,14 @@ from mlflow.webhooks.delivery import _generate_hmac_signature
 from mlflow_helpers import ROOT, MlflowServer, train
 from werkzeug.serving import make_server
 
-from monitor.mlflow import MlflowRegistry
-from monitor.registry import ModelFollower, parse_model_uri
-from monitor.registry_webhook import WEBHOOK_PATH, add_webhook_route, sign
-from monitor.service import MonitorContext, run_check
+from monitor.engine.windows import Window
+from monitor.mlflow.follow import ModelFollower, parse_model_uri
+from monitor.mlflow.tracking import MlflowRegistry
+from monitor.mlflow.webhook import WEBHOOK_PATH, add_webhook_route, sign
+from monitor.mlflow.writeback import flush_writebacks
+from monitor.service.checks import run_check
+from monitor.service.context import MonitorContext
 from monitor.store import Store, upgrade
-from monitor.windows import Window
-from monitor.writeback import flush_writebacks
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
 HOUR = timedelta(hours=1)

@@ -14,8 +14,8 @@ import pytest
 from serve_model_helpers import ROOT
 from train import train_and_register
 
-import monitor.mlflow as dm
-import monitor.mlflow_serving  # noqa: F401  (imports mlflow.pyfunc without its import warning)
+import monitor.mlflow.pyfunc  # noqa: F401  (imports mlflow.pyfunc without its import warning)
+import monitor.mlflow.tracking as dm
 
 import mlflow  # isort: skip
 from mlflow import MlflowClient  # isort: skip

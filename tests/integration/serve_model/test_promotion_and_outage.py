@@ -25,12 +25,12 @@ from serve_model_helpers import (
 from serving import driftline, prepare_folder, stop_serve
 
 from monitor.client import Client
-from monitor.mlflow import MlflowRegistry
-from monitor.mlflow_serving import load_version
-from monitor.model_server import MODEL_VERSION_HEADER, RECORD_ID_HEADER, create_model_app
-from monitor.model_swap import LiveModel
-from monitor.prediction_log import PredictionLog
-from monitor.registry import parse_model_uri
+from monitor.mlflow.follow import parse_model_uri
+from monitor.mlflow.pyfunc import load_version
+from monitor.mlflow.tracking import MlflowRegistry
+from monitor.serving.prediction_log import PredictionLog
+from monitor.serving.server import MODEL_VERSION_HEADER, RECORD_ID_HEADER, create_model_app
+from monitor.serving.swap import LiveModel
 from monitor.store import Store
 
 REF = parse_model_uri("models:/credit@production")

@@ -16,12 +16,12 @@ import pytest
 from conftest import Models
 from serve_model_helpers import feature_rows, running, split_body
 
-from monitor.mlflow import MlflowRegistry
-from monitor.mlflow_serving import ServedModel, load_version
-from monitor.model_server import MODEL_VERSION_HEADER, create_model_app
-from monitor.model_swap import LiveModel
-from monitor.registry import parse_model_uri
-from monitor.registry_webhook import WEBHOOK_PATH, sign
+from monitor.mlflow.follow import parse_model_uri
+from monitor.mlflow.pyfunc import ServedModel, load_version
+from monitor.mlflow.tracking import MlflowRegistry
+from monitor.mlflow.webhook import WEBHOOK_PATH, sign
+from monitor.serving.server import MODEL_VERSION_HEADER, create_model_app
+from monitor.serving.swap import LiveModel
 
 SECRET = "a-webhook-secret-of-32-characters"
 REF = parse_model_uri("models:/credit@production")

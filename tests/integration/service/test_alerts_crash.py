@@ -17,7 +17,7 @@ from serving import driftline, prepare_folder, start_serve, stop_serve
 from standardwebhooks.webhooks import Webhook
 from test_alerts_e2e import HEADERS, HOUR, check, records, state
 
-from monitor.windows import align
+from monitor.engine.windows import align
 
 SECRET = "whsec_" + base64.b64encode(b"driftline-crash-webhook-secret-b").decode()
 

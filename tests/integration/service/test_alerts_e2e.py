@@ -21,7 +21,7 @@ from receiver import Receiver, running_receiver, running_smtp
 from serving import SAMPLE, driftline, prepare_folder, start_serve, stop_serve
 from standardwebhooks.webhooks import Webhook
 
-from monitor.windows import align
+from monitor.engine.windows import align
 
 SECRET = "whsec_" + base64.b64encode(b"driftline-e2e-webhook-secret-32b").decode()
 RETRAIN_SECRET = "whsec_" + base64.b64encode(b"driftline-e2e-retrain-secret-32b").decode()

@@ -14,8 +14,8 @@ import pytest
 from werkzeug.serving import make_server
 
 from monitor import build_baseline
-from monitor.api import ApiSettings, create_app
-from monitor.service import MonitorContext
+from monitor.service.api import ApiSettings, create_app
+from monitor.service.context import MonitorContext
 from monitor.store import Store, upgrade
 
 

@@ -23,7 +23,7 @@ import pytest
 from serving import SAMPLE, driftline, prepare_folder, start_serve, stop_serve
 from sqlalchemy import create_engine, text
 
-from monitor.windows import align
+from monitor.engine.windows import align
 
 HOURS = 6
 PER_HOUR = 2_500

@@ -11,11 +11,12 @@ import pandas as pd
 import pytest
 
 from monitor import build_baseline, save_baseline
-from monitor.cli import main
-from monitor.service import MonitorContext, check_due_windows, run_check
-from monitor.sources import FileSource
+from monitor.cli.main import main
+from monitor.engine.windows import Window
+from monitor.service.checks import check_due_windows, run_check
+from monitor.service.context import MonitorContext
+from monitor.service.sources import FileSource
 from monitor.store import Store, upgrade
-from monitor.windows import Window
 
 T0 = datetime(2026, 2, 1, tzinfo=UTC)
 HOUR = timedelta(hours=1)

@@ -12,7 +12,7 @@ import pytest
 from serving import driftline, prepare_folder, start_serve, stop_serve
 
 from monitor.client import Client
-from monitor.clock import FileClock
+from monitor.service.clock import FileClock
 from sample_data.live import generate_live
 
 

@@ -13,8 +13,9 @@ import pytest
 import sqlalchemy as sa
 
 from monitor import build_baseline
-from monitor.service import MonitorContext, check_due_windows
-from monitor.sources import FileSource, SqlSource
+from monitor.service.checks import check_due_windows
+from monitor.service.context import MonitorContext
+from monitor.service.sources import FileSource, SqlSource
 from monitor.store import Store, upgrade
 
 T0 = datetime(2026, 2, 1, tzinfo=UTC)

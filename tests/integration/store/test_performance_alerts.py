@@ -11,9 +11,10 @@ import pandas as pd
 from alerts.outbox import evaluate_monitor
 from monitor import build_baseline
 from monitor import config as cfg
-from monitor.service import MonitorContext, run_check
+from monitor.engine.windows import Window
+from monitor.service.checks import run_check
+from monitor.service.context import MonitorContext
 from monitor.store import Store
-from monitor.windows import Window
 
 SAMPLE = Path(__file__).resolve().parents[3] / "sample_data"
 T0 = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)

@@ -12,10 +12,11 @@ import pytest
 from sklearn.metrics import accuracy_score
 
 from monitor import build_baseline
-from monitor.performance_service import refresh_realised
-from monitor.service import MonitorContext, check_due_windows, run_check
+from monitor.engine.windows import Window
+from monitor.service.checks import check_due_windows, run_check
+from monitor.service.context import MonitorContext
+from monitor.service.performance import refresh_realised
 from monitor.store import Store
-from monitor.windows import Window
 
 SAMPLE = Path(__file__).resolve().parents[3] / "sample_data"
 T0 = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)

@@ -15,10 +15,11 @@ from alerts import jobs
 from alerts.outbox import evaluate_monitor
 from monitor import build_baseline
 from monitor import config as cfg
-from monitor.performance_service import refresh_realised
-from monitor.service import MonitorContext, run_check
+from monitor.engine.windows import Window
+from monitor.service.checks import run_check
+from monitor.service.context import MonitorContext
+from monitor.service.performance import refresh_realised
 from monitor.store import Store
-from monitor.windows import Window
 
 SAMPLE = Path(__file__).resolve().parents[3] / "sample_data"
 T0 = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)

@@ -20,7 +20,7 @@ from alerts.channels.retrain import RetrainSender
 from alerts.channels.slack import SlackSender, slack_message
 from alerts.channels.webhook import WebhookSender, sign
 from alerts.delivery import backoff
-from monitor.config_alerts import (
+from monitor.config.alerts import (
     AirflowTarget,
     DeliverySettings,
     EmailChannel,

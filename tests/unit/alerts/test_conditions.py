@@ -7,9 +7,9 @@ import typing
 
 import pytest
 
+import monitor.config.alerts as ca
 from alerts.conditions import CONDITIONS, PERFORMANCE_CONDITIONS, evaluate
-from monitor import config_alerts as ca
-from monitor.report import ColumnResult, QualityFinding
+from monitor.engine.report import ColumnResult, QualityFinding
 from monitor.store import CheckDetail, CheckStatus, CheckSummary
 
 AT = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)

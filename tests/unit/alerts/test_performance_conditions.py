@@ -12,9 +12,9 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
+import monitor.config.alerts as ca
 from alerts.conditions import evaluate
-from monitor import config_alerts as ca
-from monitor.performance_report import EstimatedPerformance, RealisedPerformance
+from monitor.engine.performance_report import EstimatedPerformance, RealisedPerformance
 from monitor.stats import CbpeEstimate
 from monitor.store import CheckDetail, CheckStatus, CheckSummary, WindowPerformance
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from monitor.config import load_config
-from monitor.config_alerts import GithubTarget, WebhookChannel
+from monitor.config.alerts import GithubTarget, WebhookChannel
 from monitor.errors import ConfigError
 
 DOCS = Path(__file__).resolve().parents[3] / "docs" / "configuration.md"

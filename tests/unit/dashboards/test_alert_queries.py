@@ -17,8 +17,8 @@ from dashboards import queries
 from dashboards.links import TimeRange
 from dashboards.pages.alerts import trigger_outcome
 from monitor import config as cfg
+from monitor.engine.report import ColumnResult, DriftReport
 from monitor.errors import ConfigError
-from monitor.report import ColumnResult, DriftReport
 from monitor.store import OpenAlerts, RetrainTrigger, Store, upgrade
 
 T0 = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)

@@ -6,7 +6,7 @@ import datetime as dt
 
 from dashboards import figures
 from dashboards.queries import HeatmapView, Marker, VersionChange
-from monitor.report import Histogram
+from monitor.engine.report import Histogram
 from monitor.store import CheckPoint, ColumnPoint
 
 T0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)

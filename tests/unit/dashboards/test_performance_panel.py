@@ -9,7 +9,7 @@ from typing import Any
 
 from dashboards import figures
 from dashboards.performance import Importance, importances, performance_view
-from monitor.performance_report import EstimatedPerformance, RealisedPerformance
+from monitor.engine.performance_report import EstimatedPerformance, RealisedPerformance
 from monitor.stats import CbpeEstimate
 from monitor.store import CheckDetail, CheckSummary, WindowPerformance
 

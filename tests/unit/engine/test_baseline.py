@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from monitor import BaselineError, BaselineNotFound, ConfigError, build_baseline
-from monitor.baseline_file import load_baseline, save_baseline
+from monitor.engine.baseline_file import load_baseline, save_baseline
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from monitor.cli import main
+from monitor.cli.main import main
 
 
 @pytest.fixture

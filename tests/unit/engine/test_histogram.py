@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from monitor import compare
-from monitor.histogram import MAX_UNSEEN, OTHER_UNSEEN, category_histogram, numeric_histogram
-from monitor.report import Histogram
+from monitor.engine.histogram import MAX_UNSEEN, OTHER_UNSEEN, category_histogram, numeric_histogram
+from monitor.engine.report import Histogram
 
 
 def test_numeric_bins_follow_the_baseline_rule_lower_edge_inclusive() -> None:

@@ -12,10 +12,10 @@ import pytest
 from sklearn import metrics as skm
 
 from monitor import Baseline, build_baseline, compare, load_baseline, save_baseline
-from monitor.baseline_performance import BaselinePerformance, build_performance
+from monitor.engine.baseline_performance import BaselinePerformance, build_performance
+from monitor.engine.performance import estimated_performance, realised_performance
+from monitor.engine.performance_report import EstimatedPerformance, RealisedPerformance
 from monitor.errors import ConfigError
-from monitor.performance import estimated_performance, realised_performance
-from monitor.performance_report import EstimatedPerformance, RealisedPerformance
 
 SAMPLE = Path(__file__).resolve().parents[3] / "sample_data"
 

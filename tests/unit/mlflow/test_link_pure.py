@@ -11,12 +11,12 @@ import pytest
 
 from monitor import compare
 from monitor.config import load_config
+from monitor.engine.importances import feature_importances
 from monitor.errors import ConfigError
-from monitor.importances import feature_importances
-from monitor.registry import ModelRef, parse_model_uri
-from monitor.registry_webhook import sign, verify_signature
+from monitor.mlflow.follow import ModelRef, parse_model_uri
+from monitor.mlflow.webhook import sign, verify_signature
+from monitor.mlflow.writeback import check_metrics, drift_status, payload_of
 from monitor.store import CheckDetail, CheckSummary
-from monitor.writeback import check_metrics, drift_status, payload_of
 
 
 @pytest.mark.parametrize(

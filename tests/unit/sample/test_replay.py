@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from monitor.client import Client
-from monitor.clock import FileClock
+from monitor.service.clock import FileClock
 from sample_data.live import LiveTraffic, generate_live
 from sample_data.replay import ReplayStep, replay
 

@@ -1,4 +1,4 @@
-"""Clocks for serve (monitor/clock.py): the system clock and the file clock a replay advances."""
+"""Clocks for serve (monitor/service/clock.py): the system clock and a replay's file clock."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from monitor.clock import FileClock, clock_from_spec, system_clock
 from monitor.errors import ConfigError
+from monitor.service.clock import FileClock, clock_from_spec, system_clock
 
 MOMENT = datetime(2026, 1, 26, 6, 30, tzinfo=UTC)
 
@@ -66,7 +66,7 @@ def test_file_clock_keeps_its_last_good_time_when_the_file_goes_bad(
     clock.set(MOMENT)
     assert clock() == MOMENT
     (tmp_path / "clock").write_text("garbage")
-    with caplog.at_level(logging.WARNING, logger="monitor.clock"):
+    with caplog.at_level(logging.WARNING, logger="monitor.service.clock"):
         assert clock() == MOMENT
     assert "keeping the last time read" in caplog.text
 

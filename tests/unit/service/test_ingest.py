@@ -10,8 +10,8 @@ import pyarrow as pa
 import pytest
 
 from monitor import SchemaMismatch, build_baseline
-from monitor.baseline import Baseline
-from monitor.ingest import RecordError, parse_event_time, validate_batch
+from monitor.engine.baseline import Baseline
+from monitor.engine.ingest import RecordError, parse_event_time, validate_batch
 
 
 @pytest.fixture(scope="module")

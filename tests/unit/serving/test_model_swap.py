@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import pytest
 
 from monitor.errors import ModelLoadFailed, RegistryUnavailable
-from monitor.model_swap import LiveModel
+from monitor.serving.swap import LiveModel
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import pytest
 
 from monitor.client import ApiError
 from monitor.errors import ConfigError
-from monitor.prediction_log import PredictionLog
+from monitor.serving.prediction_log import PredictionLog
 
 
 def _down() -> ApiError:

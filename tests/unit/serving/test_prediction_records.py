@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from monitor import build_baseline
-from monitor.prediction_records import input_rows, output_rows, prediction_records
+from monitor.serving.prediction_records import input_rows, output_rows, prediction_records
 
 AT = datetime(2026, 3, 1, 12, tzinfo=UTC)
 

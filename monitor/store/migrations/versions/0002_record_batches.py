@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from monitor.records import infer_array, records_table, table_to_bytes
+from monitor.engine.records import infer_array, records_table, table_to_bytes
 from monitor.store.types import UtcDateTime
 
 revision: str = "0002"

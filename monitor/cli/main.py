@@ -1,0 +1,195 @@
+"""The ``driftline`` command line.
+
+Exit status of ``driftline check``: 0 no column drifted, 1 some column drifted,
+2 usage or input error (one line on stderr naming the file, column or option).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from typing import NoReturn
+
+from monitor.cli.service import add_service_commands, run_service_command
+from monitor.engine.baseline import build_baseline
+from monitor.engine.baseline_file import load_baseline, save_baseline
+from monitor.engine.compare import DEFAULT_ALPHA, DEFAULT_DELTA, DEFAULT_DRIFT_SHARE, compare
+from monitor.engine.io import read_table
+from monitor.engine.render import render_text
+from monitor.errors import DriftlineError
+
+__all__ = ["main"]
+
+EXIT_OK, EXIT_DRIFT, EXIT_ERROR = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_ERROR, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
+def _names(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def _method_overrides(values: Sequence[str]) -> dict[str, str]:
+    overrides: dict[str, str] = {}
+    for item in values:
+        column, sep, method = item.partition("=")
+        if not sep or not column or not method:
+            raise DriftlineError(f"--method {item!r}: expected COLUMN=METHOD, e.g. income=ks")
+        overrides[column] = method
+    return overrides
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="driftline", description="Drift and model monitoring.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    baseline = commands.add_parser("baseline", help="build baselines")
+    baseline_commands = baseline.add_subparsers(dest="baseline_command", required=True)
+    build = baseline_commands.add_parser("build", help="build a baseline file from data")
+    build.add_argument("data", help="reference data (CSV or Parquet)")
+    build.add_argument("--out", required=True, help="baseline file to write")
+    _add_schema_options(build)
+    build.add_argument("--sample-size", type=int, default=100_000)
+    build.add_argument(
+        "--task",
+        choices=("binary", "multiclass", "regression"),
+        default=None,
+        help="the model's task (inferred from --target when not given)",
+    )
+    build.add_argument(
+        "--threshold",
+        type=float,
+        default=0.5,
+        help="score >= threshold predicts the positive class",
+    )
+    build.add_argument("--seed", type=int, default=0)
+    log = baseline_commands.add_parser("log", help="build a baseline and log it to an MLflow run")
+    log.add_argument("data", help="training data (CSV or Parquet)")
+    log.add_argument("--run-id", required=True, help="the MLflow run of the training")
+    log.add_argument(
+        "--tracking-uri",
+        default=None,
+        help="MLflow tracking URI (default $MLFLOW_TRACKING_URI, else the embedded store)",
+    )
+    _add_schema_options(log)
+    log.add_argument("--sample-size", type=int, default=100_000)
+    log.add_argument("--seed", type=int, default=0)
+
+    check = commands.add_parser("check", help="check current data against a baseline")
+    source = check.add_mutually_exclusive_group(required=True)
+    source.add_argument("--baseline", help="baseline file")
+    source.add_argument("--reference", help="reference data (CSV or Parquet)")
+    check.add_argument("--current", required=True, help="current data (CSV or Parquet)")
+    check.add_argument("--format", choices=("text", "json"), default="text")
+    check.add_argument("--alpha", type=float, default=DEFAULT_ALPHA)
+    check.add_argument("--delta", type=float, default=DEFAULT_DELTA)
+    check.add_argument("--delta-categorical", type=float, default=None)
+    check.add_argument("--drift-share", type=float, default=DEFAULT_DRIFT_SHARE)
+    check.add_argument("--correction", choices=("bh", "bonferroni"), default="bh")
+    check.add_argument(
+        "--method",
+        action="append",
+        default=[],
+        metavar="COLUMN=METHOD",
+        help="test for one column (cvm, ks, anderson, chi2, ztest); repeatable",
+    )
+    _add_schema_options(check)
+    add_service_commands(commands)
+    return parser
+
+
+def _add_schema_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--target", default=None, help="label column")
+    parser.add_argument("--prediction", default=None, help="model output column")
+    parser.add_argument("--categorical", type=_names, default=[], help="C1,C2,...")
+    parser.add_argument("--ignore", type=_names, default=[], help="C1,C2,... left out")
+
+
+def _baseline_build(args: argparse.Namespace) -> int:
+    data = read_table(args.data)
+    baseline = build_baseline(
+        data,
+        target=args.target,
+        prediction=args.prediction,
+        categorical=args.categorical,
+        ignore=args.ignore,
+        sample_size=args.sample_size,
+        seed=args.seed,
+        task=args.task,
+        threshold=args.threshold,
+    )
+    path = save_baseline(baseline, args.out)
+    print(f"baseline of {baseline.n_rows} rows, {len(baseline.columns)} columns -> {path}")
+    return EXIT_OK
+
+
+def _baseline_log(args: argparse.Namespace) -> int:
+    from monitor.mlflow.tracking import init_tracking, log_baseline, resolve_tracking_uri
+
+    data = read_table(args.data)
+    uri = init_tracking(resolve_tracking_uri(args.tracking_uri))
+    logged = log_baseline(
+        data,
+        target=args.target,
+        prediction=args.prediction,
+        categorical=args.categorical,
+        ignore=args.ignore,
+        sample_size=args.sample_size,
+        seed=args.seed,
+        run_id=args.run_id,
+        tracking_uri=uri,
+    )
+    baseline = logged.baseline
+    print(
+        f"baseline of {baseline.n_rows} rows, {len(baseline.columns)} columns -> "
+        f"run {logged.run_id}, artifact {logged.artifact_path}"
+    )
+    return EXIT_OK
+
+
+def _check(args: argparse.Namespace) -> int:
+    reference = load_baseline(args.baseline) if args.baseline else read_table(args.reference)
+    current = read_table(args.current)
+    report = compare(
+        reference,
+        current,
+        alpha=args.alpha,
+        delta=args.delta,
+        delta_categorical=args.delta_categorical,
+        drift_share=args.drift_share,
+        correction=args.correction,
+        methods=_method_overrides(args.method),
+        target=args.target,
+        prediction=args.prediction,
+        categorical=args.categorical,
+        ignore=args.ignore,
+    )
+    if args.format == "json":
+        print(json.dumps(report.to_dict(), indent=2))
+    else:
+        print(render_text(report))
+    return EXIT_DRIFT if report.drifted_columns else EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "baseline" and args.baseline_command == "log":
+            return _baseline_log(args)
+        if args.command == "baseline":
+            return _baseline_build(args)
+        if args.command == "check":
+            return _check(args)
+        return run_service_command(args)
+    except DriftlineError as exc:
+        print(f"driftline: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,51 @@
+"""driftline.yaml: the schema of the service configuration, loading with ``${VAR}``
+substitution, durations and the ``alerts`` section of a monitor.
+
+Beside ``monitor.engine`` in the layering (it may use engine types, never the store or
+anything above it). ``load_config`` validates the whole file at once and names every
+wrong field with its path, the value given and what is allowed.
+"""
+
+from __future__ import annotations
+
+from monitor.config.model import (
+    DEFAULT_CONFIG_FILE,
+    DEFAULT_DATABASE_URL,
+    ApiConfig,
+    ColumnConfig,
+    Config,
+    DashboardConfig,
+    FilesSource,
+    IngestSource,
+    MlflowConfig,
+    Monitor,
+    Schedule,
+    Source,
+    SqlSource,
+    WebhookConfig,
+    format_duration,
+    load_config,
+    parse_duration,
+    redact_url,
+)
+
+__all__ = [
+    "DEFAULT_CONFIG_FILE",
+    "DEFAULT_DATABASE_URL",
+    "ApiConfig",
+    "ColumnConfig",
+    "Config",
+    "DashboardConfig",
+    "FilesSource",
+    "IngestSource",
+    "MlflowConfig",
+    "Monitor",
+    "Schedule",
+    "Source",
+    "SqlSource",
+    "WebhookConfig",
+    "format_duration",
+    "load_config",
+    "parse_duration",
+    "redact_url",
+]

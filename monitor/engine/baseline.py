@@ -1,0 +1,345 @@
+"""Baseline: what "normal" looks like for one model version, built once from training data.
+
+``build_baseline`` is a pure function of a DataFrame. Per column it keeps the schema
+(kind, dtype, nullability, categories, observed range) and what the checks need: a
+sorted, seeded uniform sample of the values (capped), quantile bin edges with counts
+over the full data, category frequencies, and the missing rate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Final, Literal
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from monitor.engine.baseline_performance import BaselinePerformance, Task, build_performance
+from monitor.errors import ConfigError
+
+__all__ = [
+    "FORMAT_VERSION",
+    "Baseline",
+    "ColumnBaseline",
+    "ColumnKind",
+    "ColumnRole",
+    "build_baseline",
+    "label_counts",
+    "number_label",
+]
+
+FORMAT_VERSION: Final = 2  # 2: the optional performance part (format 1 files still load)
+DEFAULT_SAMPLE_SIZE: Final = 100_000
+DEFAULT_BINS: Final = 10
+MAX_CATEGORIES: Final = 200
+DISCRETE_MAX_VALUES: Final = 20
+OTHER: Final = "__other__"
+
+ColumnKind = Literal["numeric", "categorical", "boolean", "datetime", "identifier"]
+ColumnRole = Literal["feature", "target", "prediction"]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class ColumnBaseline:
+    """Schema and summary of one reference column.
+
+    Numeric columns fill ``sample`` (sorted), ``mean``, ``std``, ``minimum``,
+    ``maximum``, ``bin_edges`` (the interior quantile edges: bin b holds
+    edges[b-1] <= x < edges[b], the outer bins are open) and ``bin_counts``; those with
+    at most 20 distinct values also fill ``categories``/``category_counts`` with their
+    values, so they can be compared as discrete. Categorical and boolean columns fill
+    ``categories`` and ``category_counts`` (rare categories beyond the 200 most
+    frequent are pooled as ``"__other__"``).
+    """
+
+    name: str
+    kind: ColumnKind
+    role: ColumnRole
+    dtype: str
+    n_rows: int
+    n_missing: int
+    sample: NDArray[np.float64] | None = None
+    mean: float | None = None
+    std: float | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    bin_edges: NDArray[np.float64] | None = None
+    bin_counts: NDArray[np.int64] | None = None
+    categories: tuple[str, ...] | None = None
+    category_counts: NDArray[np.int64] | None = None
+
+    @property
+    def nullable(self) -> bool:
+        return self.n_missing > 0
+
+    @property
+    def missing_rate(self) -> float:
+        return self.n_missing / self.n_rows if self.n_rows else 0.0
+
+    @property
+    def is_discrete(self) -> bool:
+        return self.kind == "numeric" and self.categories is not None
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Baseline:
+    """A model version's reference: schema and per-column summaries."""
+
+    columns: Mapping[str, ColumnBaseline]
+    n_rows: int
+    target: str | None = None
+    prediction: str | None = None
+    created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    sample_size: int = DEFAULT_SAMPLE_SIZE
+    seed: int = 0
+    format_version: int = FORMAT_VERSION
+    performance: BaselinePerformance | None = None
+    """The model's performance on this data, when it has a target and a prediction."""
+
+    @property
+    def features(self) -> list[str]:
+        return [name for name, col in self.columns.items() if col.role == "feature"]
+
+
+def _infer_kind(series: pd.Series, *, categorical: bool) -> ColumnKind:
+    dtype = series.dtype
+    if pd.api.types.is_bool_dtype(dtype):
+        return "boolean"
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        return "datetime"
+    if pd.api.types.is_numeric_dtype(dtype) and not categorical:
+        return "numeric"
+    non_null = series.dropna()
+    if len(non_null) and set(non_null.unique()) <= {True, False} and not categorical:
+        return "boolean"
+    if not categorical and len(non_null) > 50 and non_null.nunique() == len(non_null):
+        return "identifier"
+    return "categorical"
+
+
+def label_counts(series: pd.Series) -> dict[str, int]:
+    """Counts of a categorical or boolean column's values, keyed by their string labels.
+
+    Labels are ``str(value)``: ``"True"``/``"False"`` for booleans, the category itself
+    for strings. Counting happens on the values (codes for a pandas Categorical), and
+    only the distinct values are turned into strings.
+    """
+    counts: dict[str, int] = {}
+    for key, count in series.value_counts(dropna=True, sort=False).items():
+        if count:
+            label = str(key)
+            counts[label] = counts.get(label, 0) + int(count)
+    return counts
+
+
+def _category_counts(
+    series: pd.Series, *, keep: int = MAX_CATEGORIES
+) -> tuple[tuple[str, ...], NDArray[np.int64]]:
+    counted = sorted(label_counts(series).items(), key=lambda item: (-item[1], item[0]))
+    names = [name for name, _ in counted[:keep]]
+    values = np.array([count for _, count in counted], dtype=np.int64)
+    if len(counted) > keep:
+        names.append(OTHER)
+        values = np.append(values[:keep], values[keep:].sum())
+    order = np.argsort(np.array(names, dtype=object), kind="stable")
+    return tuple(names[i] for i in order), values[order].astype(np.int64)
+
+
+def _numeric_profile(
+    name: str,
+    role: ColumnRole,
+    series: pd.Series,
+    rows: NDArray[np.int64] | None,
+    bins: int,
+) -> ColumnBaseline:
+    values = series.to_numpy(dtype=np.float64, na_value=np.nan)
+    finite = np.isfinite(values)
+    n_missing = int(np.isnan(values).sum())
+    picked = values[rows] if rows is not None else values
+    sample = np.sort(picked[np.isfinite(picked)])
+    clean = values[finite] if not finite.all() else values
+    if clean.size == 0:
+        return ColumnBaseline(
+            name, "numeric", role, str(series.dtype), len(series), n_missing, sample=sample
+        )
+    quantiles = np.quantile(clean, np.linspace(0.0, 1.0, bins + 1)[1:-1])
+    edges = np.unique(quantiles)
+    bin_index = np.searchsorted(edges, clean, side="right")
+    bin_counts = np.bincount(bin_index, minlength=edges.size + 1).astype(np.int64)
+    categories: tuple[str, ...] | None = None
+    category_counts: NDArray[np.int64] | None = None
+    distinct, distinct_counts = np.unique(clean, return_counts=True)
+    if distinct.size <= DISCRETE_MAX_VALUES:
+        categories = tuple(number_label(v) for v in distinct)
+        category_counts = distinct_counts.astype(np.int64)
+    return ColumnBaseline(
+        name,
+        "numeric",
+        role,
+        str(series.dtype),
+        len(series),
+        n_missing,
+        sample=sample,
+        mean=float(clean.mean()),
+        std=float(clean.std()),
+        minimum=float(clean.min()),
+        maximum=float(clean.max()),
+        bin_edges=edges.astype(np.float64),
+        bin_counts=bin_counts,
+        categories=categories,
+        category_counts=category_counts,
+    )
+
+
+def number_label(value: float) -> str:
+    """A stable label for a discrete numeric value (``3`` not ``3.0``)."""
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def build_baseline(
+    df: pd.DataFrame,
+    *,
+    target: str | None = None,
+    prediction: str | None = None,
+    categorical: Iterable[str] = (),
+    ignore: Iterable[str] = (),
+    sample_size: int = DEFAULT_SAMPLE_SIZE,
+    bins: int = DEFAULT_BINS,
+    seed: int = 0,
+    task: Task | None = None,
+    threshold: float = 0.5,
+    feature_importances: Mapping[str, float] | None = None,
+) -> Baseline:
+    """Build the baseline of a reference DataFrame.
+
+    Parameters
+    ----------
+    df : DataFrame
+        The training (reference) data, one row per record.
+    target, prediction : str, optional
+        Names of the label and model-output columns; compared like features and
+        reported separately as target and prediction drift.
+    categorical : iterable of str
+        Columns to treat as categorical even when numeric (codes, ids of a group).
+    ignore : iterable of str
+        Columns left out of the baseline (record ids, timestamps you do not monitor).
+    sample_size : int
+        Cap on the per-column reference sample (default 100 000); the sample is a
+        seeded uniform draw of rows, shared by all columns.
+    bins : int
+        Number of reference-quantile bins kept for PSI and histograms (default 10).
+    seed : int
+        Seed of the sample draw; the same data and seed give the same baseline.
+    task : {"binary", "multiclass", "regression"}, optional
+        The model's task, inferred from the target when not given; with ``threshold``
+        (binary probabilities) and ``feature_importances`` (from the model), used for
+        the baseline's performance part, built when both ``target`` and ``prediction``
+        are given (:func:`monitor.engine.baseline_performance.build_performance`).
+
+    Raises
+    ------
+    ConfigError
+        When a named column is absent or a parameter is out of range.
+    """
+    if sample_size < 2:
+        raise ConfigError(f"sample_size must be >= 2, got {sample_size}")
+    if bins < 2:
+        raise ConfigError(f"bins must be >= 2, got {bins}")
+    categorical_set, ignore_set = set(categorical), set(ignore)
+    for option, names in (
+        ("target", [target] if target else []),
+        ("prediction", [prediction] if prediction else []),
+        ("categorical", sorted(categorical_set)),
+        ("ignore", sorted(ignore_set)),
+    ):
+        absent = [n for n in names if n not in df.columns]
+        if absent:
+            raise ConfigError(
+                f"{option}: column(s) {absent} not in the data; "
+                f"available columns: {[str(c) for c in df.columns]}"
+            )
+    n_rows = len(df)
+    rng = np.random.default_rng(seed)
+    rows = (
+        np.sort(rng.choice(n_rows, size=sample_size, replace=False))
+        if n_rows > sample_size
+        else None
+    )
+    columns: dict[str, ColumnBaseline] = {}
+    for raw_name in df.columns:
+        name = str(raw_name)
+        if name in ignore_set:
+            continue
+        series = df[raw_name]
+        role: ColumnRole = (
+            "target" if name == target else "prediction" if name == prediction else "feature"
+        )
+        kind = _infer_kind(series, categorical=name in categorical_set)
+        n_missing = int(series.isna().sum())
+        if kind == "numeric":
+            columns[name] = _numeric_profile(name, role, series, rows, bins)
+        elif kind in ("categorical", "boolean"):
+            cats, counts = _category_counts(series)
+            columns[name] = ColumnBaseline(
+                name,
+                kind,
+                role,
+                str(series.dtype),
+                n_rows,
+                n_missing,
+                categories=cats,
+                category_counts=counts,
+            )
+        else:
+            columns[name] = ColumnBaseline(name, kind, role, str(series.dtype), n_rows, n_missing)
+    performance = None
+    if target is not None and prediction is not None:
+        features = [
+            name
+            for name, col in columns.items()
+            if col.role == "feature" and col.kind not in ("datetime", "identifier")
+        ]
+        performance = build_performance(
+            df,
+            target,
+            prediction,
+            features,
+            task=task,
+            threshold=threshold,
+            seed=seed,
+            feature_importances=feature_importances,
+        )
+    return Baseline(
+        columns=columns,
+        n_rows=n_rows,
+        target=target,
+        prediction=prediction,
+        sample_size=sample_size,
+        seed=seed,
+        performance=performance,
+    )
+
+
+def column_to_dict(column: ColumnBaseline) -> dict[str, Any]:
+    """The JSON-able part of a column (the sample is stored separately as binary)."""
+    return {
+        "name": column.name,
+        "kind": column.kind,
+        "role": column.role,
+        "dtype": column.dtype,
+        "n_rows": column.n_rows,
+        "n_missing": column.n_missing,
+        "mean": column.mean,
+        "std": column.std,
+        "minimum": column.minimum,
+        "maximum": column.maximum,
+        "bin_edges": None if column.bin_edges is None else column.bin_edges.tolist(),
+        "bin_counts": None if column.bin_counts is None else column.bin_counts.tolist(),
+        "categories": None if column.categories is None else list(column.categories),
+        "category_counts": (
+            None if column.category_counts is None else column.category_counts.tolist()
+        ),
+    }

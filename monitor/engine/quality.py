@@ -1,0 +1,152 @@
+"""Data-quality findings of a current window against the baseline's schema.
+
+Each function inspects one thing and returns a QualityFinding (or None when all is
+well); the check collects them into the DriftReport.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from monitor.engine.baseline import Baseline, ColumnBaseline
+from monitor.engine.report import QualityFinding
+
+__all__ = [
+    "MISSING_RATE_TOLERANCE",
+    "as_float",
+    "constant",
+    "dtype_mismatch",
+    "empty_window",
+    "infinite_values",
+    "missing_column",
+    "missing_rate_jump",
+    "out_of_range",
+    "unexpected_columns",
+    "unseen_categories",
+]
+
+MISSING_RATE_TOLERANCE: Final = 0.05
+"""A missing-rate change of at least this much (absolute) is reported."""
+
+
+def as_float(series: pd.Series) -> tuple[NDArray[np.float64], int]:
+    """The column as float64 (NaN for missing) and how many present values were unreadable."""
+    if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype):
+        return series.to_numpy(dtype=np.float64, na_value=np.nan), 0
+    converted = pd.to_numeric(series, errors="coerce")
+    unreadable = int((converted.isna() & series.notna()).sum())
+    return converted.to_numpy(dtype=np.float64, na_value=np.nan), unreadable
+
+
+def missing_column(name: str) -> QualityFinding:
+    return QualityFinding(
+        "missing_column",
+        name,
+        f"column {name!r} is in the baseline but not in the current data; "
+        "send it, or rebuild the baseline without it",
+        severity="error",
+    )
+
+
+def unexpected_columns(baseline: Baseline, current: pd.DataFrame) -> list[QualityFinding]:
+    extra = [str(c) for c in current.columns if str(c) not in baseline.columns]
+    return [
+        QualityFinding(
+            "unexpected_column",
+            name,
+            f"column {name!r} is not in the baseline and was not checked",
+            severity="info",
+        )
+        for name in extra
+    ]
+
+
+def dtype_mismatch(column: ColumnBaseline, unreadable: int, n: int) -> QualityFinding:
+    return QualityFinding(
+        "dtype_mismatch",
+        column.name,
+        f"column {column.name!r}: expected numeric ({column.dtype}), {unreadable} of {n} "
+        "values are not numbers; fix the producer or rebuild the baseline with this column "
+        "as categorical",
+        value=unreadable / n if n else None,
+        severity="error",
+    )
+
+
+def infinite_values(name: str, count: int, n: int) -> QualityFinding:
+    return QualityFinding(
+        "infinite_values",
+        name,
+        f"column {name!r}: {count} of {n} values are infinite; they are left out of the test",
+        value=count / n,
+    )
+
+
+def missing_rate_jump(column: ColumnBaseline, series: pd.Series) -> QualityFinding | None:
+    if len(series) == 0:
+        return None
+    rate = float(series.isna().mean())
+    if abs(rate - column.missing_rate) < MISSING_RATE_TOLERANCE:
+        return None
+    return QualityFinding(
+        "missing_rate_change",
+        column.name,
+        f"column {column.name!r}: {rate:.1%} missing in this window against "
+        f"{column.missing_rate:.1%} in the baseline",
+        value=rate - column.missing_rate,
+    )
+
+
+def out_of_range(column: ColumnBaseline, ordered: NDArray[np.float64]) -> QualityFinding | None:
+    """Share of the (sorted, finite) current values outside the baseline's range."""
+    if column.minimum is None or column.maximum is None:
+        return None
+    below = int(np.searchsorted(ordered, column.minimum, side="left"))
+    above = ordered.size - int(np.searchsorted(ordered, column.maximum, side="right"))
+    outside = below + above
+    if outside == 0:
+        return None
+    share = outside / ordered.size
+    return QualityFinding(
+        "out_of_range",
+        column.name,
+        f"column {column.name!r}: {share:.2%} of values lie outside the baseline range "
+        f"[{column.minimum:g}, {column.maximum:g}]",
+        value=share,
+    )
+
+
+def unseen_categories(
+    name: str, unseen: list[str], counts: NDArray[np.float64], n: int
+) -> QualityFinding:
+    share = float(counts.sum()) / n
+    shown = ", ".join(repr(c) for c in unseen[:5]) + (" ..." if len(unseen) > 5 else "")
+    return QualityFinding(
+        "unseen_categories",
+        name,
+        f"column {name!r}: {len(unseen)} value(s) not seen in the baseline ({shown}), "
+        f"{share:.2%} of the window",
+        value=share,
+    )
+
+
+def constant(name: str) -> QualityFinding:
+    return QualityFinding(
+        "constant_column",
+        name,
+        f"column {name!r} is constant in the baseline and in this window",
+        severity="info",
+    )
+
+
+def empty_window() -> QualityFinding:
+    return QualityFinding(
+        "empty_window",
+        None,
+        "the current window has no rows; nothing was tested",
+        severity="error",
+    )

@@ -1,0 +1,44 @@
+"""Plain-text rendering of a DriftReport: a table, most drifted first."""
+
+from __future__ import annotations
+
+from monitor.engine.report import ColumnResult, DriftReport
+
+__all__ = ["render_text"]
+
+
+def _fmt(value: float | None, spec: str) -> str:
+    return "-" if value is None else format(value, spec)
+
+
+def _row(result: ColumnResult) -> list[str]:
+    verdict = "DRIFT" if result.drifted else ("ok" if result.status == "tested" else result.status)
+    return [
+        result.name + ("" if result.role == "feature" else f" ({result.role})"),
+        result.kind,
+        result.method or "-",
+        _fmt(result.p_value_adjusted, ".2e"),
+        f"{result.effect_method or '-'} {_fmt(result.effect_size, '.3f')}",
+        _fmt(result.psi, ".3f"),
+        verdict,
+    ]
+
+
+def render_text(report: DriftReport) -> str:
+    header = ["column", "kind", "test", "p (adj.)", "effect size", "psi", "verdict"]
+    rows = [header] + [_row(r) for r in report.columns]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) for row in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    drifted = report.drifted_columns
+    summary = (
+        f"{len(drifted)} of {report.n_tested_features} feature columns drifted "
+        f"({report.share_drifted:.0%}); dataset drift: {'YES' if report.dataset_drift else 'no'}"
+        f" (threshold {report.drift_share:.0%}); rows: reference {report.n_reference}, "
+        f"current {report.n_current}; alpha {report.alpha} ({report.correction}), "
+        f"delta {report.delta_numeric}/{report.delta_categorical}"
+    )
+    out = [summary, ""] + lines
+    if report.quality:
+        out += ["", "data quality:"] + [f"  [{q.severity}] {q.message}" for q in report.quality]
+    return "\n".join(out)

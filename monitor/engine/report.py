@@ -1,0 +1,261 @@
+"""DriftReport: the typed outcome of one check, and its parts."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Final, Literal
+
+__all__ = [
+    "ColumnImpact",
+    "ColumnResult",
+    "ColumnStatus",
+    "DriftReport",
+    "Histogram",
+    "QualityFinding",
+    "REPORT_FORMAT_VERSION",
+]
+
+REPORT_FORMAT_VERSION: Final = 1
+
+ColumnStatus = Literal[
+    "tested",  # the drift decision was made
+    "no_data",  # no usable value in the window (empty, all missing or all infinite)
+    "insufficient_data",  # fewer values than the method needs
+    "missing_column",  # the column is absent from the current data
+    "dtype_mismatch",  # no value could be read as the baseline's kind
+    "not_compared",  # kind without a drift method (datetime, identifier)
+]
+
+
+def _num(value: float | None) -> float | str | None:
+    if value is None:
+        return None
+    if math.isnan(value):
+        return None
+    if math.isinf(value):
+        return "inf" if value > 0 else "-inf"
+    return float(value)
+
+
+@dataclass(frozen=True, slots=True)
+class QualityFinding:
+    """A data-quality observation about the current window against the schema."""
+
+    kind: str  # e.g. "missing_column", "unseen_categories", "out_of_range"
+    column: str | None
+    message: str
+    value: float | None = None
+    severity: Literal["info", "warning", "error"] = "warning"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "column": self.column,
+            "message": self.message,
+            "value": _num(self.value),
+            "severity": self.severity,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Histogram:
+    """Reference and current counts of one column in one window, bin by bin.
+
+    ``labels`` name the bins: the baseline's quantile bins for a numeric column (``edges``
+    are their interior edges, so there are ``len(edges) + 1`` bins, the outer two open),
+    or the categories for a categorical one (``edges`` None). Built by
+    ``monitor.engine.histogram``; stored with the check so past windows can be drawn.
+    """
+
+    labels: tuple[str, ...]
+    reference: tuple[int, ...]
+    current: tuple[int, ...]
+    edges: tuple[float, ...] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "labels": list(self.labels),
+            "reference": list(self.reference),
+            "current": list(self.current),
+            "edges": None if self.edges is None else list(self.edges),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Histogram:
+        """The histogram stored as ``data``; ValueError names missing keys or bad lengths."""
+        missing = [k for k in ("labels", "reference", "current") if k not in data]
+        if missing:
+            raise ValueError(f"histogram is missing {missing}; expected labels, reference, current")
+        labels = tuple(str(label) for label in data["labels"])
+        reference = tuple(int(c) for c in data["reference"])
+        current = tuple(int(c) for c in data["current"])
+        if not len(labels) == len(reference) == len(current):
+            raise ValueError(
+                f"histogram has {len(labels)} labels, {len(reference)} reference and "
+                f"{len(current)} current counts; expected one count of each per label"
+            )
+        edges = data.get("edges")
+        return cls(labels, reference, current, None if edges is None else tuple(map(float, edges)))
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnResult:
+    """The drift decision for one column."""
+
+    name: str
+    kind: str
+    role: str
+    status: ColumnStatus
+    method: str | None = None
+    statistic: float | None = None
+    p_value: float | None = None
+    p_value_adjusted: float | None = None
+    effect_method: str | None = None
+    effect_size: float | None = None
+    psi: float | None = None
+    alpha: float = 0.05
+    delta: float = 0.1
+    drifted: bool = False
+    n_reference: int = 0
+    n_current: int = 0
+    detail: str = ""
+    histogram: Histogram | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "role": self.role,
+            "status": self.status,
+            "method": self.method,
+            "statistic": _num(self.statistic),
+            "p_value": _num(self.p_value),
+            "p_value_adjusted": _num(self.p_value_adjusted),
+            "effect_method": self.effect_method,
+            "effect_size": _num(self.effect_size),
+            "psi": _num(self.psi),
+            "alpha": self.alpha,
+            "delta": self.delta,
+            "drifted": self.drifted,
+            "n_reference": self.n_reference,
+            "n_current": self.n_current,
+            "detail": self.detail,
+            "histogram": None if self.histogram is None else self.histogram.to_dict(),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnImpact:
+    """How much one tested feature's shift may matter to the model.
+
+    ``importance`` is the feature's share of the model's importances (``source``
+    ``"model"``) or of the features' mutual information with the target
+    (``"mutual_information"``), normalised to sum to 1 over the features;
+    ``importance_rank`` is 1 for the most important feature of the baseline.
+    ``impact = importance * effect_size``.
+    """
+
+    name: str
+    importance: float
+    importance_rank: int
+    source: Literal["model", "mutual_information"]
+    effect_method: str | None
+    effect_size: float
+    impact: float
+    drifted: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "importance": _num(self.importance),
+            "importance_rank": self.importance_rank,
+            "source": self.source,
+            "effect_method": self.effect_method,
+            "effect_size": _num(self.effect_size),
+            "impact": _num(self.impact),
+            "drifted": self.drifted,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class DriftReport:
+    """Per-column decisions, quality findings and the dataset-level verdict.
+
+    ``share_drifted`` is over the tested feature columns (target and prediction are
+    reported as ``target_drift`` and ``prediction_drift``); ``dataset_drift`` is
+    ``share_drifted >= drift_share``.
+    """
+
+    n_reference: int
+    n_current: int
+    columns: tuple[ColumnResult, ...]
+    quality: tuple[QualityFinding, ...]
+    alpha: float
+    delta_numeric: float
+    delta_categorical: float
+    drift_share: float
+    correction: str
+    impact: tuple[ColumnImpact, ...] = ()
+    """Tested features by impact, highest first (empty without a baseline performance)."""
+
+    @property
+    def drifted_by_impact(self) -> list[str]:
+        """The drifted features, highest impact first."""
+        return [c.name for c in self.impact if c.drifted]
+
+    @property
+    def drifted_columns(self) -> list[str]:
+        return [c.name for c in self.columns if c.drifted]
+
+    @property
+    def share_drifted(self) -> float:
+        tested = [c for c in self.columns if c.role == "feature" and c.status == "tested"]
+        if not tested:
+            return 0.0
+        return sum(c.drifted for c in tested) / len(tested)
+
+    @property
+    def dataset_drift(self) -> bool:
+        return self.n_tested_features > 0 and self.share_drifted >= self.drift_share
+
+    @property
+    def n_tested_features(self) -> int:
+        return sum(1 for c in self.columns if c.role == "feature" and c.status == "tested")
+
+    def _role_drift(self, role: str) -> bool | None:
+        found = [c for c in self.columns if c.role == role and c.status == "tested"]
+        return found[0].drifted if found else None
+
+    @property
+    def prediction_drift(self) -> bool | None:
+        return self._role_drift("prediction")
+
+    @property
+    def target_drift(self) -> bool | None:
+        return self._role_drift("target")
+
+    def column(self, name: str) -> ColumnResult:
+        for result in self.columns:
+            if result.name == name:
+                return result
+        raise KeyError(f"no column {name!r} in this report")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "format_version": REPORT_FORMAT_VERSION,
+            "n_reference": self.n_reference,
+            "n_current": self.n_current,
+            "drifted_columns": self.drifted_columns,
+            "share_drifted": self.share_drifted,
+            "dataset_drift": self.dataset_drift,
+            "drift_share": self.drift_share,
+            "prediction_drift": self.prediction_drift,
+            "target_drift": self.target_drift,
+            "alpha": self.alpha,
+            "delta": {"numeric": self.delta_numeric, "categorical": self.delta_categorical},
+            "correction": self.correction,
+            "columns": {c.name: c.to_dict() for c in self.columns},
+            "quality": [q.to_dict() for q in self.quality],
+            "impact": [c.to_dict() for c in self.impact],
+        }

@@ -1,0 +1,166 @@
+"""Wiring APScheduler: one job per monitor, and the jobs of extensions (``alerts``: send
+due deliveries), in the same database as everything else.
+
+Jobs are top-level functions taking strings (they are stored in the job store). Each
+run loads the configuration and checks every complete window since the last checked
+one, so a missed run loses nothing: the next one catches up. One scheduler per
+database: ``serve`` holds a lease row and renews it; a second ``serve`` that cannot take
+the lease runs the API only.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from datetime import UTC, timedelta
+from pathlib import Path
+from typing import Final
+
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from monitor import config as cfg
+from monitor.errors import ConfigError
+from monitor.mlflow.configured import follower_for, writeback_job
+from monitor.service.checks import check_due_windows
+from monitor.service.clock import clock_from_spec
+from monitor.service.context import monitor_context
+from monitor.service.extensions import ServiceContext, load_extensions
+from monitor.store import Store
+
+__all__ = [
+    "LEASE_NAME",
+    "LEASE_TTL",
+    "build_scheduler",
+    "check_monitor_job",
+    "holder_id",
+    "renew_lease_job",
+]
+
+_log = logging.getLogger(__name__)
+
+LEASE_NAME: Final = "scheduler"
+LEASE_TTL: Final = timedelta(seconds=60)
+_CATCH_UP_LIMIT: Final = 1_000
+_JOB_TABLE: Final = "apscheduler_jobs"
+
+
+def holder_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def check_monitor_job(
+    config_path: str, monitor_name: str, database_url: str, clock: str = "system"
+) -> None:
+    """Check every due window of one monitor (the scheduled job); ``clock`` is a
+    ``--clock`` value (``monitor.service.clock``) saying what time it is."""
+    try:
+        now = clock_from_spec(clock)
+    except ConfigError as exc:
+        _log.error("%s: no window checked: %s", monitor_name, exc)
+        return
+    config = cfg.load_config(config_path)
+    monitor = config.monitor(monitor_name)
+    store = Store(database_url)
+    context = None
+    try:
+        config_dir = Path(config_path).resolve().parent
+        follower = follower_for(config, monitor, config_dir)
+        context = monitor_context(monitor, config_dir, follower=follower)
+        checks = check_due_windows(store, context, now=now, limit=_CATCH_UP_LIMIT)
+        if checks:
+            _log.info(
+                "%s: checked %d window(s), last %s", monitor_name, len(checks), checks[-1].status
+            )
+            service = ServiceContext(config, Path(config_path), database_url)
+            for extension in load_extensions():
+                extension.after_checks(store, service, monitor_name)
+        if follower is not None and checks:
+            writeback_job(config_path, database_url)  # at once; the retry job catches up
+    finally:
+        if context is not None and context.source is not None:
+            context.source.close()
+        store.close()
+
+
+def renew_lease_job(database_url: str, holder: str) -> None:
+    """Keep this process's scheduler lease alive."""
+    store = Store(database_url)
+    try:
+        if not store.acquire_lease(LEASE_NAME, holder, LEASE_TTL):
+            _log.error("scheduler lease lost to another process; checks may run twice")
+    finally:
+        store.close()
+
+
+def _trigger(schedule: cfg.Schedule) -> BaseTrigger:
+    if schedule.cron is not None:
+        return CronTrigger.from_crontab(schedule.cron, timezone=UTC)
+    assert schedule.interval is not None
+    return IntervalTrigger(seconds=schedule.interval.total_seconds(), timezone=UTC)
+
+
+def build_scheduler(
+    config: cfg.Config, config_path: Path, database_url: str, *, clock: str = "system"
+) -> BackgroundScheduler:
+    """A scheduler with one check job per monitor and the lease renewal job (not started);
+    ``clock`` (a ``--clock`` value) is the time the check jobs decide due windows by."""
+    scheduler = BackgroundScheduler(
+        jobstores={"default": SQLAlchemyJobStore(url=database_url, tablename=_JOB_TABLE)},
+        timezone=UTC,
+    )
+    path = str(config_path.resolve())
+    for monitor in config.monitors:
+        scheduler.add_job(
+            check_monitor_job,
+            trigger=_trigger(monitor.schedule),
+            args=[path, monitor.name, database_url, clock],
+            id=f"check:{monitor.name}",
+            name=f"check {monitor.name}",
+            replace_existing=True,
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=None,
+        )
+    service = ServiceContext(config, config_path, database_url)
+    for extension in load_extensions():
+        for job in extension.jobs(service):
+            scheduler.add_job(
+                job.func,
+                trigger=IntervalTrigger(seconds=job.seconds, timezone=UTC),
+                args=list(job.args),
+                id=job.id,
+                replace_existing=True,
+                coalesce=True,
+                max_instances=1,
+                misfire_grace_time=job.misfire_grace_time,
+            )
+    if any(m.baseline.startswith("models:/") for m in config.monitors):
+        scheduler.add_job(
+            writeback_job,
+            trigger=IntervalTrigger(
+                seconds=config.mlflow.writeback_interval.total_seconds(), timezone=UTC
+            ),
+            args=[path, database_url],
+            id="mlflow:writeback",
+            name="MLflow write-back",
+            replace_existing=True,
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=None,
+        )
+    scheduler.add_job(
+        renew_lease_job,
+        trigger=IntervalTrigger(seconds=LEASE_TTL.total_seconds() / 3, timezone=UTC),
+        args=[database_url, holder_id()],
+        id="lease:renew",
+        replace_existing=True,
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=int(LEASE_TTL.total_seconds()),
+    )
+    return scheduler
