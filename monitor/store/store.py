@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 from sqlalchemy import delete, func, select
 
-from monitor.engine.records import infer_array, records_table, window_frame
+from monitor.engine.records import window_frame
 from monitor.engine.report import ColumnResult, DriftReport, QualityFinding
 from monitor.errors import ConfigError
 from monitor.store._records import insert_batch, read_batches
@@ -290,6 +290,17 @@ class Store(AlertStoreMixin, AlertReads, HistoryReads, ModelLinkStore, Performan
                 .where(MonitorRow.name == monitor)
             )
 
+    def checked_window_starts(self, monitor: str) -> set[dt.datetime]:
+        """The window starts of every stored check of ``monitor`` (failed ones included)."""
+        with self._session(readonly=True) as session:
+            return set(
+                session.scalars(
+                    select(CheckRow.window_start_at)
+                    .join(MonitorRow, CheckRow.monitor_id == MonitorRow.id)
+                    .where(MonitorRow.name == monitor)
+                )
+            )
+
     # -- scheduler lease ----------------------------------------------------------------
 
     def acquire_lease(self, name: str, holder: str, ttl: dt.timedelta) -> bool:
@@ -306,20 +317,6 @@ class Store(AlertStoreMixin, AlertReads, HistoryReads, ModelLinkStore, Performan
             release_lease(session, name, holder)
 
     # -- records and labels --------------------------------------------------------------
-
-    def add_records(
-        self, monitor: str, records: Sequence[tuple[str, dt.datetime, dict[str, Any]]]
-    ) -> int:
-        """Store ``(record_id, event_at, payload)`` records in one transaction; returns how
-        many were new (a record id already stored for ``monitor`` is ignored). Payload
-        fields are typed by what they hold (:func:`monitor.engine.records.infer_array`)."""
-        names = dict.fromkeys(name for _, _, payload in records for name in payload)
-        table = records_table(
-            [record_id for record_id, _, _ in records],
-            [aware(f"event_at of record {rid!r}", at) for rid, at, _ in records],
-            {name: infer_array([p.get(name) for _, _, p in records]) for name in names},
-        )
-        return self.add_batch(monitor, table)
 
     def add_batch(self, monitor: str, table: pa.Table) -> int:
         """Store a records table (:mod:`monitor.engine.records`, e.g. from
@@ -350,23 +347,19 @@ class Store(AlertStoreMixin, AlertReads, HistoryReads, ModelLinkStore, Performan
             mark_dirty(session, monitor_id, changed, now=now)
             return written
 
-    def _insert_keyed(
-        self, monitor: str, table: Any, values: list[dict[str, Any]], *, update: Sequence[str]
-    ) -> int:
-        with self._session() as session:
-            monitor_id = self._monitor_id(session, monitor)
-            for value in values:
-                value["monitor_id"] = monitor_id
-            return insert_keyed(session, table, values, update=update)
-
-    def first_event_at(self, monitor: str) -> dt.datetime | None:
-        """The event time of the earliest record of ``monitor``, or None when it has none."""
+    def event_range(self, monitor: str) -> tuple[dt.datetime, dt.datetime] | None:
+        """The event times of the earliest and the latest record of ``monitor``, or None
+        when it has none."""
         with self._session(readonly=True) as session:
-            return session.scalar(
-                select(func.min(RecordBatchRow.first_event_at))
+            row = session.execute(
+                select(
+                    func.min(RecordBatchRow.first_event_at), func.max(RecordBatchRow.last_event_at)
+                )
                 .join(MonitorRow, RecordBatchRow.monitor_id == MonitorRow.id)
                 .where(MonitorRow.name == monitor)
-            )
+            ).one()
+        first, last = row
+        return None if first is None or last is None else (first, last)
 
     def count_records(self, monitor: str) -> int:
         """How many records ``monitor`` has."""
