@@ -52,9 +52,11 @@ _log = logging.getLogger("driftline")
 WATCH_INTERVAL_S: Final = 1.0
 """How often the file watcher looks at driftline.yaml's modification time and size."""
 
-# APScheduler logs two INFO lines per job run (every second for the delivery job): the
-# service logs one line per check or error itself.
+# APScheduler logs two INFO lines per job run (every second for the delivery job) and a
+# WARNING each time a run is skipped because the previous one still runs (coalescing, by
+# design): the service logs one line per check or error itself; job crashes stay ERRORs.
 _QUIET_LOGGERS: Final = ("apscheduler", "waitress.queue")
+_QUIET_LEVEL: Final = logging.ERROR
 
 
 @dataclass(frozen=True, slots=True)
@@ -295,5 +297,5 @@ def serve(config_path: Path, options: ServeOptions = ServeOptions()) -> int:
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     for name in _QUIET_LOGGERS:
-        logging.getLogger(name).setLevel(logging.WARNING)
+        logging.getLogger(name).setLevel(_QUIET_LEVEL)
     return Service(config_path, options).run()

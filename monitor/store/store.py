@@ -36,7 +36,7 @@ from monitor.store._rows import (
 from monitor.store._writes import acquire_lease, insert_keyed, release_lease, upsert
 from monitor.store.alert_reads import AlertReads
 from monitor.store.alert_store import AlertStoreMixin
-from monitor.store.domain import CheckDetail, CheckSummary, Monitor, outcome
+from monitor.store.domain import CheckDetail, CheckSummary, Monitor
 from monitor.store.history import HistoryReads
 from monitor.store.links import ModelLinkStore, metrics_sent_at
 from monitor.store.migrate import head_revision, revision_of
@@ -121,7 +121,7 @@ class Store(AlertStoreMixin, AlertReads, HistoryReads, ModelLinkStore, Performan
     ) -> CheckSummary:
         """Record the check of one window, replacing any earlier check of the same window;
         ``write_back`` queues its results for MLflow in the same transaction."""
-        status, reason = outcome(report)
+        status, reason = report.verdict()
         row = check_row(
             window_start_at=aware("window_start_at", window_start_at),
             window_end_at=aware("window_end_at", window_end_at),
@@ -272,8 +272,9 @@ class Store(AlertStoreMixin, AlertReads, HistoryReads, ModelLinkStore, Performan
                 .where(QualityFindingRow.check_id == check_id)
                 .order_by(QualityFindingRow.id)
             )
-            report = None if row.report_json is None else json.loads(row.report_json)
-            stored = report.get("columns") if report else None
+            stored_report = None if row.report_json is None else json.loads(row.report_json)
+            report = None if stored_report is None else DriftReport.from_dict(stored_report)
+            stored = stored_report.get("columns") if stored_report else None
             return CheckDetail(
                 summary=summary_of(row, name),
                 columns=tuple(with_histogram(column_result(c), stored) for c in columns),

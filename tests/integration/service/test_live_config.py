@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
-from serving import prepare_folder, start_serve, stop_serve
+from serving import prepare_folder, start_serve, stop_serve, wait_for_job_runs
 
 from sample_data.live import generate_live
 
@@ -85,3 +85,20 @@ def test_an_invalid_change_is_refused_and_the_running_configuration_stays(
             _eventually(lambda: _post(base, "second").status_code == 200, "ingest after the fix")
         finally:
             stop_serve(process)
+
+
+def test_serve_logs_nothing_on_idle_scheduler_ticks(tmp_path: Path) -> None:
+    """One line per check or error: ten runs of a 1 s check job with nothing due add no line."""
+    prepare_folder(tmp_path, "{}")
+    log_path = tmp_path / "serve.log"
+    with log_path.open("w") as log:
+        process, _ = start_serve(tmp_path, log)
+        try:
+            wait_for_job_runs(tmp_path, 2)  # the scheduler runs; start-up lines are written
+            before = log_path.read_text().splitlines()
+            wait_for_job_runs(tmp_path, 10)
+            after = log_path.read_text().splitlines()
+        finally:
+            stop_serve(process)
+    assert any("scheduler started" in line for line in before)
+    assert after[len(before) :] == []

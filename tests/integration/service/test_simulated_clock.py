@@ -9,8 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
-import sqlalchemy as sa
-from serving import driftline, prepare_folder, start_serve, stop_serve
+from serving import driftline, prepare_folder, start_serve, stop_serve, wait_for_job_runs
 
 from monitor.client import Client
 from monitor.service.clock import FileClock
@@ -32,36 +31,6 @@ def _wait_for_checks(base: str, count: int, timeout_s: float = 30) -> list[dict[
     pytest.fail(f"fewer than {count} check(s) within {timeout_s} s: {_checks(base)}")
 
 
-def _next_run_at(folder: Path) -> float | None:
-    """When APScheduler will next run the monitor's check job (seconds since the epoch):
-    each run of the job moves it forward, so it counts runs without reading any log."""
-    engine = sa.create_engine(f"sqlite:///{folder / 'driftline.db'}")
-    try:
-        with engine.connect() as connection:
-            value = connection.execute(
-                sa.text("SELECT next_run_time FROM apscheduler_jobs WHERE id = 'check:credit'")
-            ).scalar()
-    except sa.exc.OperationalError:
-        return None  # the scheduler has not created its table yet
-    finally:
-        engine.dispose()
-    return None if value is None else float(value)
-
-
-def _wait_for_job_runs(folder: Path, runs: int, timeout_s: float = 30) -> None:
-    """Return once the check job has run at least ``runs`` more times (1 s schedule)."""
-    deadline = time.monotonic() + timeout_s
-    start = None
-    while time.monotonic() < deadline:
-        at = _next_run_at(folder)
-        if start is None:
-            start = at
-        elif at is not None and at - start >= runs - 0.5:
-            return
-        time.sleep(0.1)
-    pytest.fail(f"the check job did not run {runs} times within {timeout_s} s")
-
-
 def test_serve_refuses_a_clock_file_it_cannot_read(tmp_path: Path) -> None:
     prepare_folder(tmp_path, "{}")
     refused = driftline(tmp_path, "serve", "--clock", "file:no-such-clock")
@@ -81,7 +50,7 @@ def test_a_window_is_checked_only_once_the_simulated_clock_passes_its_end(
     try:
         with Client(base) as client:
             client.log_records("credit", traffic.records)
-        _wait_for_job_runs(tmp_path, 3)  # the real clock says both days are long over
+        wait_for_job_runs(tmp_path, 3)  # the real clock says both days are long over
         assert _checks(base) == []
 
         first_end = traffic.start_at + timedelta(days=1)
@@ -91,7 +60,7 @@ def test_a_window_is_checked_only_once_the_simulated_clock_passes_its_end(
         assert first["n_current"] == len(traffic.between(traffic.start_at, first_end))
         # the check took its times from the simulated clock too
         assert first["started_at"] == (first_end + timedelta(hours=1)).isoformat()
-        _wait_for_job_runs(tmp_path, 2)  # later runs check nothing more
+        wait_for_job_runs(tmp_path, 2)  # later runs check nothing more
         assert len(_checks(base)) == 1
 
         clock.set(traffic.end_at)
