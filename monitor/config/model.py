@@ -125,6 +125,15 @@ class ApiConfig(_Section):
     max_batch_records: int = Field(default=10_000, ge=1)
     threads: int = Field(default=8, ge=1, le=256)
     """Request threads of ``driftline serve`` (waitress)."""
+    max_unknown_fields: int = Field(default=50, ge=0, le=10_000)
+    """Distinct fields a batch may hold that the baseline does not know; more is a 422."""
+    max_event_ahead: _Duration = timedelta(days=1)
+    """Records stamped later than now plus this are refused."""
+    max_event_age: _PositiveDuration = timedelta(days=3650)
+    """Records stamped more than this before the monitor's baseline was built are refused."""
+    allowed_hosts: tuple[str, ...] = ()
+    """Host header values served (names, without port); empty: the bind host, localhost,
+    127.0.0.1 and ::1. ``*`` serves any (behind a proxy that checks it)."""
 
 
 class DashboardConfig(_Section):
@@ -132,6 +141,8 @@ class DashboardConfig(_Section):
 
     password: SecretStr | None = None
     session_secret: SecretStr | None = None
+    secure_cookies: bool | None = None
+    """Mark the session cookie Secure: true, false, or unset (only on https requests)."""
     refresh: _Duration = timedelta(seconds=60)
     sparkline_windows: int = Field(default=48, ge=2, le=1000)
 

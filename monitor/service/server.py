@@ -30,7 +30,7 @@ from flask import Flask
 from monitor import config as cfg
 from monitor.errors import ConfigError, DriftlineError
 from monitor.redact import redact_url
-from monitor.service.api import ApiSettings, create_app
+from monitor.service.api import ApiSettings, allowed_hosts, create_app
 from monitor.service.checks import CheckJob
 from monitor.service.clock import FileClock, clock_from_spec
 from monitor.service.context import MonitorContext, monitor_context
@@ -121,9 +121,18 @@ class Service:
         app = create_app(
             self.store,
             self.contexts,
-            ApiSettings(token, api.max_request_bytes, api.max_batch_records),
+            ApiSettings(
+                token,
+                api.max_request_bytes,
+                api.max_batch_records,
+                max_unknown_fields=api.max_unknown_fields,
+                max_event_ahead=api.max_event_ahead,
+                max_event_age=api.max_event_age,
+                allowed_hosts=allowed_hosts(self.options.host or api.host, api.allowed_hosts),
+            ),
             openapi=openapi,
             checks=self.checks,
+            now=self.clock,
         )
         service = self._service_context()
         for extension in self.extensions:
@@ -133,6 +142,11 @@ class Service:
             _log.info("mounted %s (%s)", mount.name, mount.value)
         self._link_registry(app)
         return app
+
+    def waitress_options(self) -> dict[str, Any]:
+        """waitress's own limits, in line with the API's: a body over
+        ``api.max_request_bytes`` is refused with 413 however it is sent (chunked too)."""
+        return {"max_request_body_size": self.config.api.max_request_bytes}
 
     def _link_registry(self, app: Flask) -> None:
         """The MLflow webhook route (promotions reach the followers at once) and its
@@ -246,7 +260,9 @@ class Service:
         host = self.options.host or self.config.api.host
         port = self.options.port or self.config.api.port
         threads = self.options.threads or self.config.api.threads
-        server: Any = create_server(self.app, host=host, port=port, threads=threads)
+        server: Any = create_server(
+            self.app, host=host, port=port, threads=threads, **self.waitress_options()
+        )
         background = [threading.Thread(target=self._take_lease_and_schedule, daemon=True)]
         if self.options.watch:
             background.append(threading.Thread(target=self._watch, daemon=True))
