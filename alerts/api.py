@@ -18,6 +18,7 @@ from alerts.trigger import request_retrain
 from monitor import config as cfg
 from monitor.engine.ingest import parse_event_time
 from monitor.errors import ConfigError
+from monitor.service.openapi import error_responses, json_body, json_response
 from monitor.service.requests import BadRequest, json_object, query_int
 from monitor.store import Store
 
@@ -186,43 +187,153 @@ def blueprint(store: Store, config: cfg.Config) -> Blueprint:
     return routes
 
 
-def _op(summary: str, *codes: int, parameters: list[str] | None = None) -> dict[str, Any]:
-    params = [
-        {"name": p, "in": "path", "required": True, "schema": {"type": "string"}}
+_OBJECT: dict[str, Any] = {"type": "object"}
+
+
+def _list(key: str) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": [key],
+        "properties": {key: {"type": "array", "items": _OBJECT}},
+    }
+
+
+def _query(name: str, low: int, high: int) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "query",
+        "schema": {"type": "integer", "minimum": low, "maximum": high},
+    }
+
+
+def _op(
+    summary: str,
+    status: int,
+    schema: dict[str, Any],
+    *errors: int,
+    parameters: list[str] | None = None,
+    query: list[dict[str, Any]] | None = None,
+    body: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    params: list[dict[str, Any]] = [
+        {
+            "name": p,
+            "in": "path",
+            "required": True,
+            "schema": {"type": "integer", "minimum": 1} if p == "id" else {"type": "string"},
+        }
         for p in (parameters or ["name"])
     ]
-    responses: dict[str, Any] = {str(codes[0]): {"description": summary}}
-    responses.update({str(c): {"description": "error"} for c in codes[1:]})
-    return {"summary": summary, "parameters": params, "responses": responses}
+    operation: dict[str, Any] = {
+        "summary": summary,
+        "parameters": params + (query or []),
+        "responses": {str(status): json_response(schema, summary), **error_responses(*errors)},
+    }
+    if body is not None:
+        operation["requestBody"] = json_body(body)
+    return operation
+
+
+_RETRAIN_BODY: dict[str, Any] = {
+    "type": "object",
+    "required": ["reason"],
+    "properties": {
+        "reason": {"type": "string", "minLength": 1, "maxLength": MAX_REASON},
+        "requested_by": {"type": "string", "maxLength": _MAX_NAME},
+    },
+}
+_SILENCE_BODY: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "rule": {"type": "string"},
+        "starts_at": {"type": "string", "format": "date-time"},
+        "ends_at": {"type": "string", "format": "date-time"},
+        "duration": {"type": "string", "description": "e.g. 2h, 1d, 1w"},
+        "created_by": {"type": "string", "maxLength": _MAX_NAME},
+        "comment": {"type": "string", "maxLength": MAX_REASON},
+    },
+}
 
 
 def openapi_paths() -> dict[str, Any]:
     """OpenAPI path items of the alerts routes."""
     return {
         "/api/v1/monitors/{name}/alerts": {
-            "get": _op("Alerts of a monitor with their transitions", 200, 401, 404)
-        },
-        "/api/v1/monitors/{name}/deliveries": {
-            "get": _op("Deliveries with every attempt, newest first", 200, 401, 404, 422)
-        },
-        "/api/v1/deliveries/{id}": {
-            "get": _op("One delivery with its attempts", 200, 401, 404, parameters=["id"])
-        },
-        "/api/v1/monitors/{name}/retrain": {
-            "post": _op("Request retraining: {reason, requested_by}", 202, 401, 404, 422),
-            "get": _op("Retrain triggers and their outcome", 200, 401, 404),
-        },
-        "/api/v1/monitors/{name}/silences": {
-            "get": _op("Silences (active=true: in force now)", 200, 401, 404),
-            "post": _op(
-                "Add a silence: {rule?, starts_at?, ends_at | duration, created_by, comment}",
-                201,
+            "get": _op(
+                "Alerts of a monitor with their transitions",
+                200,
+                _list("alerts"),
                 401,
                 404,
                 422,
+                query=[_query("transitions", 0, MAX_LISTED)],
+            )
+        },
+        "/api/v1/monitors/{name}/deliveries": {
+            "get": _op(
+                "Deliveries with every attempt, newest first",
+                200,
+                _list("deliveries"),
+                401,
+                404,
+                422,
+                query=[
+                    _query("limit", 1, MAX_LISTED),
+                    {
+                        "name": "status",
+                        "in": "query",
+                        "schema": {"type": "string", "enum": ["pending", "delivered", "failed"]},
+                    },
+                ],
+            )
+        },
+        "/api/v1/deliveries/{id}": {
+            "get": _op(
+                "One delivery with its attempts", 200, _OBJECT, 401, 404, parameters=["id"]
+            )
+        },
+        "/api/v1/monitors/{name}/retrain": {
+            "post": _op(
+                "Request retraining: {reason, requested_by}",
+                202,
+                _OBJECT,
+                400,
+                401,
+                404,
+                422,
+                body=_RETRAIN_BODY,
+            ),
+            "get": _op(
+                "Retrain triggers and their outcome",
+                200,
+                _list("triggers"),
+                401,
+                404,
+                422,
+                query=[_query("limit", 1, MAX_LISTED)],
+            ),
+        },
+        "/api/v1/monitors/{name}/silences": {
+            "get": _op(
+                "Silences (active=true: in force now)",
+                200,
+                _list("silences"),
+                401,
+                404,
+                query=[{"name": "active", "in": "query", "schema": {"type": "boolean"}}],
+            ),
+            "post": _op(
+                "Add a silence: {rule?, starts_at?, ends_at | duration, created_by, comment}",
+                201,
+                _OBJECT,
+                400,
+                401,
+                404,
+                422,
+                body=_SILENCE_BODY,
             ),
         },
         "/api/v1/silences/{id}": {
-            "delete": _op("Expire a silence now", 200, 401, 404, parameters=["id"])
+            "delete": _op("Expire a silence now", 200, _OBJECT, 401, 404, parameters=["id"])
         },
     }
