@@ -288,9 +288,7 @@ def openapi_paths() -> dict[str, Any]:
             )
         },
         "/api/v1/deliveries/{id}": {
-            "get": _op(
-                "One delivery with its attempts", 200, _OBJECT, 401, 404, parameters=["id"]
-            )
+            "get": _op("One delivery with its attempts", 200, _OBJECT, 401, 404, parameters=["id"])
         },
         "/api/v1/monitors/{name}/retrain": {
             "post": _op(

@@ -59,6 +59,7 @@ __all__ = [
     "load_config",
     "parse_duration",
     "redact_url",
+    "secret_values",
 ]
 
 DEFAULT_CONFIG_FILE: Final = "driftline.yaml"
@@ -573,3 +574,31 @@ def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = 
         header = f"{where}: invalid configuration ({count}; see docs/configuration.md)"
         # not chained: pydantic's own message repeats every input, secrets included
         raise ConfigError("\n".join([header, *lines])) from None
+
+
+def secret_values(config: BaseModel) -> list[str]:
+    """Every secret in ``config``: each ``SecretStr`` value, and the database URL with its
+    password (for :class:`monitor.redact.SecretFilter` and the tests that look for leaks)."""
+    found: list[str] = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, SecretStr):
+            found.append(value.get_secret_value())
+        elif isinstance(value, BaseModel):
+            for name in type(value).model_fields:
+                walk(getattr(value, name))
+        elif isinstance(value, Mapping):
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, tuple | list):
+            for item in value:
+                walk(item)
+
+    walk(config)
+    database_url = getattr(config, "database_url", None)
+    if isinstance(database_url, str) and redact_url(database_url) != database_url:
+        found.append(database_url)
+        password = re.search(r"://[^:/@\s]*:([^@/\s]+)@", database_url)
+        if password:
+            found.append(password.group(1))
+    return [value for value in dict.fromkeys(found) if value]

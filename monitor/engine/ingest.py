@@ -139,9 +139,7 @@ def parse_event_time(value: Any) -> datetime:
                 f"time {shown} is not ISO 8601; send e.g. '2026-03-01T12:00:00Z'"
             ) from None
         if parsed.tzinfo is None:
-            raise ValueError(
-                f"time {shown} has no UTC offset; add one, e.g. 'Z' or '+00:00'"
-            )
+            raise ValueError(f"time {shown} has no UTC offset; add one, e.g. 'Z' or '+00:00'")
         try:
             return parsed.astimezone(UTC)
         except OverflowError:
@@ -240,9 +238,7 @@ def _first_problem(
     return None
 
 
-def _check_names(
-    records: Sequence[Any], known: Mapping[str, str], max_unknown: int | None
-) -> None:
+def _check_names(records: Sequence[Any], known: Mapping[str, str], max_unknown: int | None) -> None:
     """Refuse the first bad field name, or the first unknown field over ``max_unknown``
     distinct ones, in one pass over the keys (before any column is built)."""
     seen: set[Any] = set()
@@ -295,8 +291,10 @@ def _typed_column(kind: str, values: list[Any], *, checked: bool) -> pa.Array:
     (validated record by record already), raises _Refused when a value does not fit: exact
     ``type`` checks, so a bool is not a number here."""
     types = set(map(type, values))
-    if not checked and str in types and any(
-        type(v) is str and _SURROGATE.search(v) for v in values
+    if (
+        not checked
+        and str in types
+        and any(type(v) is str and _SURROGATE.search(v) for v in values)
     ):
         raise _Refused
     if not checked and int in types and any(type(v) is int and abs(v) > _MAX_INT for v in values):

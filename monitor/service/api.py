@@ -177,8 +177,7 @@ def create_app(
         return _error(
             421,
             "unknown_host",
-            f"this server answers Host {sorted(hosts)}; set api.allowed_hosts to serve "
-            "other names",
+            f"this server answers Host {sorted(hosts)}; set api.allowed_hosts to serve other names",
         )
 
     @app.errorhandler(BadRequest)

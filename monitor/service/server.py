@@ -29,7 +29,7 @@ from flask import Flask
 
 from monitor import config as cfg
 from monitor.errors import ConfigError, DriftlineError
-from monitor.redact import redact_url
+from monitor.redact import SecretFilter, redact_url
 from monitor.service.api import ApiSettings, allowed_hosts, create_app
 from monitor.service.checks import CheckJob
 from monitor.service.clock import FileClock, clock_from_spec
@@ -54,7 +54,8 @@ WATCH_INTERVAL_S: Final = 1.0
 
 # APScheduler logs two INFO lines per job run (every second for the delivery job): the
 # service logs one line per check or error itself.
-_QUIET_LOGGERS: Final = ("apscheduler", "waitress.queue")
+_QUIET_LOGGERS: Final = ("apscheduler", "waitress.queue", "httpx", "httpcore")
+"""httpx logs every request's full URL at INFO: a Slack webhook or a ``?token=`` with it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,10 +82,17 @@ def _contexts(config: cfg.Config, config_dir: Path, names: set[str]) -> dict[str
 class Service:
     """One ``driftline serve`` process (see the module docstring)."""
 
-    def __init__(self, config_path: Path, options: ServeOptions = ServeOptions()) -> None:
+    def __init__(
+        self,
+        config_path: Path,
+        options: ServeOptions = ServeOptions(),
+        secrets: SecretFilter | None = None,
+    ) -> None:
         self.path = config_path
         self.options = options
         self.config = cfg.load_config(config_path, dict(os.environ))
+        self.secrets = secrets or SecretFilter()
+        self.secrets.update(cfg.secret_values(self.config))
         self.clock = clock_from_spec(options.clock or os.environ.get("DRIFTLINE_CLOCK"))
         self.clock_spec = self.clock.spec if isinstance(self.clock, FileClock) else "system"
         self.store = Store(self.config.database_url)
@@ -217,6 +225,7 @@ class Service:
                     "%s: change refused, the running configuration stays: %s", self.path, exc
                 )
                 return False
+            self.secrets.update(cfg.secret_values(config))
             if self._scheduler is not None:
                 sync_check_jobs(
                     self._scheduler, config, self.path, config.database_url, self.clock_spec
@@ -312,4 +321,7 @@ def serve(config_path: Path, options: ServeOptions = ServeOptions()) -> int:
     )
     for name in _QUIET_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
-    return Service(config_path, options).run()
+    secrets = SecretFilter()  # every line any logger writes passes it
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(secrets)
+    return Service(config_path, options, secrets).run()

@@ -21,7 +21,9 @@ START = datetime(2026, 3, 2, tzinfo=UTC)
 HOUR = timedelta(hours=1)
 
 
-def _setup(database_url: str, extra: dict[str, pa.Array] | None = None) -> tuple[Store, MonitorContext]:
+def _setup(
+    database_url: str, extra: dict[str, pa.Array] | None = None
+) -> tuple[Store, MonitorContext]:
     upgrade(database_url)
     store = Store(database_url)
     store.upsert_monitor("credit", {})

@@ -7,8 +7,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -26,7 +25,9 @@ RETRAIN = (
 
 
 @pytest.fixture(scope="module", params=KINDS)
-def served(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+def served(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Served]:
     folder = tmp_path_factory.mktemp(f"hostile-{request.param}")
     for url in database(request.param, folder):
         write_folder(folder, url)
@@ -133,16 +134,12 @@ def test_d2_a_nul_in_a_label_id_or_a_csv_header_is_refused(served: Served) -> No
     ("start", "end"),
     [
         pytest.param("0001-01-01T00:00:00Z", "9999-12-31T00:00:00Z", id="year-1-to-9999"),
-        pytest.param(
-            (NOW + 12 * HOUR).isoformat(), (NOW + 13 * HOUR).isoformat(), id="tomorrow"
-        ),
+        pytest.param((NOW + 12 * HOUR).isoformat(), (NOW + 13 * HOUR).isoformat(), id="tomorrow"),
     ],
 )
 def test_d4_a_window_that_has_not_ended_is_refused(served: Served, start: str, end: str) -> None:
     with served.client() as client:
-        response = client.post(
-            "/api/v1/monitors/credit/checks", json={"start": start, "end": end}
-        )
+        response = client.post("/api/v1/monitors/credit/checks", json={"start": start, "end": end})
     _error_names(response, "has not ended")
 
 
@@ -201,27 +198,55 @@ def test_d5_implausible_event_times_are_refused_naming_the_timestamp(
 
 _BAD_REQUESTS: list[tuple[str, str, str, Any]] = [
     ("deep-json-nesting", "POST", "/api/v1/monitors/credit/records", "[" * 100_000 + "]" * 100_000),
-    ("400-digit-integer", "POST", "/api/v1/monitors/credit/records",
-     '[{"id": "a", "timestamp": "2026-03-10T08:00:00Z", "income": ' + "9" * 400 + "}]"),
-    ("lone-surrogate-value", "POST", "/api/v1/monitors/credit/records",
-     '[{"id": "a", "timestamp": "2026-03-10T08:00:00Z", "region": "\\ud800"}]'),
-    ("lone-surrogate-id", "POST", "/api/v1/monitors/credit/records",
-     '[{"id": "\\udfff", "timestamp": "2026-03-10T08:00:00Z"}]'),
-    ("lone-surrogate-field", "POST", "/api/v1/monitors/credit/records",
-     '[{"id": "a", "timestamp": "2026-03-10T08:00:00Z", "\\ud800": 1}]'),
+    (
+        "400-digit-integer",
+        "POST",
+        "/api/v1/monitors/credit/records",
+        '[{"id": "a", "timestamp": "2026-03-10T08:00:00Z", "income": ' + "9" * 400 + "}]",
+    ),
+    (
+        "lone-surrogate-value",
+        "POST",
+        "/api/v1/monitors/credit/records",
+        '[{"id": "a", "timestamp": "2026-03-10T08:00:00Z", "region": "\\ud800"}]',
+    ),
+    (
+        "lone-surrogate-id",
+        "POST",
+        "/api/v1/monitors/credit/records",
+        '[{"id": "\\udfff", "timestamp": "2026-03-10T08:00:00Z"}]',
+    ),
+    (
+        "lone-surrogate-field",
+        "POST",
+        "/api/v1/monitors/credit/records",
+        '[{"id": "a", "timestamp": "2026-03-10T08:00:00Z", "\\ud800": 1}]',
+    ),
     ("list-body-checks", "POST", "/api/v1/monitors/credit/checks", "[]"),
     ("string-body-checks", "POST", "/api/v1/monitors/credit/checks", '"x"'),
-    ("year-1-offset-checks", "POST", "/api/v1/monitors/credit/checks",
-     '{"start": "0001-01-01T00:00:00+01:00", "end": "0001-01-01T05:00:00+01:00"}'),
+    (
+        "year-1-offset-checks",
+        "POST",
+        "/api/v1/monitors/credit/checks",
+        '{"start": "0001-01-01T00:00:00+01:00", "end": "0001-01-01T05:00:00+01:00"}',
+    ),
     ("list-body-retrain", "POST", "/api/v1/monitors/credit/retrain", "[1]"),
     ("string-body-retrain", "POST", "/api/v1/monitors/credit/retrain", '"x"'),
     ("list-body-silences", "POST", "/api/v1/monitors/credit/silences", "[]"),
     ("string-body-silences", "POST", "/api/v1/monitors/credit/silences", '"x"'),
-    ("huge-duration-silence", "POST", "/api/v1/monitors/credit/silences",
-     '{"duration": "99999999w"}'),
-    ("year-9999-silence", "POST", "/api/v1/monitors/credit/silences",
-     '{"starts_at": "9999-12-31T23:00:00-05:00", "duration": "1w"}'),
-    ("list-body-labels-item", "POST", "/api/v1/monitors/credit/labels", '[[1, 2]]'),
+    (
+        "huge-duration-silence",
+        "POST",
+        "/api/v1/monitors/credit/silences",
+        '{"duration": "99999999w"}',
+    ),
+    (
+        "year-9999-silence",
+        "POST",
+        "/api/v1/monitors/credit/silences",
+        '{"starts_at": "9999-12-31T23:00:00-05:00", "duration": "1w"}',
+    ),
+    ("list-body-labels-item", "POST", "/api/v1/monitors/credit/labels", "[[1, 2]]"),
     ("huge-limit-checks", "GET", "/api/v1/monitors/credit/checks?limit=" + "1" + "0" * 20, None),
     ("negative-limit-checks", "GET", "/api/v1/monitors/credit/checks?limit=-1", None),
     ("huge-limit-deliveries", "GET", "/api/v1/monitors/credit/deliveries?limit=" + "9" * 20, None),
@@ -229,8 +254,12 @@ _BAD_REQUESTS: list[tuple[str, str, str, Any]] = [
     ("huge-limit-retrain", "GET", "/api/v1/monitors/credit/retrain?limit=" + "9" * 20, None),
     ("negative-transitions", "GET", "/api/v1/monitors/credit/alerts?transitions=-5", None),
     ("huge-transitions", "GET", "/api/v1/monitors/credit/alerts?transitions=" + "9" * 20, None),
-    ("huge-limit-performance", "GET", "/api/v1/monitors/credit/performance?limit=" + "9" * 20,
-     None),
+    (
+        "huge-limit-performance",
+        "GET",
+        "/api/v1/monitors/credit/performance?limit=" + "9" * 20,
+        None,
+    ),
     ("check-id-2-63", "GET", f"/api/v1/checks/{2**63}", None),
     ("delivery-id-2-63", "GET", f"/api/v1/deliveries/{2**63}", None),
     ("silence-id-2-63", "DELETE", f"/api/v1/silences/{2**64}", None),
