@@ -161,7 +161,7 @@ def create_app(
     clock: Clock = now or (checks.now if checks is not None else utc_now)
     app = Flask("driftline", static_folder=None)  # never serve ./static
     app.config["MAX_CONTENT_LENGTH"] = config.max_request_bytes
-    app.url_map.converters["int"] = IdConverter  # ids past 2**63 - 1 are 404s
+    app.url_map.converters["int"] = IdConverter  # ids past MAX_ID are 404s
     hosts = {host.lower() for host in config.allowed_hosts}
 
     def monitor_or_404(name: str) -> MonitorContext | tuple[Response, int]:

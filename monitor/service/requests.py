@@ -24,8 +24,9 @@ __all__ = [
     "text_body",
 ]
 
-MAX_ID: Final = 2**63 - 1
-"""The largest row id (a signed 64-bit integer in both databases)."""
+MAX_ID: Final = 2**31 - 1
+"""The largest id a route takes: checks, deliveries and silences have 32-bit integer keys
+on PostgreSQL."""
 
 
 class BadRequest(Exception):
@@ -40,8 +41,8 @@ class BadRequest(Exception):
 
 
 class IdConverter(IntegerConverter):
-    """``<int:...>`` for row ids: 1 to 2**63 - 1, so a larger number is a 404, never a
-    database overflow."""
+    """``<int:...>`` for row ids: 1 to :data:`MAX_ID`, so a larger number is a 404, never
+    a database overflow."""
 
     def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("min", 1)

@@ -260,7 +260,7 @@ _BAD_REQUESTS: list[tuple[str, str, str, Any]] = [
         "/api/v1/monitors/credit/performance?limit=" + "9" * 20,
         None,
     ),
-    ("check-id-2-63", "GET", f"/api/v1/checks/{2**63}", None),
+    ("check-id-2-31", "GET", f"/api/v1/checks/{2**31}", None),
     ("delivery-id-2-63", "GET", f"/api/v1/deliveries/{2**63}", None),
     ("silence-id-2-63", "DELETE", f"/api/v1/silences/{2**64}", None),
 ]
