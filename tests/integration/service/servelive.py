@@ -19,9 +19,7 @@ STARTUP_S = 120.0
 
 
 @contextmanager
-def live_serve(
-    folder: Path, env: Mapping[str, str] | None = None
-) -> Iterator[tuple[str, Path]]:
+def live_serve(folder: Path, env: Mapping[str, str] | None = None) -> Iterator[tuple[str, Path]]:
     """Run `driftline db upgrade` then `driftline serve` in ``folder``; yield the base URL
     and the file holding serve's output."""
     environment = {**os.environ, "DRIFTLINE_CONFIG": str(folder / "driftline.yaml"), **(env or {})}

@@ -30,8 +30,7 @@ def test_schemathesis_finds_no_5xx_and_no_schema_violation(tmp_path: Path, kind:
         prepare_folder(tmp_path, f"{{token: {TOKEN}}}")
         config = tmp_path / "driftline.yaml"
         config.write_text(
-            config.read_text().replace("sqlite:///./driftline.db", f"'{url}'")
-            + "    alerts:\n"
+            config.read_text().replace("sqlite:///./driftline.db", f"'{url}'") + "    alerts:\n"
             "      retrain: {kind: webhook, url: 'http://127.0.0.1:9/retrain',"
             " secret: whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw}\n"
         )
