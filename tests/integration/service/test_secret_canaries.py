@@ -116,7 +116,8 @@ def _config(url: str, hooks: str, smtp_port: int) -> str:
     return f"""\
 database_url: '{url}'
 api: {{token: {c["api_token"]}}}
-dashboard: {{password: {c["dashboard_password"]}, session_secret: {c["session_secret"]}, refresh: 0s}}
+dashboard: {{password: {c["dashboard_password"]}, session_secret: {c["session_secret"]},
+            refresh: 0s}}
 monitors:
   - name: credit
     baseline: credit.driftline
@@ -124,7 +125,8 @@ monitors:
     window: 1h
     alerts:
       channels:
-        ops: {{kind: webhook, url: "{hooks}/hook", secret: "whsec_{c["webhook_secret"]}", timeout: 2}}
+        ops: {{kind: webhook, url: "{hooks}/hook", secret: "whsec_{c["webhook_secret"]}",
+               timeout: 2}}
         team: {{kind: slack, url: "{hooks}/services/T0/{c["slack_path"]}"}}
         oncall: {{kind: email, host: 127.0.0.1, port: {smtp_port}, from: d@example.org,
                   to: [o@example.org], username: driftline, password: {c["smtp_password"]}}}
