@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install test lint run bench bench-anchors anchors sample-data clean browser
+.PHONY: install test lint run bench bench-anchors anchors sample-data clean browser fuzz
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,12 @@ browser: $(CHROMIUM)
 test: lint browser
 	$(BIN)/pytest
 
+# Schemathesis against a real serve (SQLite and PostgreSQL when DRIFTLINE_TEST_POSTGRES_URL is
+# set) for 10 minutes per database; `make test` runs the same test for 60 s each.
+fuzz: install
+	DRIFTLINE_FUZZ_SECONDS=600 DRIFTLINE_FUZZ_EXAMPLES=200 $(BIN)/pytest -s \
+		tests/integration/service/test_fuzz_api.py
+
 # The main job: the whole loop on the sample data (sample_data/demo.py). It trains and
 # registers the demo model, serves Driftline on 127.0.0.1:$(DEMO_PORT), replays eight weeks of
 # live traffic in about $(DEMO_DURATION) s, and keeps serving the dashboard until Ctrl-C. A second
@@ -50,6 +56,7 @@ bench: install anchors
 	$(BIN)/python tests/benchmarks/bench_service.py
 	$(BIN)/python tests/benchmarks/bench_dashboard.py
 	$(BIN)/python tests/benchmarks/bench_serve_model.py
+	$(BIN)/python tests/benchmarks/bench_hostile.py
 	$(BIN)/python tests/benchmarks/bench_anchors.py --venvs $(ANCHORS)
 
 # The anchors (Evidently, NannyML, Alibi Detect, whylogs) each get their own venv from

@@ -18,9 +18,17 @@ from alerts.trigger import request_retrain
 from monitor import config as cfg
 from monitor.engine.ingest import parse_event_time
 from monitor.errors import ConfigError
+from monitor.service.openapi import error_responses, json_body, json_response
+from monitor.service.requests import BadRequest, json_object, query_int
 from monitor.store import Store
 
-__all__ = ["blueprint", "openapi_paths", "to_json"]
+__all__ = ["MAX_LISTED", "MAX_REASON", "blueprint", "openapi_paths", "to_json"]
+
+MAX_REASON = 1_000
+"""Characters of a retrain reason or a silence comment."""
+MAX_LISTED = 1_000
+"""The most items one list request returns."""
+_MAX_NAME = 200
 
 
 def to_json(value: Any) -> Any:
@@ -40,6 +48,24 @@ def _error(status: int, code: str, message: str) -> tuple[Response, int]:
     return jsonify({"error": {"code": code, "message": message}}), status
 
 
+def _text(body: Mapping[str, Any], key: str, limit: int) -> str:
+    """``body[key]`` as text of at most ``limit`` characters ('' when absent); 422 naming
+    the field otherwise."""
+    value = body.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, str | int | float) or isinstance(value, bool):
+        raise BadRequest(422, "invalid_field", f"field {key!r}: expected a string")
+    text = str(value)
+    if len(text) > limit:
+        raise BadRequest(
+            422, "invalid_field", f"field {key!r} is {len(text)} characters; at most {limit}"
+        )
+    if "\x00" in text:
+        raise BadRequest(422, "invalid_field", f"field {key!r} contains a NUL character")
+    return text
+
+
 def blueprint(store: Store, config: cfg.Config) -> Blueprint:
     """The alerts routes for ``store`` and the monitors of ``config``."""
     routes = Blueprint("alerts", __name__)
@@ -52,7 +78,8 @@ def blueprint(store: Store, config: cfg.Config) -> Blueprint:
     def alerts(name: str) -> tuple[Response, int]:
         if name not in monitors:
             return unknown(name)
-        limit = request.args.get("transitions", default=50, type=int)
+        limit = query_int(request, "transitions", default=50, low=0, high=MAX_LISTED)
+        assert limit is not None
         return jsonify({"alerts": to_json(store.list_alerts(name, transitions=limit))}), 200
 
     @routes.get("/api/v1/monitors/<name>/deliveries")
@@ -62,7 +89,8 @@ def blueprint(store: Store, config: cfg.Config) -> Blueprint:
         status = request.args.get("status")
         if status not in (None, "pending", "delivered", "failed"):
             return _error(422, "invalid_status", "status must be pending, delivered or failed")
-        limit = request.args.get("limit", default=100, type=int)
+        limit = query_int(request, "limit", default=100, low=1, high=MAX_LISTED)
+        assert limit is not None
         found = store.list_deliveries(name, status=status, limit=limit)  # type: ignore[arg-type]
         return jsonify({"deliveries": to_json(found)}), 200
 
@@ -77,13 +105,16 @@ def blueprint(store: Store, config: cfg.Config) -> Blueprint:
     def retrain(name: str) -> tuple[Response, int]:
         if name not in monitors:
             return unknown(name)
-        body = request.get_json(silent=True) or {}
+        body = json_object(request, '{"reason": "...", "requested_by": "..."}')
         reason = body.get("reason")
         if not isinstance(reason, str) or not reason.strip():
             return _error(422, "invalid_retrain", 'send {"reason": "...", "requested_by": "..."}')
-        by = body.get("requested_by")
+        by = _text(body, "requested_by", _MAX_NAME)
         trigger = request_retrain(
-            store, monitors[name], reason=reason, requested_by=str(by) if by else None
+            store,
+            monitors[name],
+            reason=_text(body, "reason", MAX_REASON) or reason,
+            requested_by=by or None,
         )
         return jsonify(to_json(trigger)), 202
 
@@ -91,7 +122,8 @@ def blueprint(store: Store, config: cfg.Config) -> Blueprint:
     def triggers(name: str) -> tuple[Response, int]:
         if name not in monitors:
             return unknown(name)
-        limit = request.args.get("limit", default=50, type=int)
+        limit = query_int(request, "limit", default=50, low=1, high=MAX_LISTED)
+        assert limit is not None
         return jsonify({"triggers": to_json(store.list_retrain_triggers(name, limit=limit))}), 200
 
     @routes.get("/api/v1/monitors/<name>/silences")
@@ -106,11 +138,17 @@ def blueprint(store: Store, config: cfg.Config) -> Blueprint:
     def add_silence(name: str) -> tuple[Response, int]:
         if name not in monitors:
             return unknown(name)
-        body = request.get_json(silent=True) or {}
+        body = json_object(
+            request, '{"rule": "...", "duration": "2h", "created_by": "...", "comment": "..."}'
+        )
         rule = body.get("rule")
-        if rule is not None and rule not in {r.name for r in monitors[name].alerts.rules}:
+        if rule is not None and (
+            not isinstance(rule, str) or rule not in {r.name for r in monitors[name].alerts.rules}
+        ):
             known = sorted(r.name for r in monitors[name].alerts.rules)
-            return _error(422, "invalid_silence", f"no rule {rule!r}; rules: {known}")
+            return _error(422, "invalid_silence", f"no rule {str(rule)[:100]!r}; rules: {known}")
+        created_by = _text(body, "created_by", _MAX_NAME)
+        comment = _text(body, "comment", MAX_REASON)
         try:
             starts_at = (
                 parse_event_time(body["starts_at"])
@@ -120,7 +158,7 @@ def blueprint(store: Store, config: cfg.Config) -> Blueprint:
             if body.get("ends_at"):
                 ends_at = parse_event_time(body["ends_at"])
             elif body.get("duration"):
-                ends_at = starts_at + cfg.parse_duration(str(body["duration"]))
+                ends_at = starts_at + cfg.parse_duration(str(body["duration"])[:100])
             else:
                 raise ValueError("give ends_at (ISO time) or duration (e.g. 2h)")
             silence = store.add_silence(
@@ -128,8 +166,12 @@ def blueprint(store: Store, config: cfg.Config) -> Blueprint:
                 rule=rule,
                 starts_at=starts_at,
                 ends_at=ends_at,
-                created_by=str(body.get("created_by") or ""),
-                comment=str(body.get("comment") or ""),
+                created_by=created_by,
+                comment=comment,
+            )
+        except OverflowError:
+            return _error(
+                422, "invalid_silence", "the silence would end after the year 9999; shorten it"
             )
         except (ValueError, ConfigError) as exc:
             return _error(422, "invalid_silence", str(exc))
@@ -145,43 +187,151 @@ def blueprint(store: Store, config: cfg.Config) -> Blueprint:
     return routes
 
 
-def _op(summary: str, *codes: int, parameters: list[str] | None = None) -> dict[str, Any]:
-    params = [
-        {"name": p, "in": "path", "required": True, "schema": {"type": "string"}}
+_OBJECT: dict[str, Any] = {"type": "object"}
+
+
+def _list(key: str) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": [key],
+        "properties": {key: {"type": "array", "items": _OBJECT}},
+    }
+
+
+def _query(name: str, low: int, high: int) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "query",
+        "schema": {"type": "integer", "minimum": low, "maximum": high},
+    }
+
+
+def _op(
+    summary: str,
+    status: int,
+    schema: dict[str, Any],
+    *errors: int,
+    parameters: list[str] | None = None,
+    query: list[dict[str, Any]] | None = None,
+    body: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    params: list[dict[str, Any]] = [
+        {
+            "name": p,
+            "in": "path",
+            "required": True,
+            "schema": {"type": "integer", "minimum": 1} if p == "id" else {"type": "string"},
+        }
         for p in (parameters or ["name"])
     ]
-    responses: dict[str, Any] = {str(codes[0]): {"description": summary}}
-    responses.update({str(c): {"description": "error"} for c in codes[1:]})
-    return {"summary": summary, "parameters": params, "responses": responses}
+    operation: dict[str, Any] = {
+        "summary": summary,
+        "parameters": params + (query or []),
+        "responses": {str(status): json_response(schema, summary), **error_responses(*errors)},
+    }
+    if body is not None:
+        operation["requestBody"] = json_body(body)
+    return operation
+
+
+_RETRAIN_BODY: dict[str, Any] = {
+    "type": "object",
+    "required": ["reason"],
+    "properties": {
+        "reason": {"type": "string", "minLength": 1, "maxLength": MAX_REASON},
+        "requested_by": {"type": "string", "maxLength": _MAX_NAME},
+    },
+}
+_SILENCE_BODY: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "rule": {"type": "string"},
+        "starts_at": {"type": "string", "format": "date-time"},
+        "ends_at": {"type": "string", "format": "date-time"},
+        "duration": {"type": "string", "description": "e.g. 2h, 1d, 1w"},
+        "created_by": {"type": "string", "maxLength": _MAX_NAME},
+        "comment": {"type": "string", "maxLength": MAX_REASON},
+    },
+}
 
 
 def openapi_paths() -> dict[str, Any]:
     """OpenAPI path items of the alerts routes."""
     return {
         "/api/v1/monitors/{name}/alerts": {
-            "get": _op("Alerts of a monitor with their transitions", 200, 401, 404)
-        },
-        "/api/v1/monitors/{name}/deliveries": {
-            "get": _op("Deliveries with every attempt, newest first", 200, 401, 404, 422)
-        },
-        "/api/v1/deliveries/{id}": {
-            "get": _op("One delivery with its attempts", 200, 401, 404, parameters=["id"])
-        },
-        "/api/v1/monitors/{name}/retrain": {
-            "post": _op("Request retraining: {reason, requested_by}", 202, 401, 404, 422),
-            "get": _op("Retrain triggers and their outcome", 200, 401, 404),
-        },
-        "/api/v1/monitors/{name}/silences": {
-            "get": _op("Silences (active=true: in force now)", 200, 401, 404),
-            "post": _op(
-                "Add a silence: {rule?, starts_at?, ends_at | duration, created_by, comment}",
-                201,
+            "get": _op(
+                "Alerts of a monitor with their transitions",
+                200,
+                _list("alerts"),
                 401,
                 404,
                 422,
+                query=[_query("transitions", 0, MAX_LISTED)],
+            )
+        },
+        "/api/v1/monitors/{name}/deliveries": {
+            "get": _op(
+                "Deliveries with every attempt, newest first",
+                200,
+                _list("deliveries"),
+                401,
+                404,
+                422,
+                query=[
+                    _query("limit", 1, MAX_LISTED),
+                    {
+                        "name": "status",
+                        "in": "query",
+                        "schema": {"type": "string", "enum": ["pending", "delivered", "failed"]},
+                    },
+                ],
+            )
+        },
+        "/api/v1/deliveries/{id}": {
+            "get": _op("One delivery with its attempts", 200, _OBJECT, 401, 404, parameters=["id"])
+        },
+        "/api/v1/monitors/{name}/retrain": {
+            "post": _op(
+                "Request retraining: {reason, requested_by}",
+                202,
+                _OBJECT,
+                400,
+                401,
+                404,
+                422,
+                body=_RETRAIN_BODY,
+            ),
+            "get": _op(
+                "Retrain triggers and their outcome",
+                200,
+                _list("triggers"),
+                401,
+                404,
+                422,
+                query=[_query("limit", 1, MAX_LISTED)],
+            ),
+        },
+        "/api/v1/monitors/{name}/silences": {
+            "get": _op(
+                "Silences (active=true: in force now)",
+                200,
+                _list("silences"),
+                401,
+                404,
+                query=[{"name": "active", "in": "query", "schema": {"type": "boolean"}}],
+            ),
+            "post": _op(
+                "Add a silence: {rule?, starts_at?, ends_at | duration, created_by, comment}",
+                201,
+                _OBJECT,
+                400,
+                401,
+                404,
+                422,
+                body=_SILENCE_BODY,
             ),
         },
         "/api/v1/silences/{id}": {
-            "delete": _op("Expire a silence now", 200, 401, 404, parameters=["id"])
+            "delete": _op("Expire a silence now", 200, _OBJECT, 401, 404, parameters=["id"])
         },
     }

@@ -31,7 +31,7 @@ class AlertsExtension:
             ScheduledJob(
                 id="alerts:deliver",
                 func=jobs.deliver_job,
-                args=(str(context.config_path.resolve()), context.database_url),
+                args=(str(context.config_path.resolve()), ""),  # the URL: from the config
                 seconds=jobs.DELIVERY_POLL_S,
             )
         ]

@@ -42,10 +42,12 @@ def evaluate(store: Store, config: cfg.Config, monitor: str | None = None) -> in
     return evaluated
 
 
-def deliver_job(config_path: str, database_url: str) -> None:
-    """Evaluate pending checks, then send every due delivery (the scheduled job)."""
+def deliver_job(config_path: str, database_url: str = "") -> None:
+    """Evaluate pending checks, then send every due delivery (the scheduled job);
+    ``database_url`` '' means driftline.yaml's (job arguments are pickled into the job
+    store, and a URL may hold a password)."""
     config = cfg.load_config(config_path)
-    store = Store(database_url)
+    store = Store(database_url or config.database_url)
     try:
         evaluate(store, config)
         for delivery in send_due(store, config):

@@ -34,7 +34,14 @@ def _shell(context: PageContext) -> html.Div:
         dcc.Link("Alerts", href=alerts_href(settings.base), id="nav-alerts"),
     ]
     if settings.password:
-        links.append(html.A("Log out", href=f"{settings.base}/logout", id="nav-logout"))
+        links.append(
+            html.Form(
+                html.Button("Log out", id="nav-logout", type="submit", className="link"),
+                method="POST",
+                action=f"{settings.base}/logout",
+                className="logout",
+            )
+        )
     return html.Div(
         [
             dcc.Location(id="nav", refresh="callback-nav"),
@@ -64,12 +71,19 @@ def mount_dashboard(server: Flask, store: Store, settings: DashboardSettings) ->
         base=base,
         password=settings.password,
         session_secret=settings.session_secret,
+        secure_cookies=settings.secure_cookies,
         refresh_s=settings.refresh_s,
         sparkline_windows=settings.sparkline_windows,
         retrain=settings.retrain,
     )
     if settings.password:
-        install_login(server, base=base, password=settings.password, secret=settings.session_secret)
+        install_login(
+            server,
+            base=base,
+            password=settings.password,
+            secret=settings.session_secret,
+            secure_cookies=settings.secure_cookies,
+        )
     app = Dash(
         "driftline-dashboard",
         server=server,  # type: ignore[arg-type]  # Dash's hint omits a Flask instance
@@ -107,20 +121,23 @@ def mount_dashboard(server: Flask, store: Store, settings: DashboardSettings) ->
 
 
 def mount(server: Flask, store: Store, config: Config) -> None:
-    """The ``driftline.serve`` entry point: mount the dashboard as ``config`` says. The
+    """The ``driftline.serve`` entry point: mount the dashboard as ``config`` says (with
+    ``api.token`` set and no ``dashboard.password``, the token is its password). The
     "Retrain now" button uses the extension that provides a retrain action (``alerts``:
     the code path of ``POST /api/v1/monitors/<name>/retrain``)."""
     dashboard = config.dashboard
+    password = dashboard.password or config.api.token  # a token protects the dashboard too
     actions = (extension.retrain_action(store, config) for extension in load_extensions())
     retrain = next((action for action in actions if action is not None), None)
     mount_dashboard(
         server,
         store,
         DashboardSettings(
-            password=dashboard.password.get_secret_value() if dashboard.password else None,
+            password=password.get_secret_value() if password else None,
             session_secret=(
                 dashboard.session_secret.get_secret_value() if dashboard.session_secret else None
             ),
+            secure_cookies=dashboard.secure_cookies,
             refresh_s=dashboard.refresh.total_seconds(),
             sparkline_windows=dashboard.sparkline_windows,
             retrain=retrain,

@@ -20,6 +20,7 @@ class DashboardSettings:
     base: str = "/dashboard"
     password: str | None = None
     session_secret: str | None = None
+    secure_cookies: bool | None = None
     refresh_s: float = 60.0
     sparkline_windows: int = 48
     retrain: RetrainAction | None = None

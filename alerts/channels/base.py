@@ -8,7 +8,6 @@ once.
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -16,7 +15,7 @@ from typing import Final, Protocol
 
 import httpx
 
-from monitor.redact import redact_url
+from monitor.redact import redact_text
 from monitor.store import Delivery
 
 __all__ = [
@@ -27,7 +26,6 @@ __all__ = [
     "send_request",
 ]
 
-_URL: Final = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://[^\s'\"<>]+")
 _BODY_SHOWN: Final = 200
 
 
@@ -50,11 +48,10 @@ class Channel(Protocol):
 
 
 def redact(text: str, secrets: Iterable[str] = ()) -> str:
-    """``text`` with every secret replaced by ``***`` and URL passwords, tokens and
-    query secrets hidden (Alertmanager ``RedactURL``)."""
-    for secret in sorted((s for s in secrets if len(s) >= 4), key=len, reverse=True):
-        text = text.replace(secret, "***")
-    return _URL.sub(lambda match: redact_url(match.group(0)), text)
+    """``text`` with every secret replaced by ``***`` (a URL secret's path and query values
+    too: a receiver may echo them) and URL passwords, tokens and query secrets hidden
+    (Alertmanager ``RedactURL``)."""
+    return redact_text(text, secrets)
 
 
 def http_outcome(response: httpx.Response, latency_s: float, secrets: Iterable[str]) -> SendOutcome:

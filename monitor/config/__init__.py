@@ -27,6 +27,7 @@ from monitor.config.model import (
     load_config,
     parse_duration,
     redact_url,
+    secret_values,
 )
 
 __all__ = [
@@ -48,4 +49,5 @@ __all__ = [
     "load_config",
     "parse_duration",
     "redact_url",
+    "secret_values",
 ]

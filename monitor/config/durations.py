@@ -24,7 +24,10 @@ def parse_duration(text: str) -> timedelta:
     in_order = units == sorted(set(units), key="wdhms".index)
     if not parts or "".join(n + u for n, u in parts) != compact or not in_order:
         raise ValueError(f"expected {DURATION_HINT}; got {text!r}")
-    return timedelta(seconds=sum(int(n) * _UNIT_S[u] for n, u in parts))
+    try:
+        return timedelta(seconds=sum(int(n) * _UNIT_S[u] for n, u in parts))
+    except OverflowError:
+        raise ValueError(f"duration {text!r} is too long; give at most 999999999 days") from None
 
 
 def format_duration(value: timedelta) -> str:

@@ -59,6 +59,7 @@ __all__ = [
     "load_config",
     "parse_duration",
     "redact_url",
+    "secret_values",
 ]
 
 DEFAULT_CONFIG_FILE: Final = "driftline.yaml"
@@ -125,6 +126,15 @@ class ApiConfig(_Section):
     max_batch_records: int = Field(default=10_000, ge=1)
     threads: int = Field(default=8, ge=1, le=256)
     """Request threads of ``driftline serve`` (waitress)."""
+    max_unknown_fields: int = Field(default=50, ge=0, le=10_000)
+    """Distinct fields a batch may hold that the baseline does not know; more is a 422."""
+    max_event_ahead: _Duration = timedelta(days=1)
+    """Records stamped later than now plus this are refused."""
+    max_event_age: _PositiveDuration = timedelta(days=3650)
+    """Records stamped more than this before the monitor's baseline was built are refused."""
+    allowed_hosts: tuple[str, ...] = ()
+    """Host header values served (names, without port); empty: the bind host, localhost,
+    127.0.0.1 and ::1. ``*`` serves any (behind a proxy that checks it)."""
 
 
 class DashboardConfig(_Section):
@@ -132,6 +142,8 @@ class DashboardConfig(_Section):
 
     password: SecretStr | None = None
     session_secret: SecretStr | None = None
+    secure_cookies: bool | None = None
+    """Mark the session cookie Secure: true, false, or unset (only on https requests)."""
     refresh: _Duration = timedelta(seconds=60)
     sparkline_windows: int = Field(default=48, ge=2, le=1000)
 
@@ -562,3 +574,31 @@ def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = 
         header = f"{where}: invalid configuration ({count}; see docs/configuration.md)"
         # not chained: pydantic's own message repeats every input, secrets included
         raise ConfigError("\n".join([header, *lines])) from None
+
+
+def secret_values(config: BaseModel) -> list[str]:
+    """Every secret in ``config``: each ``SecretStr`` value, and the database URL with its
+    password (for :class:`monitor.redact.SecretFilter` and the tests that look for leaks)."""
+    found: list[str] = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, SecretStr):
+            found.append(value.get_secret_value())
+        elif isinstance(value, BaseModel):
+            for name in type(value).model_fields:
+                walk(getattr(value, name))
+        elif isinstance(value, Mapping):
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, tuple | list):
+            for item in value:
+                walk(item)
+
+    walk(config)
+    database_url = getattr(config, "database_url", None)
+    if isinstance(database_url, str) and redact_url(database_url) != database_url:
+        found.append(database_url)
+        password = re.search(r"://[^:/@\s]*:([^@/\s]+)@", database_url)
+        if password:
+            found.append(password.group(1))
+    return [value for value in dict.fromkeys(found) if value]

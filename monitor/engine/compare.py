@@ -252,6 +252,7 @@ def compare(
     categorical: Iterable[str] = (),
     ignore: Iterable[str] = (),
     workers: int | None = None,
+    unexpected: Iterable[str] = (),
 ) -> DriftReport:
     """Check ``current`` against a baseline (or a reference DataFrame) for drift.
 
@@ -279,6 +280,9 @@ def compare(
         Per-column method, alpha and delta overrides.
     workers : int, optional
         Threads used for the columns (default: the number of CPUs).
+    unexpected : iterable of str, optional
+        Names of fields the window had but that were not read into ``current``; reported
+        as unexpected columns like those of ``current`` the baseline does not know.
     """
     _validate(alpha, delta, delta_categorical, drift_share)
     if correction not in CORRECTIONS:
@@ -319,7 +323,7 @@ def compare(
             outcomes = list(pool.map(run, plan))
     results = [o.result for o in outcomes]
     findings = [f for o in outcomes for f in o.findings]
-    findings.extend(quality.unexpected_columns(baseline, current))
+    findings.extend(quality.unexpected_columns(baseline, current, unexpected))
     tested = [i for i, r in enumerate(results) if r.status == "tested" and r.p_value is not None]
     p_values = np.array([results[i].p_value for i in tested], dtype=np.float64)
     adjusted = CORRECTIONS[correction].run(p_values) if tested else np.array([])

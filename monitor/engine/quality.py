@@ -6,6 +6,7 @@ well); the check collects them into the DriftReport.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Final
 
 import numpy as np
@@ -17,6 +18,7 @@ from monitor.engine.report import QualityFinding
 
 __all__ = [
     "MISSING_RATE_TOLERANCE",
+    "UNEXPECTED_NAMED",
     "as_float",
     "constant",
     "dtype_mismatch",
@@ -52,17 +54,39 @@ def missing_column(name: str) -> QualityFinding:
     )
 
 
-def unexpected_columns(baseline: Baseline, current: pd.DataFrame) -> list[QualityFinding]:
-    extra = [str(c) for c in current.columns if str(c) not in baseline.columns]
-    return [
+UNEXPECTED_NAMED: Final = 20
+"""Unexpected columns named one finding each; the rest are counted in one more finding."""
+
+
+def unexpected_columns(
+    baseline: Baseline, current: pd.DataFrame, also: Iterable[str] = ()
+) -> list[QualityFinding]:
+    """A finding per column of ``current`` (or name in ``also``: fields left out when the
+    window was read) that the baseline does not know; the first ``UNEXPECTED_NAMED`` by
+    name are named, the others counted in one finding, so junk fields cannot grow a check."""
+    names = {str(c) for c in current.columns} | {str(c) for c in also}
+    extra = sorted(name for name in names if name not in baseline.columns)
+    findings = [
         QualityFinding(
             "unexpected_column",
             name,
             f"column {name!r} is not in the baseline and was not checked",
             severity="info",
         )
-        for name in extra
+        for name in extra[:UNEXPECTED_NAMED]
     ]
+    if len(extra) > UNEXPECTED_NAMED:
+        findings.append(
+            QualityFinding(
+                "unexpected_column",
+                None,
+                f"{len(extra)} columns in all are not in the baseline and were not checked; "
+                f"{len(extra) - UNEXPECTED_NAMED} more beyond the {UNEXPECTED_NAMED} named",
+                value=float(len(extra)),
+                severity="info",
+            )
+        )
+    return findings
 
 
 def dtype_mismatch(column: ColumnBaseline, unreadable: int, n: int) -> QualityFinding:

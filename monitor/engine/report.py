@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from typing import Any, Final, Literal
 
 __all__ = [
+    "CheckStatus",
     "ColumnImpact",
     "ColumnResult",
-    "CheckStatus",
     "ColumnStatus",
     "DriftReport",
     "Histogram",

@@ -101,10 +101,12 @@ def register_webhook(config: cfg.Config, registry: MlflowRegistry) -> str | None
     return webhook_id
 
 
-def writeback_job(config_path: str, database_url: str) -> WritebackResult:
-    """Send pending check results to MLflow (the scheduled retry of the outbox)."""
+def writeback_job(config_path: str, database_url: str = "") -> WritebackResult:
+    """Send pending check results to MLflow (the scheduled retry of the outbox);
+    ``database_url`` '' means driftline.yaml's (what the scheduler stores: job arguments
+    are pickled into the job store, and a URL may hold a password)."""
     config = cfg.load_config(config_path)
-    store = Store(database_url)
+    store = Store(database_url or config.database_url)
     try:
         if store.count_pending_writebacks() == 0:
             return WritebackResult(0, 0)

@@ -4,7 +4,8 @@ MLflow (server >= 3.3, SQL backend) posts ``model_version_alias.created`` / ``.d
 ``model_version.created`` to ``POST /api/mlflow/webhook``. Each delivery is signed:
 ``X-MLflow-Signature: v1,<base64 HMAC-SHA256>`` over ``<delivery id>.<timestamp>.<body>``
 with the shared secret (``mlflow.webhook.secret``). A delivery with a bad or missing
-signature, or a timestamp more than five minutes away, is refused with 401. A good one
+signature, or a timestamp more than five minutes away, is refused with 401; a delivery id
+seen in the last ten minutes (a replay) with 409. A good one
 makes every follower of that model re-resolve its alias now, recording the switch as
 detected by ``webhook``; the check before each window still resolves too (polling), so a
 lost delivery only delays the switch to the next check.
@@ -20,7 +21,9 @@ import hashlib
 import hmac
 import json
 import logging
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from typing import Final
 
@@ -36,6 +39,28 @@ _log = logging.getLogger(__name__)
 
 WEBHOOK_PATH: Final = "/api/mlflow/webhook"
 _TOLERANCE_S: Final = 300
+_SEEN_MAX: Final = 100_000
+
+
+class _SeenDeliveries:
+    """Delivery ids accepted within twice the timestamp tolerance: an older delivery is
+    refused for its timestamp anyway, so remembering longer is not needed."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._seen: OrderedDict[str, float] = OrderedDict()
+
+    def first_time(self, delivery_id: str, now: float) -> bool:
+        with self._lock:
+            while self._seen and (
+                next(iter(self._seen.values())) < now - 2 * _TOLERANCE_S
+                or len(self._seen) >= _SEEN_MAX
+            ):
+                self._seen.popitem(last=False)
+            if delivery_id in self._seen:
+                return False
+            self._seen[delivery_id] = now
+            return True
 
 
 def sign(secret: str, delivery_id: str, timestamp: str, body: str) -> str:
@@ -84,21 +109,28 @@ def add_webhook_route(
     now_s: Callable[[], float] = time.time,
 ) -> None:
     """Add ``POST /api/mlflow/webhook`` to ``app``."""
+    seen = _SeenDeliveries()
 
     @app.post(WEBHOOK_PATH)
     def mlflow_webhook() -> tuple[Response, int]:
         body = request.get_data(as_text=True)
+        at = now_s()
         refused = verify_signature(
             secret,
             delivery_id=request.headers.get("X-MLflow-Delivery-Id", ""),
             timestamp=request.headers.get("X-MLflow-Timestamp", ""),
             body=body,
             signature=request.headers.get("X-MLflow-Signature", ""),
-            now_s=now_s(),
+            now_s=at,
         )
         if refused is not None:
             _log.warning("MLflow webhook delivery refused: %s", refused)
             return jsonify({"error": {"code": "bad_signature", "message": refused}}), 401
+        delivery_id = request.headers.get("X-MLflow-Delivery-Id", "")
+        if not seen.first_time(delivery_id, at):
+            message = f"delivery {delivery_id[:80]!r} was already received; replay refused"
+            _log.warning("MLflow webhook %s", message)
+            return jsonify({"error": {"code": "replayed_delivery", "message": message}}), 409
         try:
             payload = json.loads(body)
             event = f"{payload['entity']}.{payload['action']}"

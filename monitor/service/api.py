@@ -2,7 +2,12 @@
 
 ``create_app`` builds a Flask app around a :class:`~monitor.store.Store` and the
 configured monitors; the dashboard is mounted on the same server later. Every error is
-JSON: ``{"error": {"code", "message", ...}}``.
+JSON: ``{"error": {"code", "message", ...}}``; a client's mistake is a 4xx naming the field
+(:mod:`monitor.service.requests`), never a 5xx.
+
+Every request is first checked against the allowed ``Host`` names (a page on another
+site cannot reach a server on 127.0.0.1 by DNS rebinding), and the app serves no static
+folder.
 """
 
 from __future__ import annotations
@@ -10,20 +15,36 @@ from __future__ import annotations
 import csv
 import hmac
 import io
-from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass
-from datetime import datetime
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
 from typing import Any, Final
 
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from monitor.engine.ingest import RecordError, parse_event_time, validate_batch
+from monitor.engine.ingest import (
+    DEFAULT_MAX_UNKNOWN_FIELDS,
+    EventTimeBounds,
+    RecordError,
+    id_problem,
+    name_problem,
+    parse_event_time,
+    validate_batch,
+)
 from monitor.engine.windows import Window
 from monitor.errors import ConfigError, DriftlineError, SchemaMismatch
 from monitor.service.checks import CheckJob
-from monitor.service.context import MonitorContext
+from monitor.service.context import Clock, MonitorContext, utc_now
 from monitor.service.performance_json import history_json, parse_history_query
+from monitor.service.requests import (
+    BadRequest,
+    IdConverter,
+    json_body,
+    json_object,
+    query_int,
+    text_body,
+)
 from monitor.store import CheckSummary, Store
 
 __all__ = ["API_PREFIX", "ApiSettings", "create_app"]
@@ -32,11 +53,37 @@ API_PREFIX: Final = "/api/v1"
 """Where every versioned route lives; the token guards everything under it."""
 
 
+_LOCAL_HOSTS: Final = ("localhost", "127.0.0.1", "::1")
+MAX_CHECKS_LISTED: Final = 10_000
+
+
 @dataclass(frozen=True, slots=True)
 class ApiSettings:
     token: str | None = None
     max_request_bytes: int = 10 * 1024 * 1024
     max_batch_records: int = 10_000
+    max_unknown_fields: int = DEFAULT_MAX_UNKNOWN_FIELDS
+    max_event_ahead: timedelta = timedelta(days=1)
+    max_event_age: timedelta = timedelta(days=3650)
+    allowed_hosts: Collection[str] = field(default_factory=lambda: _LOCAL_HOSTS)
+    """Host names served (``*``: any); see :func:`allowed_hosts`."""
+
+
+def allowed_hosts(bind_host: str, configured: Collection[str]) -> tuple[str, ...]:
+    """The Host names a server bound to ``bind_host`` answers: ``configured`` when given,
+    else the bind host (unless it is a wildcard address) and the loopback names."""
+    if configured:
+        return tuple(configured)
+    extra = () if bind_host in ("0.0.0.0", "::", "") else (bind_host,)
+    return tuple(dict.fromkeys((*extra, *_LOCAL_HOSTS)))
+
+
+def _host_name(header: str) -> str:
+    """The name part of a Host header: ``[::1]:8050`` -> ``::1``, ``a.b:80`` -> ``a.b``."""
+    host = header.strip().lower()
+    if host.startswith("["):
+        return host[1 : host.find("]")] if "]" in host else host
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
 
 
 def _error(status: int, code: str, message: str, **extra: Any) -> tuple[Response, int]:
@@ -52,13 +99,33 @@ def _summary(check: CheckSummary) -> dict[str, Any]:
 
 
 def _csv_records(text: str) -> list[dict[str, Any]]:
-    """CSV rows as records: empty cells are null, numbers become numbers."""
+    """CSV rows as records: empty cells are null, numbers become numbers. A header with a
+    bad name, or a row the csv module cannot read (a NUL byte), is a 422 naming it."""
+    reader = csv.reader(io.StringIO(text))
     rows: list[dict[str, Any]] = []
-    for row in csv.DictReader(io.StringIO(text)):
-        record: dict[str, Any] = {}
-        for key, cell in row.items():
-            record[key] = _cell(cell)
-        rows.append(record)
+    try:
+        header = next(reader, [])
+        for name in header:
+            problem = name_problem(name)
+            if problem is not None:
+                shown = name.encode("unicode_escape").decode()[:200]
+                raise BadRequest(
+                    422, "invalid_record", f"CSV header {shown!r}: {problem}", column=shown
+                )
+        for line, cells in enumerate(reader, start=2):
+            if len(cells) > len(header):
+                raise BadRequest(
+                    422,
+                    "invalid_record",
+                    f"CSV line {line}: {len(cells)} cells but the header names {len(header)} "
+                    "columns",
+                    index=len(rows),
+                )
+            rows.append({key: _cell(cell) for key, cell in zip(header, cells, strict=False)})
+    except csv.Error as exc:
+        raise BadRequest(
+            422, "invalid_record", f"CSV line {reader.line_num}: {exc}", index=len(rows)
+        ) from None
     return rows
 
 
@@ -71,7 +138,7 @@ def _cell(cell: str | None) -> Any:
         return False
     for kind in (int, float):
         try:
-            return kind(cell)
+            return kind(cell) if len(cell) <= 40 else cell
         except ValueError:
             continue
     return cell
@@ -84,19 +151,38 @@ def create_app(
     *,
     openapi: Callable[[], dict[str, Any]] | None = None,
     checks: CheckJob | None = None,
+    now: Clock | None = None,
 ) -> Flask:
     """The API app. ``monitors`` maps monitor names to what their checks need (``serve``
     updates the mapping when driftline.yaml changes); ``checks`` is the check job that
-    the run-now route calls (without it, the route answers 503)."""
+    the run-now route calls (without it, the route answers 503); ``now`` is the service
+    clock ingest bounds event times by (default: the check job's, else the system's)."""
     config = settings or ApiSettings()
-    app = Flask("driftline")
+    clock: Clock = now or (checks.now if checks is not None else utc_now)
+    app = Flask("driftline", static_folder=None)  # never serve ./static
     app.config["MAX_CONTENT_LENGTH"] = config.max_request_bytes
+    app.url_map.converters["int"] = IdConverter  # ids past MAX_ID are 404s
+    hosts = {host.lower() for host in config.allowed_hosts}
 
     def monitor_or_404(name: str) -> MonitorContext | tuple[Response, int]:
         found = monitors.get(name)
         if found is None:
             return _error(404, "unknown_monitor", f"no monitor {name!r}; known: {sorted(monitors)}")
         return found
+
+    @app.before_request
+    def _check_host() -> tuple[Response, int] | None:
+        if "*" in hosts or _host_name(request.host) in hosts:
+            return None
+        return _error(
+            421,
+            "unknown_host",
+            f"this server answers Host {sorted(hosts)}; set api.allowed_hosts to serve other names",
+        )
+
+    @app.errorhandler(BadRequest)
+    def _bad_request(exc: BadRequest) -> tuple[Response, int]:
+        return _error(exc.status, exc.code, exc.message, **exc.extra)
 
     @app.before_request
     def _authorise() -> tuple[Response, int] | None:
@@ -153,9 +239,9 @@ def create_app(
         if not isinstance(monitor, MonitorContext):
             return monitor
         if request.mimetype == "text/csv":
-            payload: Any = _csv_records(request.get_data(as_text=True))
+            payload: Any = _csv_records(text_body(request))
         else:
-            payload = request.get_json(silent=True)
+            payload = json_body(request)
             if isinstance(payload, dict):
                 payload = payload.get("records")
         if not isinstance(payload, list):
@@ -164,9 +250,21 @@ def create_app(
                 "bad_request",
                 'send a JSON list of records (or {"records": [...]}) or text/csv',
             )
+        baseline = monitor.current_baseline()
+        at = clock()
+        bounds = EventTimeBounds(
+            not_before=baseline.created_at - config.max_event_age,
+            not_after=at + config.max_event_ahead,
+            hint="api.max_event_age counts back from the baseline's creation, "
+            "api.max_event_ahead forward from now; fix the producer's clock",
+        )
         try:
             table = validate_batch(
-                monitor.current_baseline(), payload, max_records=config.max_batch_records
+                baseline,
+                payload,
+                max_records=config.max_batch_records,
+                max_unknown_fields=config.max_unknown_fields,
+                event_times=bounds,
             )
         except RecordError as exc:
             return _error(422, "invalid_record", str(exc), index=exc.index, column=exc.column)
@@ -186,11 +284,19 @@ def create_app(
         monitor = monitor_or_404(name)
         if not isinstance(monitor, MonitorContext):
             return monitor
-        payload = request.get_json(silent=True)
+        payload = json_body(request)
         if isinstance(payload, dict):
             payload = payload.get("labels")
         if not isinstance(payload, list):
             return _error(400, "bad_request", 'send a JSON list of {"id": ..., "label": ...}')
+        if len(payload) > config.max_batch_records:
+            return _error(
+                413,
+                "batch_too_large",
+                f"{len(payload)} labels exceed the limit of {config.max_batch_records} per "
+                "request; split them",
+                limit=config.max_batch_records,
+            )
         pairs: list[tuple[str, Any]] = []
         for index, item in enumerate(payload):
             if not isinstance(item, dict) or "id" not in item or "label" not in item:
@@ -200,7 +306,31 @@ def create_app(
                     f'label {index}: expected {{"id": ..., "label": ...}}',
                     index=index,
                 )
-            pairs.append((str(item["id"]), item["label"]))
+            problem = id_problem(item["id"])
+            if problem is not None:
+                return _error(
+                    422, "invalid_label", f"label {index}, field 'id': {problem}", index=index
+                )
+            label = item["label"]
+            if not (label is None or isinstance(label, str | int | float | bool)):
+                return _error(
+                    422,
+                    "invalid_label",
+                    f"label {index}, field 'label': expected a number, string, boolean or "
+                    f"null, got {type(label).__name__}",
+                    index=index,
+                )
+            pairs.append((str(item["id"]), label))
+        unknown = store.unknown_record_ids(name, [record_id for record_id, _ in pairs])
+        if unknown:
+            shown = ", ".join(repr(u) for u in unknown[:5]) + (" ..." if len(unknown) > 5 else "")
+            return _error(
+                422,
+                "unknown_record",
+                f"{len(unknown)} label(s) name no record of {name!r}: {shown}; send the "
+                "records first, then their labels",
+                ids=unknown[:5],
+            )
         return jsonify({"received": len(pairs), "stored": store.add_labels(name, pairs)}), 200
 
     @app.get(f"{API_PREFIX}/monitors/<name>/checks")
@@ -208,7 +338,7 @@ def create_app(
         monitor = monitor_or_404(name)
         if not isinstance(monitor, MonitorContext):
             return monitor
-        limit = request.args.get("limit", default=None, type=int)
+        limit = query_int(request, "limit", default=None, low=1, high=MAX_CHECKS_LISTED)
         checks = store.list_checks(name, limit=limit)
         return jsonify({"checks": [_summary(c) for c in checks]}), 200
 
@@ -229,7 +359,7 @@ def create_app(
         monitor = monitor_or_404(name)
         if not isinstance(monitor, MonitorContext):
             return monitor
-        body = request.get_json(silent=True) or {}
+        body = json_object(request, '{"start": ISO time, "end": ISO time}')
         try:
             window = Window(parse_event_time(body.get("start")), parse_event_time(body.get("end")))
         except ValueError as exc:

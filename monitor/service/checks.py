@@ -67,8 +67,11 @@ def run_check(
             raise BaselineNotFound(f"monitor {monitor.name!r} has no baseline")
         if monitor.source is not None:
             frame = monitor.source.load_window(window.start_at, window.end_at)
-        else:
-            frame = store.load_window(monitor.name, window.start_at, window.end_at)
+        else:  # only the baseline's columns: fields a client added cost no memory
+            frame = store.load_window(
+                monitor.name, window.start_at, window.end_at, columns=baseline.columns
+            )
+        unexpected = frame.attrs.get("unexpected_columns", ())
         current = frame.drop(columns=["record_id", "event_at"], errors="ignore")
         if len(current) < monitor.min_rows:
             return store.save_skipped_check(
@@ -89,29 +92,31 @@ def run_check(
             delta_categorical=monitor.delta_categorical,
             drift_share=monitor.drift_share,
             columns=monitor.columns,
+            unexpected=unexpected,
         )
-    except Exception as exc:  # the job's boundary: any failure is stored with its reason
-        _log.warning("%s %s: check failed: %s", monitor.name, _span(window), exc)
+        summary = store.save_check(
+            monitor.name,
+            window.start_at,
+            window.end_at,
+            report,
+            started_at=started_at,
+            finished_at=now(),
+            model_name=None if link is None else link.info.name,
+            model_version=None if link is None else link.info.version,
+            run_id=None if link is None else link.info.run_id,
+            write_back=link is not None,
+        )
+    except Exception as exc:  # the job's boundary: any failure, saving too, is stored
+        reason = f"{type(exc).__name__}: {exc}"
+        _log.warning("%s %s: check failed: %s", monitor.name, _span(window), reason)
         return store.save_failed_check(
             monitor.name,
             window.start_at,
             window.end_at,
-            f"{type(exc).__name__}: {exc}",
+            reason,
             started_at=started_at,
             finished_at=now(),
         )
-    summary = store.save_check(
-        monitor.name,
-        window.start_at,
-        window.end_at,
-        report,
-        started_at=started_at,
-        finished_at=now(),
-        model_name=None if link is None else link.info.name,
-        model_version=None if link is None else link.info.version,
-        run_id=None if link is None else link.info.run_id,
-        write_back=link is not None,
-    )
     record_performance(store, monitor, window, frame)
     return summary
 

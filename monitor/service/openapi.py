@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["document"]
+__all__ = ["document", "error_responses", "json_body", "json_response"]
 
 _ERROR = {"$ref": "#/components/schemas/Error"}
 
@@ -18,6 +18,7 @@ def _errors(*codes: int) -> dict[str, Any]:
 
 
 _NAME = {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}
+_SUMMARY = "#/components/schemas/CheckSummary"
 
 
 def _performance_schema() -> dict[str, Any]:
@@ -68,6 +69,59 @@ def _performance_schema() -> dict[str, Any]:
     }
 
 
+_CHECK_SUMMARY: dict[str, Any] = {
+    "type": "object",
+    "required": ["id", "monitor", "window_start_at", "window_end_at", "status", "reason"],
+    "properties": {
+        "id": {"type": "integer"},
+        "monitor": {"type": "string"},
+        "window_start_at": {"type": "string", "format": "date-time"},
+        "window_end_at": {"type": "string", "format": "date-time"},
+        "status": {
+            "type": "string",
+            "enum": ["ok", "drifting", "failed", "insufficient_data", "no_data"],
+        },
+        "reason": {"type": "string"},
+        "share_drifted": {"type": ["number", "null"]},
+        "dataset_drift": {"type": ["boolean", "null"]},
+        "n_current": {"type": ["integer", "null"]},
+        "model_name": {"type": ["string", "null"]},
+        "model_version": {"type": ["string", "null"]},
+        "run_id": {"type": ["string", "null"]},
+        "started_at": {"type": "string", "format": "date-time"},
+        "finished_at": {"type": "string", "format": "date-time"},
+    },
+}
+
+
+def json_body(schema: dict[str, Any], *, required: bool = True) -> dict[str, Any]:
+    """A JSON request body of ``schema``."""
+    return {"required": required, "content": {"application/json": {"schema": schema}}}
+
+
+def json_response(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    """A JSON response of ``schema`` (for extensions' path items)."""
+    return _json(schema, description)
+
+
+def error_responses(*codes: int) -> dict[str, Any]:
+    """The JSON error response for each status in ``codes``."""
+    return {str(code): _json(_ERROR_INLINE, "error") for code in codes}
+
+
+_ERROR_INLINE: dict[str, Any] = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message"],
+            "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+        }
+    },
+}
+
+
 def document() -> dict[str, Any]:
     """The OpenAPI document (a new dict on every call)."""
     record = {
@@ -88,20 +142,9 @@ def document() -> dict[str, Any]:
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
             "schemas": {
-                "Error": {
-                    "type": "object",
-                    "properties": {
-                        "error": {
-                            "type": "object",
-                            "required": ["code", "message"],
-                            "properties": {
-                                "code": {"type": "string"},
-                                "message": {"type": "string"},
-                            },
-                        }
-                    },
-                },
+                "Error": _ERROR_INLINE,
                 "Record": record,
+                "CheckSummary": _CHECK_SUMMARY,
             },
         },
         "security": [{"bearer": []}],
@@ -110,13 +153,53 @@ def document() -> dict[str, Any]:
                 "get": {
                     "summary": "Liveness; needs no token",
                     "security": [],
-                    "responses": {"200": _json({"type": "object"}, "ok")},
+                    "responses": {
+                        "200": _json(
+                            {
+                                "type": "object",
+                                "required": ["status", "monitors"],
+                                "properties": {
+                                    "status": {"type": "string"},
+                                    "monitors": {"type": "integer"},
+                                },
+                            },
+                            "ok",
+                        )
+                    },
                 }
             },
             "/api/v1/monitors": {
                 "get": {
                     "summary": "Monitors with their record count and last check",
-                    "responses": {"200": _json({"type": "object"}, "monitors"), **_errors(401)},
+                    "responses": {
+                        "200": _json(
+                            {
+                                "type": "object",
+                                "required": ["monitors"],
+                                "properties": {
+                                    "monitors": {
+                                        "type": "array",
+                                        "items": {
+                                            "type": "object",
+                                            "required": ["name", "records", "last_check"],
+                                            "properties": {
+                                                "name": {"type": "string"},
+                                                "records": {"type": "integer"},
+                                                "last_check": {
+                                                    "oneOf": [
+                                                        {"$ref": _SUMMARY},
+                                                        {"type": "null"},
+                                                    ]
+                                                },
+                                            },
+                                        },
+                                    }
+                                },
+                            },
+                            "monitors",
+                        ),
+                        **_errors(401),
+                    },
                 }
             },
             "/api/v1/monitors/{name}/records": {
@@ -124,6 +207,7 @@ def document() -> dict[str, Any]:
                     "summary": "Ingest a batch of live records (all or nothing; ids idempotent)",
                     "parameters": [_NAME],
                     "requestBody": {
+                        "required": True,
                         "content": {
                             "application/json": {
                                 "schema": {
@@ -132,36 +216,100 @@ def document() -> dict[str, Any]:
                                 }
                             },
                             "text/csv": {"schema": {"type": "string"}},
-                        }
+                        },
                     },
                     "responses": {
-                        "200": _json({"type": "object"}, "received, inserted, duplicates"),
+                        "200": _json(
+                            {
+                                "type": "object",
+                                "required": ["received", "inserted", "duplicates"],
+                                "properties": {
+                                    "received": {"type": "integer"},
+                                    "inserted": {"type": "integer"},
+                                    "duplicates": {"type": "integer"},
+                                },
+                            },
+                            "received, inserted, duplicates",
+                        ),
                         **_errors(400, 401, 404, 413, 422),
                     },
                 }
             },
             "/api/v1/monitors/{name}/labels": {
                 "post": {
-                    "summary": "Attach ground-truth labels to records by id",
+                    "summary": "Attach ground-truth labels to records by id (records first)",
                     "parameters": [_NAME],
+                    "requestBody": json_body(
+                        {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "required": ["id", "label"],
+                                "properties": {
+                                    "id": {"type": ["string", "integer"]},
+                                    "label": {"type": ["number", "string", "boolean", "null"]},
+                                },
+                            },
+                        }
+                    ),
                     "responses": {
-                        "200": _json({"type": "object"}, "stored"),
-                        **_errors(400, 401, 404, 422),
+                        "200": _json(
+                            {
+                                "type": "object",
+                                "required": ["received", "stored"],
+                                "properties": {
+                                    "received": {"type": "integer"},
+                                    "stored": {"type": "integer"},
+                                },
+                            },
+                            "stored",
+                        ),
+                        **_errors(400, 401, 404, 413, 422),
                     },
                 }
             },
             "/api/v1/monitors/{name}/checks": {
                 "get": {
                     "summary": "Checks of a monitor, oldest window first",
-                    "parameters": [_NAME],
-                    "responses": {"200": _json({"type": "object"}, "checks"), **_errors(401, 404)},
+                    "parameters": [
+                        _NAME,
+                        {
+                            "name": "limit",
+                            "in": "query",
+                            "description": "at most this many (1-10000)",
+                            "schema": {"type": "integer", "minimum": 1, "maximum": 10000},
+                        },
+                    ],
+                    "responses": {
+                        "200": _json(
+                            {
+                                "type": "object",
+                                "required": ["checks"],
+                                "properties": {
+                                    "checks": {"type": "array", "items": {"$ref": _SUMMARY}}
+                                },
+                            },
+                            "checks",
+                        ),
+                        **_errors(401, 404, 422),
+                    },
                 },
                 "post": {
-                    "summary": "Run a check now for {start, end}",
+                    "summary": "Check one window that has ended now: {start, end}",
                     "parameters": [_NAME],
+                    "requestBody": json_body(
+                        {
+                            "type": "object",
+                            "required": ["start", "end"],
+                            "properties": {
+                                "start": {"type": "string", "format": "date-time"},
+                                "end": {"type": "string", "format": "date-time"},
+                            },
+                        }
+                    ),
                     "responses": {
-                        "200": _json({"type": "object"}, "the stored check"),
-                        **_errors(401, 404, 422),
+                        "200": _json({"$ref": _SUMMARY}, "the stored check"),
+                        **_errors(400, 401, 404, 422, 503),
                     },
                 },
             },
@@ -198,10 +346,24 @@ def document() -> dict[str, Any]:
                             "name": "id",
                             "in": "path",
                             "required": True,
-                            "schema": {"type": "integer"},
+                            "schema": {"type": "integer", "minimum": 1},
                         }
                     ],
-                    "responses": {"200": _json({"type": "object"}, "check"), **_errors(401, 404)},
+                    "responses": {
+                        "200": _json(
+                            {
+                                "allOf": [{"$ref": _SUMMARY}],
+                                "type": "object",
+                                "required": ["columns", "quality"],
+                                "properties": {
+                                    "columns": {"type": "object"},
+                                    "quality": {"type": "array", "items": {"type": "object"}},
+                                },
+                            },
+                            "check",
+                        ),
+                        **_errors(401, 404),
+                    },
                 }
             },
         },

@@ -99,7 +99,9 @@ def refresh_realised(store: Store, monitor: MonitorContext) -> list[Window]:
         frame = (
             monitor.source.load_window(window.start_at, window.end_at)
             if monitor.source is not None
-            else store.load_window(monitor.name, window.start_at, window.end_at)
+            else store.load_window(
+                monitor.name, window.start_at, window.end_at, columns=baseline.columns
+            )
         )
         _realised(store, monitor, window, frame)
         store.clear_dirty(monitor.name, dirty)

@@ -46,6 +46,9 @@ _log = logging.getLogger(__name__)
 LEASE_NAME: Final = "scheduler"
 LEASE_TTL: Final = timedelta(seconds=60)
 _JOB_TABLE: Final = "apscheduler_jobs"
+_NO_URL: Final = ""
+"""The database URL in a stored job's arguments: none. Arguments are pickled into the job
+store, and a URL may hold a password; each job reads the URL from driftline.yaml."""
 
 
 def holder_id() -> str:
@@ -53,11 +56,12 @@ def holder_id() -> str:
 
 
 def check_monitor_job(
-    config_path: str, monitor_name: str, database_url: str, clock: str = "system"
+    config_path: str, monitor_name: str, database_url: str = "", clock: str = "system"
 ) -> None:
     """The scheduled job: check every due window of one monitor with :class:`CheckJob`;
-    ``clock`` is a ``--clock`` value (``monitor.service.clock``) saying what time it is.
-    Logs one line per check (in the job) or error, nothing when nothing is due."""
+    ``clock`` is a ``--clock`` value (``monitor.service.clock``) saying what time it is;
+    ``database_url`` '' means driftline.yaml's. Logs one line per check (in the job) or
+    error, nothing when nothing is due."""
     try:
         now = clock_from_spec(clock)
         config = cfg.load_config(config_path)
@@ -65,6 +69,7 @@ def check_monitor_job(
     except ConfigError as exc:
         _log.error("%s: no window checked: %s", monitor_name, exc)
         return
+    database_url = database_url or config.database_url
     store = Store(database_url)
     job = CheckJob(
         store,
@@ -81,9 +86,10 @@ def check_monitor_job(
         store.close()
 
 
-def renew_lease_job(database_url: str, holder: str) -> None:
-    """Keep this process's scheduler lease alive."""
-    store = Store(database_url)
+def renew_lease_job(database_url: str, holder: str, config_path: str = "") -> None:
+    """Keep this process's scheduler lease alive; ``database_url`` '' means the one
+    ``config_path`` names."""
+    store = Store(database_url or cfg.load_config(config_path).database_url)
     try:
         if not store.acquire_lease(LEASE_NAME, holder, LEASE_TTL):
             _log.error("scheduler lease lost to another process; checks may run twice")
@@ -116,7 +122,7 @@ def sync_check_jobs(
         scheduler.add_job(
             check_monitor_job,
             trigger=_trigger(monitor.schedule),
-            args=[path, monitor.name, database_url, clock],
+            args=[path, monitor.name, _NO_URL, clock],
             id=f"check:{monitor.name}",
             name=f"check {monitor.name}",
             replace_existing=True,
@@ -156,7 +162,7 @@ def build_scheduler(
             trigger=IntervalTrigger(
                 seconds=config.mlflow.writeback_interval.total_seconds(), timezone=UTC
             ),
-            args=[path, database_url],
+            args=[path, _NO_URL],
             id="mlflow:writeback",
             name="MLflow write-back",
             replace_existing=True,
@@ -167,7 +173,7 @@ def build_scheduler(
     scheduler.add_job(
         renew_lease_job,
         trigger=IntervalTrigger(seconds=LEASE_TTL.total_seconds() / 3, timezone=UTC),
-        args=[database_url, holder_id()],
+        args=[_NO_URL, holder_id(), path],
         id="lease:renew",
         replace_existing=True,
         coalesce=True,

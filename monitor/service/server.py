@@ -29,8 +29,8 @@ from flask import Flask
 
 from monitor import config as cfg
 from monitor.errors import ConfigError, DriftlineError
-from monitor.redact import redact_url
-from monitor.service.api import ApiSettings, create_app
+from monitor.redact import SecretFilter, redact_url
+from monitor.service.api import ApiSettings, allowed_hosts, create_app
 from monitor.service.checks import CheckJob
 from monitor.service.clock import FileClock, clock_from_spec
 from monitor.service.context import MonitorContext, monitor_context
@@ -55,7 +55,8 @@ WATCH_INTERVAL_S: Final = 1.0
 # APScheduler logs two INFO lines per job run (every second for the delivery job) and a
 # WARNING each time a run is skipped because the previous one still runs (coalescing, by
 # design): the service logs one line per check or error itself; job crashes stay ERRORs.
-_QUIET_LOGGERS: Final = ("apscheduler", "waitress.queue")
+_QUIET_LOGGERS: Final = ("apscheduler", "waitress.queue", "httpx", "httpcore")
+"""httpx logs every request's full URL at INFO: a Slack webhook or a ``?token=`` with it."""
 _QUIET_LEVEL: Final = logging.ERROR
 
 
@@ -83,10 +84,17 @@ def _contexts(config: cfg.Config, config_dir: Path, names: set[str]) -> dict[str
 class Service:
     """One ``driftline serve`` process (see the module docstring)."""
 
-    def __init__(self, config_path: Path, options: ServeOptions = ServeOptions()) -> None:
+    def __init__(
+        self,
+        config_path: Path,
+        options: ServeOptions = ServeOptions(),
+        secrets: SecretFilter | None = None,
+    ) -> None:
         self.path = config_path
         self.options = options
         self.config = cfg.load_config(config_path, dict(os.environ))
+        self.secrets = secrets or SecretFilter()
+        self.secrets.update(cfg.secret_values(self.config))
         self.clock = clock_from_spec(options.clock or os.environ.get("DRIFTLINE_CLOCK"))
         self.clock_spec = self.clock.spec if isinstance(self.clock, FileClock) else "system"
         self.store = Store(self.config.database_url)
@@ -123,9 +131,18 @@ class Service:
         app = create_app(
             self.store,
             self.contexts,
-            ApiSettings(token, api.max_request_bytes, api.max_batch_records),
+            ApiSettings(
+                token,
+                api.max_request_bytes,
+                api.max_batch_records,
+                max_unknown_fields=api.max_unknown_fields,
+                max_event_ahead=api.max_event_ahead,
+                max_event_age=api.max_event_age,
+                allowed_hosts=allowed_hosts(self.options.host or api.host, api.allowed_hosts),
+            ),
             openapi=openapi,
             checks=self.checks,
+            now=self.clock,
         )
         service = self._service_context()
         for extension in self.extensions:
@@ -135,6 +152,11 @@ class Service:
             _log.info("mounted %s (%s)", mount.name, mount.value)
         self._link_registry(app)
         return app
+
+    def waitress_options(self) -> dict[str, Any]:
+        """waitress's own limits, in line with the API's: a body over
+        ``api.max_request_bytes`` is refused with 413 however it is sent (chunked too)."""
+        return {"max_request_body_size": self.config.api.max_request_bytes}
 
     def _link_registry(self, app: Flask) -> None:
         """The MLflow webhook route (promotions reach the followers at once) and its
@@ -205,6 +227,7 @@ class Service:
                     "%s: change refused, the running configuration stays: %s", self.path, exc
                 )
                 return False
+            self.secrets.update(cfg.secret_values(config))
             if self._scheduler is not None:
                 sync_check_jobs(
                     self._scheduler, config, self.path, config.database_url, self.clock_spec
@@ -248,7 +271,9 @@ class Service:
         host = self.options.host or self.config.api.host
         port = self.options.port or self.config.api.port
         threads = self.options.threads or self.config.api.threads
-        server: Any = create_server(self.app, host=host, port=port, threads=threads)
+        server: Any = create_server(
+            self.app, host=host, port=port, threads=threads, **self.waitress_options()
+        )
         background = [threading.Thread(target=self._take_lease_and_schedule, daemon=True)]
         if self.options.watch:
             background.append(threading.Thread(target=self._watch, daemon=True))
@@ -298,4 +323,7 @@ def serve(config_path: Path, options: ServeOptions = ServeOptions()) -> int:
     )
     for name in _QUIET_LOGGERS:
         logging.getLogger(name).setLevel(_QUIET_LEVEL)
-    return Service(config_path, options).run()
+    secrets = SecretFilter()  # every line any logger writes passes it
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(secrets)
+    return Service(config_path, options, secrets).run()

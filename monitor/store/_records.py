@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Collection, Sequence
+from typing import Final
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -19,9 +21,12 @@ from sqlalchemy.orm import Session
 from sqlalchemy.types import String
 
 from monitor.engine.records import EVENT_AT, RECORD_ID, table_from_bytes, table_to_bytes
-from monitor.store.models import RecordBatchRow
+from monitor.store.models import RecordBatchRow, RecordKeyRow
 
-__all__ = ["insert_batch", "read_batches"]
+_FETCH: Final = 20
+"""Batch rows fetched from the database at a time while a window is read."""
+
+__all__ = ["insert_batch", "missing_keys", "read_batches"]
 
 _SQLITE_KEYS = text(
     "INSERT INTO record_keys (monitor_id, record_id) "
@@ -80,10 +85,18 @@ def insert_batch(
 
 
 def read_batches(
-    session: Session, monitor_id: int, start_at: dt.datetime, end_at: dt.datetime
-) -> list[pa.Table]:
+    session: Session,
+    monitor_id: int,
+    start_at: dt.datetime,
+    end_at: dt.datetime,
+    *,
+    columns: Collection[str] | None = None,
+) -> tuple[list[pa.Table], set[str]]:
     """The batches of ``monitor_id`` that may hold records with event times in
-    ``[start_at, end_at)``, in the order they were stored."""
+    ``[start_at, end_at)``, in the order they were stored, and the names of the fields
+    left out. With ``columns``, each batch is cut to ``record_id``, ``event_at`` and those
+    fields as soon as it is read, and rows are fetched a few at a time, so the memory a
+    window takes depends on its records and ``columns``, never on fields a client added."""
     payloads = session.scalars(
         select(RecordBatchRow.payload)
         .where(
@@ -92,5 +105,35 @@ def read_batches(
             RecordBatchRow.first_event_at < end_at,
         )
         .order_by(RecordBatchRow.id)
+        .execution_options(yield_per=_FETCH)
     )
-    return [table_from_bytes(payload) for payload in payloads]
+    tables: list[pa.Table] = []
+    others: set[str] = set()
+    for payload in payloads:
+        table = table_from_bytes(payload)
+        if columns is not None:
+            keep = [
+                name
+                for name in table.column_names
+                if name in (RECORD_ID, EVENT_AT) or name in columns
+            ]
+            others.update(name for name in table.column_names if name not in keep)
+            table = table.select(keep)
+        tables.append(table)
+    return tables, others
+
+
+def missing_keys(session: Session, monitor_id: int, record_ids: Sequence[str]) -> list[str]:
+    """The ids among ``record_ids`` that ``monitor_id`` has no record of, in their order."""
+    found: set[str] = set()
+    unique = list(dict.fromkeys(record_ids))
+    for start in range(0, len(unique), _FETCH * 50):
+        chunk = unique[start : start + _FETCH * 50]
+        found.update(
+            session.scalars(
+                select(RecordKeyRow.record_id).where(
+                    RecordKeyRow.monitor_id == monitor_id, RecordKeyRow.record_id.in_(chunk)
+                )
+            )
+        )
+    return [record_id for record_id in unique if record_id not in found]

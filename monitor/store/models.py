@@ -23,13 +23,19 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     LargeBinary,
-    String,
-    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from monitor.store.types import BigIntPK, IntPK, Name, UtcTimestamp, metadata
+from monitor.store.types import (
+    BigIntPK,
+    IntPK,
+    Name,
+    SafeString,
+    SafeText,
+    UtcTimestamp,
+    metadata,
+)
 
 __all__ = [
     "ALERT_STATES",
@@ -77,7 +83,7 @@ class MonitorRow(Base):
 
     id: Mapped[IntPK]
     name: Mapped[Name] = mapped_column(unique=True)
-    config_json: Mapped[str] = mapped_column(Text)
+    config_json: Mapped[str] = mapped_column(SafeText)
     created_at: Mapped[UtcTimestamp]
     updated_at: Mapped[UtcTimestamp]
 
@@ -98,18 +104,18 @@ class CheckRow(Base):
     monitor_id: Mapped[int] = mapped_column(ForeignKey("monitors.id", ondelete="CASCADE"))
     window_start_at: Mapped[UtcTimestamp]
     window_end_at: Mapped[UtcTimestamp]
-    status: Mapped[str] = mapped_column(String(32))
-    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(SafeString(32))
+    reason: Mapped[str] = mapped_column(SafeText)
     started_at: Mapped[UtcTimestamp]
     finished_at: Mapped[UtcTimestamp]
     model_name: Mapped[Name | None]
-    model_version: Mapped[str | None] = mapped_column(String(_SHORT))
-    run_id: Mapped[str | None] = mapped_column(String(_SHORT))
+    model_version: Mapped[str | None] = mapped_column(SafeString(_SHORT))
+    run_id: Mapped[str | None] = mapped_column(SafeString(_SHORT))
     n_reference: Mapped[int | None]
     n_current: Mapped[int | None]
     share_drifted: Mapped[float | None]
     dataset_drift: Mapped[bool | None]
-    report_json: Mapped[str | None] = mapped_column(Text)
+    report_json: Mapped[str | None] = mapped_column(SafeText)
 
 
 class ColumnResultRow(Base):
@@ -122,14 +128,14 @@ class ColumnResultRow(Base):
     id: Mapped[IntPK]
     check_id: Mapped[int] = mapped_column(ForeignKey("checks.id", ondelete="CASCADE"))
     column: Mapped[Name]
-    kind: Mapped[str] = mapped_column(String(32))
-    role: Mapped[str] = mapped_column(String(32))
-    status: Mapped[str] = mapped_column(String(32))
-    method: Mapped[str | None] = mapped_column(String(_SHORT))
+    kind: Mapped[str] = mapped_column(SafeString(32))
+    role: Mapped[str] = mapped_column(SafeString(32))
+    status: Mapped[str] = mapped_column(SafeString(32))
+    method: Mapped[str | None] = mapped_column(SafeString(_SHORT))
     statistic: Mapped[float | None]
     p_value: Mapped[float | None]
     p_value_adjusted: Mapped[float | None]
-    effect_method: Mapped[str | None] = mapped_column(String(_SHORT))
+    effect_method: Mapped[str | None] = mapped_column(SafeString(_SHORT))
     effect_size: Mapped[float | None]
     psi: Mapped[float | None]
     alpha: Mapped[float]
@@ -137,7 +143,7 @@ class ColumnResultRow(Base):
     drifted: Mapped[bool]
     n_reference: Mapped[int]
     n_current: Mapped[int]
-    detail: Mapped[str] = mapped_column(Text)
+    detail: Mapped[str] = mapped_column(SafeText)
 
 
 class QualityFindingRow(Base):
@@ -146,11 +152,11 @@ class QualityFindingRow(Base):
 
     id: Mapped[IntPK]
     check_id: Mapped[int] = mapped_column(ForeignKey("checks.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(_SHORT))
+    kind: Mapped[str] = mapped_column(SafeString(_SHORT))
     column: Mapped[Name | None]
-    message: Mapped[str] = mapped_column(Text)
+    message: Mapped[str] = mapped_column(SafeText)
     value: Mapped[float | None]
-    severity: Mapped[str] = mapped_column(String(16))
+    severity: Mapped[str] = mapped_column(SafeString(16))
 
 
 class RecordBatchRow(Base):
@@ -190,7 +196,7 @@ class LabelRow(Base):
     id: Mapped[BigIntPK]
     monitor_id: Mapped[int] = mapped_column(ForeignKey("monitors.id", ondelete="CASCADE"))
     record_id: Mapped[Name]
-    label_json: Mapped[str] = mapped_column(Text)
+    label_json: Mapped[str] = mapped_column(SafeText)
     received_at: Mapped[UtcTimestamp]
 
 
@@ -219,8 +225,8 @@ class AlertRow(Base):
     id: Mapped[IntPK]
     monitor_id: Mapped[int] = mapped_column(ForeignKey("monitors.id", ondelete="CASCADE"))
     rule: Mapped[Name]
-    severity: Mapped[str] = mapped_column(String(16))
-    state: Mapped[str] = mapped_column(String(16))
+    severity: Mapped[str] = mapped_column(SafeString(16))
+    state: Mapped[str] = mapped_column(SafeString(16))
     streak: Mapped[int]
     state_since_at: Mapped[UtcTimestamp]
     last_window_end_at: Mapped[UtcTimestamp | None]
@@ -237,10 +243,10 @@ class AlertTransitionRow(Base):
 
     id: Mapped[IntPK]
     alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"))
-    from_state: Mapped[str] = mapped_column(String(16))
-    to_state: Mapped[str] = mapped_column(String(16))
-    reason: Mapped[str] = mapped_column(String(32))
-    detail: Mapped[str] = mapped_column(Text)
+    from_state: Mapped[str] = mapped_column(SafeString(16))
+    to_state: Mapped[str] = mapped_column(SafeString(16))
+    reason: Mapped[str] = mapped_column(SafeString(32))
+    detail: Mapped[str] = mapped_column(SafeText)
     check_id: Mapped[int | None]
     window_start_at: Mapped[UtcTimestamp | None]
     window_end_at: Mapped[UtcTimestamp | None]
@@ -260,7 +266,7 @@ class SilenceRow(Base):
     starts_at: Mapped[UtcTimestamp]
     ends_at: Mapped[UtcTimestamp]
     created_by: Mapped[Name]
-    comment: Mapped[str] = mapped_column(Text)
+    comment: Mapped[str] = mapped_column(SafeText)
     created_at: Mapped[UtcTimestamp]
 
 
@@ -275,11 +281,11 @@ class RetrainTriggerRow(Base):
     )
 
     id: Mapped[IntPK]
-    trigger_id: Mapped[str] = mapped_column(String(_SHORT))
+    trigger_id: Mapped[str] = mapped_column(SafeString(_SHORT))
     monitor_id: Mapped[int] = mapped_column(ForeignKey("monitors.id", ondelete="CASCADE"))
-    source: Mapped[str] = mapped_column(String(16))
+    source: Mapped[str] = mapped_column(SafeString(16))
     rule: Mapped[Name | None]
-    reason: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(SafeText)
     requested_by: Mapped[Name | None]
     created_at: Mapped[UtcTimestamp]
 
@@ -298,23 +304,23 @@ class DeliveryRow(Base):
     )
 
     id: Mapped[IntPK]
-    webhook_id: Mapped[str] = mapped_column(String(_SHORT))
+    webhook_id: Mapped[str] = mapped_column(SafeString(_SHORT))
     monitor_id: Mapped[int] = mapped_column(ForeignKey("monitors.id", ondelete="CASCADE"))
     channel: Mapped[Name]
-    kind: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(SafeString(16))
     transition_id: Mapped[int | None] = mapped_column(
         ForeignKey("alert_transitions.id", ondelete="CASCADE")
     )
     trigger_id: Mapped[int | None] = mapped_column(
         ForeignKey("retrain_triggers.id", ondelete="CASCADE")
     )
-    payload_json: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(16))
+    payload_json: Mapped[str] = mapped_column(SafeText)
+    status: Mapped[str] = mapped_column(SafeString(16))
     attempts: Mapped[int]
     next_attempt_at: Mapped[UtcTimestamp]
     created_at: Mapped[UtcTimestamp]
     finished_at: Mapped[UtcTimestamp | None]
-    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error: Mapped[str | None] = mapped_column(SafeText)
 
 
 class DeliveryAttemptRow(Base):
@@ -331,7 +337,7 @@ class DeliveryAttemptRow(Base):
     status_code: Mapped[int | None]
     ok: Mapped[bool]
     retryable: Mapped[bool]
-    error: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(SafeText)
 
 
 class ModelVersionEventRow(Base):
@@ -347,11 +353,11 @@ class ModelVersionEventRow(Base):
     monitor_id: Mapped[int] = mapped_column(ForeignKey("monitors.id", ondelete="CASCADE"))
     at: Mapped[UtcTimestamp]
     model_name: Mapped[Name]
-    alias: Mapped[str | None] = mapped_column(String(_SHORT))
-    old_version: Mapped[str | None] = mapped_column(String(_SHORT))
-    new_version: Mapped[str] = mapped_column(String(_SHORT))
-    run_id: Mapped[str] = mapped_column(String(_SHORT))
-    detected_by: Mapped[str] = mapped_column(String(16))
+    alias: Mapped[str | None] = mapped_column(SafeString(_SHORT))
+    old_version: Mapped[str | None] = mapped_column(SafeString(_SHORT))
+    new_version: Mapped[str] = mapped_column(SafeString(_SHORT))
+    run_id: Mapped[str] = mapped_column(SafeString(_SHORT))
+    detected_by: Mapped[str] = mapped_column(SafeString(16))
 
 
 class MlflowWritebackRow(Base):
@@ -366,7 +372,7 @@ class MlflowWritebackRow(Base):
     created_at: Mapped[UtcTimestamp]
     attempts: Mapped[int]
     next_attempt_at: Mapped[UtcTimestamp]
-    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error: Mapped[str | None] = mapped_column(SafeText)
     done_at: Mapped[UtcTimestamp | None]
     metrics_sent_at: Mapped[UtcTimestamp | None]
     """When this window's metrics reached MLflow (kept when a re-run replaces the check, so
@@ -389,11 +395,11 @@ class PerformanceRow(Base):
     monitor_id: Mapped[int] = mapped_column(ForeignKey("monitors.id", ondelete="CASCADE"))
     window_start_at: Mapped[UtcTimestamp]
     window_end_at: Mapped[UtcTimestamp]
-    kind: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(SafeString(16))
     n_records: Mapped[int]
     n_labelled: Mapped[int | None]
-    result_json: Mapped[str | None] = mapped_column(Text)
-    reason: Mapped[str | None] = mapped_column(Text)
+    result_json: Mapped[str | None] = mapped_column(SafeText)
+    reason: Mapped[str | None] = mapped_column(SafeText)
     computed_at: Mapped[UtcTimestamp]
 
 

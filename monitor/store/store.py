@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any, Literal
 
 import pandas as pd
@@ -20,7 +20,7 @@ from sqlalchemy import delete, func, select
 from monitor.engine.records import window_frame
 from monitor.engine.report import ColumnResult, DriftReport, QualityFinding
 from monitor.errors import ConfigError
-from monitor.store._records import insert_batch, read_batches
+from monitor.store._records import insert_batch, missing_keys, read_batches
 from monitor.store._rows import (
     aware,
     check_row,
@@ -348,6 +348,12 @@ class Store(AlertStoreMixin, AlertReads, HistoryReads, ModelLinkStore, Performan
             mark_dirty(session, monitor_id, changed, now=now)
             return written
 
+    def unknown_record_ids(self, monitor: str, record_ids: Sequence[str]) -> list[str]:
+        """The ids among ``record_ids`` that ``monitor`` has no record of, in their order."""
+        with self._session(readonly=True) as session:
+            monitor_id = self._monitor_id(session, monitor)
+            return missing_keys(session, monitor_id, record_ids)
+
     def event_range(self, monitor: str) -> tuple[dt.datetime, dt.datetime] | None:
         """The event times of the earliest and the latest record of ``monitor``, or None
         when it has none."""
@@ -372,11 +378,25 @@ class Store(AlertStoreMixin, AlertReads, HistoryReads, ModelLinkStore, Performan
             )
             return int(count or 0)
 
-    def load_window(self, monitor: str, start_at: dt.datetime, end_at: dt.datetime) -> pd.DataFrame:
+    def load_window(
+        self,
+        monitor: str,
+        start_at: dt.datetime,
+        end_at: dt.datetime,
+        *,
+        columns: Collection[str] | None = None,
+    ) -> pd.DataFrame:
         """The records of ``monitor`` with ``start_at <= event_at < end_at``, by event time:
-        columns ``record_id``, ``event_at`` (UTC), then the payload fields."""
+        columns ``record_id``, ``event_at`` (UTC), then the payload fields.
+
+        With ``columns``, only those fields are read into the frame (each stored batch is
+        cut to them as it is read, so fields a client added cost no memory); the names
+        of the other fields are in ``frame.attrs["unexpected_columns"]``, sorted."""
         start_at, end_at = aware("start_at", start_at), aware("end_at", end_at)
         with self._session(readonly=True) as session:
             monitor_id = self._monitor_id(session, monitor)
-            tables = read_batches(session, monitor_id, start_at, end_at)
-        return window_frame(tables, start_at, end_at)
+            tables, others = read_batches(session, monitor_id, start_at, end_at, columns=columns)
+        frame = window_frame(tables, start_at, end_at)
+        if columns is not None:
+            frame.attrs["unexpected_columns"] = sorted(others)
+        return frame

@@ -3,6 +3,10 @@
 ``UtcTimestamp`` stores aware datetimes as UTC (``timestamptz`` on PostgreSQL, an ISO string
 in UTC on SQLite) and always returns aware UTC datetimes. Naive datetimes are refused: every
 ``*_at`` value in Driftline is aware UTC.
+
+``SafeText`` and ``Name`` keep text storable in both databases: PostgreSQL's text types
+cannot hold NUL, so a NUL in any text Driftline writes (a column name from a file source,
+an error message quoting a value) is stored as U+FFFD instead of failing the write.
 """
 
 from __future__ import annotations
@@ -10,7 +14,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Final
 
-from sqlalchemy import BigInteger, DateTime, Dialect, Integer, MetaData, String, TypeDecorator
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Dialect,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+)
 from sqlalchemy.orm import mapped_column
 
 __all__ = [
@@ -19,6 +32,8 @@ __all__ = [
     "BigIntPK",
     "IntPK",
     "Name",
+    "SafeString",
+    "SafeText",
     "UtcDateTime",
     "UtcTimestamp",
     "metadata",
@@ -67,6 +82,30 @@ class UtcDateTime(TypeDecorator[dt.datetime]):
         return value.astimezone(dt.UTC)
 
 
+def _storable(value: Any) -> Any:
+    return value.replace("\x00", "\ufffd") if isinstance(value, str) else value
+
+
+class SafeText(TypeDecorator[str]):
+    """Text without NUL (stored as U+FFFD): PostgreSQL refuses NUL in text."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        return _storable(value)
+
+
+class SafeString(TypeDecorator[str]):
+    """A bounded string without NUL (stored as U+FFFD)."""
+
+    impl = String
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        return _storable(value)
+
+
 IntPK = Annotated[int, mapped_column(Integer, primary_key=True, autoincrement=True)]
 BigIntPK = Annotated[
     int,
@@ -75,4 +114,4 @@ BigIntPK = Annotated[
     ),
 ]
 UtcTimestamp = Annotated[dt.datetime, mapped_column(UtcDateTime())]
-Name = Annotated[str, mapped_column(String(NAME_LENGTH))]
+Name = Annotated[str, mapped_column(SafeString(NAME_LENGTH))]

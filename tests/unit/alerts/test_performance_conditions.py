@@ -15,6 +15,7 @@ from pydantic import ValidationError
 import monitor.config.alerts as ca
 from alerts.conditions import evaluate
 from monitor.engine.performance_report import EstimatedPerformance, RealisedPerformance
+from monitor.engine.report import ColumnImpact, DriftReport
 from monitor.stats import CbpeEstimate
 from monitor.store import CheckDetail, CheckStatus, CheckSummary, WindowPerformance
 
@@ -27,8 +28,19 @@ def check(impact: list[dict[str, Any]] | None = None, status: CheckStatus = "ok"
         7, "credit", AT, AT + dt.timedelta(hours=1), status, "why", 0.0, None, 100,
         None, None, None, AT, AT,
     )  # fmt: skip
-    report = None if impact is None else {"impact": impact}
+    report = None if impact is None else _report(impact)
     return CheckDetail(summary, (), (), report)
+
+
+def _report(impact: list[dict[str, Any]]) -> DriftReport:
+    return DriftReport(
+        100, 100, (), (), 0.05, 0.1, 0.1, 0.5, "bh",
+        impact=tuple(
+            ColumnImpact(i["name"], 0.5, i["importance_rank"], "model", "wasserstein", 0.2, 0.1,
+                         i["drifted"])
+            for i in impact
+        ),
+    )  # fmt: skip
 
 
 def estimated(value: float, *, baseline: dict[str, float] = BASELINE) -> WindowPerformance:

@@ -10,6 +10,7 @@ from typing import Any
 from dashboards import figures
 from dashboards.performance import Importance, importances, performance_view
 from monitor.engine.performance_report import EstimatedPerformance, RealisedPerformance
+from monitor.engine.report import ColumnImpact, DriftReport
 from monitor.stats import CbpeEstimate
 from monitor.store import CheckDetail, CheckSummary, WindowPerformance
 
@@ -90,7 +91,16 @@ def _detail(report: Mapping[str, Any] | None) -> CheckDetail:
     summary = CheckSummary(
         1, "credit", T0, T0 + HOUR, "ok", "r", 0.0, None, 100, None, None, None, T0, T0,
     )  # fmt: skip
-    return CheckDetail(summary, (), (), report)
+    if report is None:
+        return CheckDetail(summary, (), (), None)
+    impact = tuple(
+        ColumnImpact(
+            i["name"], i["importance"], i["importance_rank"], "model", None, 0.1, 0.05, False
+        )
+        for i in report["impact"]
+    )
+    typed = DriftReport(100, 100, (), (), 0.05, 0.1, 0.1, 0.5, "bh", impact=impact)
+    return CheckDetail(summary, (), (), typed)
 
 
 def test_importances_come_from_the_stored_impact_ranking() -> None:
