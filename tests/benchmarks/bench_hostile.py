@@ -52,8 +52,8 @@ def _serve_pid(port: str) -> int:
 
 def _largest_body(tag: str, limits: ApiConfig) -> bytes:
     """``limits.max_batch_records`` sample records (every baseline column) in one window,
-    each with the ``limits.max_unknown_fields`` unknown fields padded so that the JSON
-    body is just under ``limits.max_request_bytes``."""
+    each with the ``limits.max_unknown_fields`` unknown fields (short names, so that all
+    fit) padded so that the JSON body is just under ``limits.max_request_bytes``."""
     import pandas as pd
 
     frame = pd.read_csv(SAMPLE / "current_no_drift.csv").drop(columns=["record_id"])
@@ -66,13 +66,14 @@ def _largest_body(tag: str, limits: ApiConfig) -> bytes:
                 **rows[i % len(rows)],
                 "id": f"{tag}-{i}",
                 "timestamp": (START + timedelta(seconds=i % 3600)).isoformat(),
-                **{f"extra_{k}": "x" * pad for k in range(unknown)},
+                **{f"u{k}": "x" * pad for k in range(unknown)},
             }
             for i in range(count)
         ]
         return json.dumps(records).encode()
 
     bare = len(body(0))
+    assert bare <= limits.max_request_bytes, f"{bare} bytes without padding"
     pad = max(0, (int(limits.max_request_bytes * 0.99) - bare) // (count * unknown))
     data = body(pad)
     assert len(data) <= limits.max_request_bytes, len(data)
