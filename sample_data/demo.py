@@ -430,6 +430,8 @@ def run_demo(settings: DemoSettings) -> Timeline:
     except KeyboardInterrupt:
         pass
     finally:
+        for stopping in (signal.SIGINT, signal.SIGTERM):  # a second Ctrl-C waits for the stop
+            signal.signal(stopping, signal.SIG_IGN)
         _stop(process)
         if receiver is not None:
             receiver.stop()
