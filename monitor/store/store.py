@@ -49,12 +49,13 @@ from monitor.store.models import (
     QualityFindingRow,
     RecordBatchRow,
 )
-from monitor.store.performance import PerformanceStore, changed_labels, mark_dirty
+from monitor.store.performance import changed_labels, mark_dirty
+from monitor.store.retrain_runs import RetrainRunStore
 
 __all__ = ["Store"]
 
 
-class Store(AlertStoreMixin, AlertReads, HistoryReads, ModelLinkStore, PerformanceStore):
+class Store(AlertStoreMixin, AlertReads, HistoryReads, ModelLinkStore, RetrainRunStore):
     """Driftline's database at ``url`` (default ``$DRIFTLINE_DATABASE_URL``, else
     ``sqlite:///./driftline.db``). Creating one does not connect; the first call does.
     The alerts methods (states, silences, the delivery outbox, retrain triggers) come from
