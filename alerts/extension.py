@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Flask
 
-from alerts import api, cli, jobs
+from alerts import api, cli, jobs, retraining
 from alerts.trigger import request_retrain
 from monitor import config as cfg
 from monitor.errors import ConfigError
@@ -23,14 +23,22 @@ class AlertsExtension:
     """The alerts extension of ``driftline serve`` and the ``driftline`` CLI."""
 
     def jobs(self, context: ServiceContext) -> Sequence[ScheduledJob]:
-        return [
+        args = (str(context.config_path.resolve()), context.database_url)
+        found = [
             ScheduledJob(
-                id="alerts:deliver",
-                func=jobs.deliver_job,
-                args=(str(context.config_path.resolve()), context.database_url),
-                seconds=jobs.DELIVERY_POLL_S,
+                id="alerts:deliver", func=jobs.deliver_job, args=args, seconds=jobs.DELIVERY_POLL_S
             )
         ]
+        if retraining.uses_projects(context.config):
+            found.append(
+                ScheduledJob(
+                    id="alerts:retraining",
+                    func=retraining.retraining_job,
+                    args=args,
+                    seconds=retraining.RETRAINING_POLL_S,
+                )
+            )
+        return found
 
     def after_checks(self, store: Store, context: ServiceContext, monitor: str) -> None:
         jobs.evaluate(store, context.config, monitor)

@@ -478,6 +478,7 @@ class Promotion(_Section):
             )
         return value
 
+
 # ---------------------------------------------------------------- the section
 
 

@@ -18,10 +18,10 @@ __all__ = [
     "DeliveryAttempt",
     "DeliveryKind",
     "DeliveryStatus",
+    "GateStatus",
     "NewDelivery",
     "NewRetrainTrigger",
     "NewTransition",
-    "GateStatus",
     "OpenAlerts",
     "PromotionGate",
     "RetrainRun",
@@ -196,9 +196,7 @@ class RetrainRun:
     def summary(self) -> str:
         """What became of the run, in one line (the CLI and the dashboard show it)."""
         run = f"run {self.run_id}" if self.run_id else "run"
-        version = (
-            f"{self.model_name} version {self.model_version}" if self.model_version else None
-        )
+        version = f"{self.model_name} version {self.model_version}" if self.model_version else None
         if self.status == "launching":
             return "launching the MLflow Project run"
         if self.status == "running":
