@@ -108,7 +108,7 @@ def _trigger_lines(trigger: RetrainTrigger) -> list[str]:
     ]
     run = trigger.run
     if run is not None:
-        lines.append(f"    {run.outcome}: {run.summary()}")
+        lines.append(f"    run: {run.summary()}")
         if run.labels_since_at or run.labels_until_at:
             lines.append(
                 f"    labelled records {_at(run.labels_since_at)} .. {_at(run.labels_until_at)}"

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Final
 
@@ -238,6 +239,9 @@ def follow_retraining(
     """Take every active retraining run one step (the module docstring); returns the
     triggers as they are afterwards. A trigger MLflow cannot be asked about now is left
     for the next poll."""
+    launched_here = sys.modules.get("monitor.mlflow.projects")
+    if launched_here is not None:  # runs this process launched: wait for exited children
+        launched_here.reap_children()
     active = store.active_retrain_triggers()
     if not active:
         return []

@@ -35,7 +35,9 @@ import os
 import re
 import shutil
 import signal
+import subprocess
 import sys
+import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -46,7 +48,7 @@ import monitor.mlflow.tracking as dm  # first: it turns MLflow's telemetry off
 
 import mlflow.projects  # isort: skip
 from mlflow.exceptions import ExecutionException, MlflowException  # isort: skip
-from mlflow.projects.utils import fetch_and_validate_project, load_project  # isort: skip
+from mlflow.projects.utils import _fetch_project, load_project  # isort: skip
 
 from monitor.errors import ConfigError  # noqa: E402
 from monitor.redact import redact_url  # noqa: E402
@@ -58,6 +60,7 @@ __all__ = [
     "ProjectError",
     "is_remote_uri",
     "launch_run",
+    "reap_children",
     "run_status",
     "run_url",
     "stop_run",
@@ -74,6 +77,12 @@ DRIFTLINE_PARAMETERS: Final = (
 ENDED_STATUSES: Final = frozenset({"FINISHED", "FAILED", "KILLED"})
 _REMOTE: Final = re.compile(r"^(?:[A-Za-z][A-Za-z0-9+.-]*://|git@)")
 _STOP_WAIT_S: Final = 5.0
+
+# The `mlflow run` children this process started, by run id, until they have exited: the
+# process that starts a child must wait for it (else it lingers as a zombie, and Python warns
+# when a running child's handle is dropped). Filled by launch_run, emptied by reap_children.
+_CHILDREN: Final[dict[str, subprocess.Popen[Any]]] = {}
+_CHILDREN_LOCK: Final = threading.Lock()
 
 
 class ProjectError(ConfigError):
@@ -132,7 +141,8 @@ def _entry_point(uri: str, version: str | None, entry_point: str) -> Any:
                 "the entry point (see docs/continuous-training.md)"
             )
     try:
-        work_dir = fetch_and_validate_project(uri, version, entry_point, {})  # type: ignore[no-untyped-call]
+        # what mlflow.projects.run fetches and reads first; parameters are checked below
+        work_dir = _fetch_project(uri, version)  # type: ignore[no-untyped-call]
         return load_project(work_dir).get_entry_point(entry_point)  # type: ignore[no-untyped-call]
     except (ExecutionException, MlflowException) as exc:
         raise ProjectError(f"MLflow Project {redact_url(uri)}: {_first_line(exc)}") from exc
@@ -224,8 +234,30 @@ def launch_run(
         for key, value in tags.items():
             registry.client.set_tag(run_id, key, value)
     process = getattr(submitted, "command_proc", None)
-    pid = None if process is None else int(process.pid)
+    pid = None
+    if isinstance(process, subprocess.Popen):
+        pid = int(process.pid)
+        with _CHILDREN_LOCK:
+            _CHILDREN[run_id] = process
     return LaunchedRun(run_id, experiment_id, pid, run_url(ui_url, experiment_id, run_id))
+
+
+def reap_children(wait_s: float = 0.0) -> list[str]:
+    """Collect the exit status of the ``mlflow run`` children of this process that have
+    exited (waiting up to ``wait_s`` for each still running); returns their run ids."""
+    with _CHILDREN_LOCK:
+        held = list(_CHILDREN.items())
+    done = []
+    for run_id, process in held:
+        try:
+            process.wait(timeout=wait_s)
+        except subprocess.TimeoutExpired:
+            continue
+        done.append(run_id)
+    with _CHILDREN_LOCK:
+        for run_id in done:
+            _CHILDREN.pop(run_id, None)
+    return done
 
 
 def run_status(registry: dm.MlflowRegistry, run_id: str) -> str:
@@ -261,6 +293,7 @@ def stop_run(registry: dm.MlflowRegistry, run_id: str, pid: int | None) -> bool:
                 os.killpg(pid, signal.SIGKILL)
             except OSError:
                 pass
+    reap_children()
     with dm.translated(registry.uri, f"marking run {run_id} killed"):
         registry.client.set_terminated(run_id, "KILLED")
     return stopped
