@@ -153,6 +153,7 @@ class Scorer:
         self.tracking_uri = tracking_uri
         self.model: Any = None
         self.version = ""
+        self._registry: Any = None
 
     def load(self, version: str) -> None:
         from sample_data.train import load_version
@@ -161,9 +162,11 @@ class Scorer:
         self.version = version
 
     def follow(self) -> None:
-        from monitor.mlflow import MlflowRegistry
+        if self._registry is None:
+            from monitor.mlflow import MlflowRegistry
 
-        holder = MlflowRegistry(self.tracking_uri).alias_version(MODEL, ALIAS)
+            self._registry = MlflowRegistry(self.tracking_uri)
+        holder = self._registry.alias_version(MODEL, ALIAS)
         if holder is not None and holder != self.version:
             self.load(holder)
 
@@ -183,10 +186,14 @@ class RetrainingPause:
     (once the labels it waits for are in). Between the two, and while labels are still
     arriving, the replay goes on: labels arrive one to three simulated days late."""
 
-    def __init__(self, store: Store, scorer: Scorer, timeout_s: float = 600.0) -> None:
+    def __init__(
+        self, store: Store, scorer: Scorer, timeout_s: float = 600.0, follow_every_s: float = 1.0
+    ) -> None:
         self.store = store
         self.scorer = scorer
         self.timeout_s = timeout_s
+        self.follow_every_s = follow_every_s
+        self._followed_at = time.monotonic()
 
     def _labelled(self, since: datetime | None, until: datetime | None) -> int:
         if since is None:
@@ -212,12 +219,16 @@ class RetrainingPause:
 
     def on_step(self, step: ReplayStep) -> None:
         deadline = time.monotonic() + self.timeout_s
+        waited = False
         while self._busy():
+            waited = True
             if time.monotonic() > deadline:
                 print(f"retraining still busy after {self.timeout_s:.0f} s; replay goes on")
                 break
             time.sleep(0.2)
-        self.scorer.follow()
+        if waited or time.monotonic() - self._followed_at >= self.follow_every_s:
+            self.scorer.follow()  # the alias may have moved
+            self._followed_at = time.monotonic()
 
 
 def _start_serve(workdir: Path, host: str, port: int, clock: Path) -> subprocess.Popen[bytes]:

@@ -85,9 +85,9 @@ assert _income.drift is not None
 INCOME_DRIFT: Final[Drift] = _income.drift
 """The drift of the features: ``current_income_drift.csv``'s spec, unchanged."""
 LIVE_CONCEPT: Final[Mapping[str, float]] = {
-    "salaried": -0.3,
-    "self_employed": 1.3,
-    "unemployed": 1.9,
+    "salaried": -0.5,
+    "self_employed": 1.8,
+    "unemployed": 2.4,
     "retired": 0.1,
 }
 """Each employment type's effect on the log-odds of default in the new normal (the
