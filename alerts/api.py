@@ -169,7 +169,13 @@ def openapi_paths() -> dict[str, Any]:
         },
         "/api/v1/monitors/{name}/retrain": {
             "post": _op("Request retraining: {reason, requested_by}", 202, 401, 404, 422),
-            "get": _op("Retrain triggers and their outcome", 200, 401, 404),
+            "get": _op(
+                "Retrain triggers and their outcome; for an MLflow Project target, the run "
+                "(id, status, link, registered version) and the promotion gate's numbers",
+                200,
+                401,
+                404,
+            ),
         },
         "/api/v1/monitors/{name}/silences": {
             "get": _op("Silences (active=true: in force now)", 200, 401, 404),
