@@ -108,9 +108,12 @@ class ProjectLauncher:
         trigger_id = str(delivery.payload.get("trigger_id") or "")
         name = self._monitor.name
         since, until = labels_range(self._store, name)
-        blocking = self._store.claim_retrain_run(
-            trigger_id, labels_since_at=since, labels_until_at=until
-        )
+        try:
+            blocking = self._store.claim_retrain_run(
+                trigger_id, labels_since_at=since, labels_until_at=until
+            )
+        except ConfigError as exc:  # a payload whose trigger is not in the store
+            return SendOutcome(False, False, str(exc))
         if blocking is not None:
             run = blocking.run
             what = (

@@ -31,7 +31,7 @@ import monitor.mlflow.tracking as dm
 from monitor.config.alerts import Promotion
 from monitor.engine.promotion import decide_promotion, scored_performance
 from monitor.engine.records import EVENT_AT
-from monitor.errors import DriftlineError
+from monitor.errors import DriftlineError, RegistryUnavailable
 from monitor.store import Store
 
 __all__ = ["GateVerdict", "judge_candidate"]
@@ -118,6 +118,8 @@ def judge_candidate(
     metric = promotion.metric
     try:
         candidate_value, n_labels = _score(registry, model_name, candidate, records, metric)
+    except RegistryUnavailable:
+        raise  # not the candidate's fault: the next poll tries again
     except _SCORING_FAILURES as exc:
         return verdict(
             "not_promoted",
@@ -128,6 +130,8 @@ def judge_candidate(
     if current is not None:
         try:
             current_value, _ = _score(registry, model_name, current, records, metric)
+        except RegistryUnavailable:
+            raise
         except _SCORING_FAILURES as exc:
             return verdict(
                 "not_promoted",
