@@ -10,9 +10,13 @@ Slack, e-mail, retrain targets), ``trigger`` (retraining by hand), ``jobs``/``ex
 
 from __future__ import annotations
 
-from alerts.conditions import CONDITIONS, Outcome, evaluate
-from alerts.outbox import evaluate_monitor
-from alerts.rules import Notify, Reason, RuleState, Transition, next_state
+import importlib as _importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from alerts.conditions import CONDITIONS, Outcome, evaluate
+    from alerts.outbox import evaluate_monitor
+    from alerts.rules import Notify, Reason, RuleState, Transition, next_state
 
 __all__ = [
     "CONDITIONS",
@@ -25,3 +29,23 @@ __all__ = [
     "evaluate_monitor",
     "next_state",
 ]
+
+_HOMES = {
+    "CONDITIONS": "alerts.conditions",
+    "Outcome": "alerts.conditions",
+    "evaluate": "alerts.conditions",
+    "evaluate_monitor": "alerts.outbox",
+    "Notify": "alerts.rules",
+    "Reason": "alerts.rules",
+    "RuleState": "alerts.rules",
+    "Transition": "alerts.rules",
+    "next_state": "alerts.rules",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """The names above, imported on first use (``import alerts.extension`` stays cheap)."""
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'alerts' has no attribute {name!r}")
+    return getattr(_importlib.import_module(home), name)

@@ -126,19 +126,18 @@ def top_k_drift(rule: TopKDriftRule, check: CheckDetail) -> Outcome:
     unknown = _unknown(check)
     if unknown is not None:
         return unknown
-    impact = (check.report or {}).get("impact") or []
+    impact = check.report.impact if check.report is not None else ()
     if not impact:
         return Outcome(None, "the check has no importance ranking (no baseline performance)")
     top = sorted(
-        (c for c in impact if int(c["importance_rank"]) <= rule.k),
-        key=lambda c: int(c["importance_rank"]),
+        (c for c in impact if c.importance_rank <= rule.k), key=lambda c: c.importance_rank
     )
     if not top:
         return Outcome(None, f"none of the top {rule.k} features was tested")
-    drifted = [f"{c['name']} (#{c['importance_rank']})" for c in top if c["drifted"]]
+    drifted = [f"{c.name} (#{c.importance_rank})" for c in top if c.drifted]
     if drifted:
         return Outcome(True, f"top-{rule.k} feature(s) drifted: {', '.join(drifted)}")
-    names = ", ".join(str(c["name"]) for c in top)
+    names = ", ".join(c.name for c in top)
     return Outcome(False, f"no top-{rule.k} feature drifted ({names} tested)")
 
 

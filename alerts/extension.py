@@ -1,20 +1,23 @@
-"""How alerts plugs into the service (``monitor.service.extensions``): the delivery job, the alert
+"""How alerts plugs into the service (``monitor.service.extensions``): the delivery job (and the
+job following MLflow Project retraining runs, when a monitor has such a target), the alert
 evaluation after checks, the API routes and the CLI commands."""
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
-
-from alerts import api, cli, jobs, retraining
-from alerts.trigger import request_retrain
-from monitor import config as cfg
+from alerts import commands
 from monitor.errors import ConfigError
-from monitor.service.extensions import RetrainAction, ScheduledJob, ServiceContext
-from monitor.store import RetrainTrigger, Store
+from monitor.service.extensions import ScheduledJob
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+    from monitor import config as cfg
+    from monitor.service.extensions import RetrainAction, ServiceContext
+    from monitor.store import RetrainTrigger, Store
 
 __all__ = ["AlertsExtension", "extension"]
 
@@ -23,6 +26,8 @@ class AlertsExtension:
     """The alerts extension of ``driftline serve`` and the ``driftline`` CLI."""
 
     def jobs(self, context: ServiceContext) -> Sequence[ScheduledJob]:
+        from alerts import jobs, retraining
+
         args = (str(context.config_path.resolve()), context.database_url)
         found = [
             ScheduledJob(
@@ -41,16 +46,24 @@ class AlertsExtension:
         return found
 
     def after_checks(self, store: Store, context: ServiceContext, monitor: str) -> None:
+        from alerts import jobs
+
         jobs.evaluate(store, context.config, monitor)
 
     def register_api(self, app: Flask, store: Store, context: ServiceContext) -> None:
+        from alerts import api
+
         app.register_blueprint(api.blueprint(store, context.config))
 
     def openapi_paths(self) -> dict[str, Any]:
+        from alerts import api
+
         return api.openapi_paths()
 
     def retrain_action(self, store: Store, config: cfg.Config) -> RetrainAction:
         """The dashboard's "Retrain now": the code path of ``POST .../retrain``."""
+        from alerts.trigger import request_retrain
+
         monitors = {m.name: m for m in config.monitors}
 
         def retrain(name: str, reason: str) -> RetrainTrigger:
@@ -63,10 +76,12 @@ class AlertsExtension:
 
         return retrain
 
-    def add_commands(self, commands: Any) -> list[str]:
-        return cli.add_commands(commands)
+    def add_commands(self, parsers: Any) -> list[str]:
+        return commands.add_commands(parsers)
 
     def run_command(self, args: argparse.Namespace, context: ServiceContext) -> int:
+        from alerts import cli
+
         return cli.run_command(args, context)
 
 

@@ -8,7 +8,6 @@ bound when the app is built, and every callback reads the store when it runs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
@@ -17,6 +16,7 @@ from dash import Dash, dcc, html
 from flask import Flask, redirect
 
 from dashboards.auth import install_login
+from dashboards.context import DashboardSettings, PageContext
 from dashboards.links import alerts_href, overview_href
 from monitor.config import Config
 from monitor.service.extensions import RetrainAction, load_extensions
@@ -25,30 +25,6 @@ from monitor.store import Store
 __all__ = ["DashboardSettings", "PageContext", "RetrainAction", "mount", "mount_dashboard"]
 
 _ASSETS: Final = Path(__file__).resolve().parent / "assets"
-
-
-@dataclass(frozen=True, slots=True)
-class DashboardSettings:
-    """How the dashboard is served: base path, login, refresh period, retrain action."""
-
-    base: str = "/dashboard"
-    password: str | None = None
-    session_secret: str | None = None
-    refresh_s: float = 60.0
-    sparkline_windows: int = 48
-    retrain: RetrainAction | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class PageContext:
-    """What the pages' layouts and callbacks share: the store and the settings."""
-
-    store: Store
-    settings: DashboardSettings
-
-    @property
-    def base(self) -> str:
-        return self.settings.base
 
 
 def _shell(context: PageContext) -> html.Div:

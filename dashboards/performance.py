@@ -122,11 +122,8 @@ def importances(detail: CheckDetail | None) -> dict[str, Importance]:
     """Each ranked feature's importance, from the check's stored impact ranking ({} when
     the check has none: no baseline performance part, or the check failed)."""
     report = None if detail is None else detail.report
-    ranking = (report or {}).get("impact") or []
+    ranking = report.impact if report is not None else ()
     out = {}
     for entry in ranking:
-        value = entry.get("importance")
-        out[str(entry["name"])] = Importance(
-            math.nan if value is None else float(value), int(entry["importance_rank"])
-        )
+        out[entry.name] = Importance(entry.importance, entry.importance_rank)
     return out

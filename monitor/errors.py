@@ -10,8 +10,7 @@
     │   └── BaselineNotFound
     ├── StoreUnavailable     the database cannot be reached
     ├── RegistryUnavailable  the MLflow tracking server or registry cannot be reached
-    ├── ModelLoadFailed      a registered model version cannot be loaded for serving
-    └── DeliveryFailed       a notification could not be delivered
+    └── ModelLoadFailed      a registered model version cannot be loaded for serving
 """
 
 from __future__ import annotations
@@ -20,7 +19,6 @@ __all__ = [
     "BaselineError",
     "BaselineNotFound",
     "ConfigError",
-    "DeliveryFailed",
     "DriftlineError",
     "InputError",
     "ModelLoadFailed",
@@ -64,7 +62,3 @@ class RegistryUnavailable(DriftlineError):
 
 class ModelLoadFailed(DriftlineError):
     """A registered model version cannot be loaded for serving."""
-
-
-class DeliveryFailed(DriftlineError):
-    """A notification could not be delivered."""

@@ -96,12 +96,6 @@ class Timeline:
     refused_webhooks: int = 0
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _port_is_free(host: str, port: int) -> bool:
     with socket.socket() as probe:
         try:

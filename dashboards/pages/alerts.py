@@ -25,7 +25,7 @@ from monitor.errors import ConfigError
 from monitor.store import AlertHistory, Delivery, RetrainTrigger, Silence
 
 if TYPE_CHECKING:
-    from dashboards.app import PageContext
+    from dashboards.context import PageContext
 
 __all__ = ["DEFAULT_REASON", "make_layout", "register_callbacks", "trigger_outcome"]
 

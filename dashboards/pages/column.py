@@ -14,7 +14,7 @@ from dashboards.components import fmt_number, fmt_time, key_numbers, notice, ran
 from dashboards.links import column_href, monitor_href, parse_window, range_key
 
 if TYPE_CHECKING:
-    from dashboards.app import PageContext
+    from dashboards.context import PageContext
 
 __all__ = ["make_layout", "register_callbacks"]
 

@@ -30,7 +30,7 @@ from dashboards.links import (
 from dashboards.performance import importances, load_performance, performance_view
 
 if TYPE_CHECKING:
-    from dashboards.app import PageContext
+    from dashboards.context import PageContext
 
 __all__ = ["make_layout", "register_callbacks"]
 
@@ -181,7 +181,7 @@ def register_callbacks(app: Dash, context: PageContext) -> None:
             changes=queries.version_changes(points),
             markers=queries.alert_markers(store, monitor, window_range, points),
             selected=selected,
-            drift_share=None if report is None else report.get("drift_share"),
+            drift_share=None if report is None else report.drift_share,
         )
         heat = figures.drift_heatmap(queries.heatmap(store, monitor, points))
         performance = figures.performance_timeline(

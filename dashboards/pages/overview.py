@@ -14,7 +14,7 @@ from dashboards.components import fmt_time, key_numbers, notice, status_badge
 from dashboards.links import alerts_href, monitor_href
 
 if TYPE_CHECKING:
-    from dashboards.app import PageContext
+    from dashboards.context import PageContext
 
 __all__ = ["make_layout", "register_callbacks"]
 

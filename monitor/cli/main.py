@@ -13,11 +13,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from monitor.cli.service import add_service_commands, run_service_command
-from monitor.engine.baseline import build_baseline
-from monitor.engine.baseline_file import load_baseline, save_baseline
-from monitor.engine.compare import DEFAULT_ALPHA, DEFAULT_DELTA, DEFAULT_DRIFT_SHARE, compare
-from monitor.engine.io import read_table
-from monitor.engine.render import render_text
+from monitor.engine.defaults import DEFAULT_ALPHA, DEFAULT_DELTA, DEFAULT_DRIFT_SHARE
 from monitor.errors import DriftlineError
 
 __all__ = ["main"]
@@ -111,6 +107,10 @@ def _add_schema_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _baseline_build(args: argparse.Namespace) -> int:
+    from monitor.engine.baseline import build_baseline
+    from monitor.engine.baseline_file import save_baseline
+    from monitor.engine.io import read_table
+
     data = read_table(args.data)
     baseline = build_baseline(
         data,
@@ -129,6 +129,7 @@ def _baseline_build(args: argparse.Namespace) -> int:
 
 
 def _baseline_log(args: argparse.Namespace) -> int:
+    from monitor.engine.io import read_table
     from monitor.mlflow.tracking import init_tracking, log_baseline, resolve_tracking_uri
 
     data = read_table(args.data)
@@ -153,6 +154,11 @@ def _baseline_log(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
+    from monitor.engine.baseline_file import load_baseline
+    from monitor.engine.compare import compare
+    from monitor.engine.io import read_table
+    from monitor.engine.render import render_text
+
     reference = load_baseline(args.baseline) if args.baseline else read_table(args.reference)
     current = read_table(args.current)
     report = compare(

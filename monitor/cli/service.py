@@ -5,19 +5,16 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import signal
-import threading
-from datetime import UTC, datetime
+import sys
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from tqdm import tqdm
-
-from monitor import config as cfg
-from monitor.engine.ingest import parse_event_time
-from monitor.engine.windows import Window, align, due_windows
 from monitor.errors import ConfigError
 from monitor.redact import redact_url
+
+if TYPE_CHECKING:
+    from monitor import config as cfg
 
 __all__ = ["add_service_commands", "run_service_command"]
 
@@ -36,6 +33,9 @@ def add_service_commands(commands: Any) -> None:
     serve.add_argument("--host", default=None)
     serve.add_argument("--port", type=int, default=None)
     serve.add_argument(
+        "--threads", type=int, default=None, help="request threads (default: api.threads, 8)"
+    )
+    serve.add_argument(
         "--clock",
         default=None,
         help="what time checks go by: 'system' (default) or 'file:PATH', a file holding a "
@@ -48,11 +48,17 @@ def add_service_commands(commands: Any) -> None:
     run.add_argument("monitor")
     run.add_argument("--start", default=None, help="window start (ISO 8601 with offset)")
     run.add_argument("--end", default=None, help="window end (ISO 8601 with offset)")
+    run.add_argument("--until", default=None, help="check due windows that end by T (ISO 8601)")
     _config_option(run)
-    backfill = checks_commands.add_parser("backfill", help="re-check every window since T")
+    _clock_option(run)
+    backfill = checks_commands.add_parser(
+        "backfill", help="check again every window from T (that holds records)"
+    )
     backfill.add_argument("monitor")
     backfill.add_argument("--since", required=True, help="ISO 8601 time with offset")
+    backfill.add_argument("--until", default=None, help="ISO 8601 time with offset")
     _config_option(backfill)
+    _clock_option(backfill)
 
     monitors = commands.add_parser("monitors", help="configured monitors")
     monitors_commands = monitors.add_subparsers(dest="monitors_command", required=True)
@@ -75,12 +81,22 @@ def _config_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", default=None, help="driftline.yaml (or $DRIFTLINE_CONFIG)")
 
 
+def _clock_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--clock",
+        default=None,
+        help="what time it is for checks: 'system' (default) or 'file:PATH' (or $DRIFTLINE_CLOCK)",
+    )
+
+
 def _config_path(args: argparse.Namespace) -> Path:
-    return Path(args.config or os.environ.get("DRIFTLINE_CONFIG") or cfg.DEFAULT_CONFIG_FILE)
+    from monitor.config import DEFAULT_CONFIG_FILE
+
+    return Path(args.config or os.environ.get("DRIFTLINE_CONFIG") or DEFAULT_CONFIG_FILE)
 
 
 def run_service_command(args: argparse.Namespace) -> int:
-    from monitor.store import Store, upgrade
+    from monitor.store import Store, create_if_empty, upgrade
 
     if args.command == "serve-model":
         from monitor.serving.command import run_serve_model
@@ -91,7 +107,9 @@ def run_service_command(args: argparse.Namespace) -> int:
         from monitor.service.monitors_add import add_monitor
 
         return add_monitor(args, path)
-    config = cfg.load_config(path, dict(os.environ))
+    from monitor.config import load_config
+
+    config = load_config(path, dict(os.environ))
     url = config.database_url
     if args.command == "db":
         upgrade(url)
@@ -101,8 +119,10 @@ def run_service_command(args: argparse.Namespace) -> int:
         if uses_registry(config):
             print(f"MLflow store {redact_url(registry_for(config).uri)} is ready")
         return 0
+    if create_if_empty(url):
+        print(f"database {redact_url(url)} created at the latest schema", file=sys.stderr)
     if args.command == "serve":
-        return _serve(args, config, path)
+        return _serve(args, path)
     if getattr(args, "extension", None) is not None:
         from monitor.service.extensions import ServiceContext
 
@@ -131,189 +151,70 @@ def _monitors_list(store: Any, config: cfg.Config) -> int:
 
 
 def _checks(args: argparse.Namespace, store: Any, config: cfg.Config, path: Path) -> int:
-    from monitor.mlflow.configured import follower_for
-    from monitor.service.checks import run_check
-    from monitor.service.context import monitor_context
+    """``checks run`` and ``checks backfill``: the check job, as the scheduler runs it."""
+    from tqdm import tqdm
 
-    monitor = config.monitor(args.monitor)
-    follower = follower_for(config, monitor, path.resolve().parent)
-    context = monitor_context(monitor, path.resolve().parent, follower=follower)
-    now = datetime.now(UTC)
-    if args.checks_command == "run" and (args.start or args.end):
-        if not (args.start and args.end):
-            raise ConfigError("give both --start and --end, or neither for every due window")
-        windows = [Window(parse_event_time(args.start), parse_event_time(args.end))]
-    elif args.checks_command == "run":
-        windows = due_windows(
-            length=context.window,
-            now=now,
-            grace=context.grace,
-            last_end_at=store.last_checked_window_end(args.monitor),
-            first_event_at=store.first_event_at(args.monitor),
-        )
-    else:
-        since = align(parse_event_time(args.since), context.window)
-        windows = due_windows(
-            length=context.window, now=now, grace=context.grace, last_end_at=since
-        )
-    failed = 0
-    for window in tqdm(
-        windows, desc=f"checking {args.monitor}", unit="window", disable=len(windows) < 2
-    ):
-        summary = run_check(store, context, window)
-        failed += summary.status == "failed"
-        tqdm.write(
-            f"{window.start_at.isoformat()} .. {window.end_at.isoformat()}  "
-            f"{summary.status:<18} {summary.reason}"
-        )
-    if not windows:
-        print(f"{args.monitor}: no complete window to check")
-    else:
-        from monitor.service.extensions import ServiceContext, load_extensions
-
-        for extension in load_extensions():  # alerts first: the write-back reads their state
-            extension.after_checks(
-                store, ServiceContext(config, path, config.database_url), args.monitor
-            )
-        if follower is not None:
-            from monitor.mlflow.writeback import flush_writebacks
-
-            result = flush_writebacks(store, follower.registry)  # type: ignore[arg-type]
-            print(f"MLflow write-back: {result.sent} sent, {result.failed} postponed")
-    return 2 if failed else 0
-
-
-def _mount_extensions(app: Any, store: Any, config: cfg.Config) -> None:
-    """Mount what installed packages add to the server (the dashboard), through the
-    ``driftline.serve`` entry points: each is called as ``mount(app, store, config)``."""
-    from importlib.metadata import entry_points
-
-    for extension in sorted(entry_points(group="driftline.serve"), key=lambda e: e.name):
-        extension.load()(app, store, config)
-        _log.info("mounted %s (%s)", extension.name, extension.value)
-
-
-def _link_registry(
-    app: Any,
-    config: cfg.Config,
-    store: Any,
-    contexts: dict[str, Any],
-    at: datetime | None = None,
-) -> None:
-    """Resolve followed models once (so the API can validate records at once), add the
-    MLflow webhook route and register the webhook on an MLflow server."""
-    from monitor.errors import DriftlineError
-    from monitor.mlflow.configured import register_webhook
-    from monitor.mlflow.webhook import add_webhook_route
-
-    followers = {name: c.model for name, c in contexts.items() if c.model is not None}
-    for name, follower in followers.items():
-        try:
-            follower.resolve(store, at=at)
-        except DriftlineError as exc:
-            _log.warning("%s: %s; resolving again before each check", name, exc)
-    hook = config.mlflow.webhook
-    if followers and hook is not None:
-        add_webhook_route(
-            app, secret=hook.secret.get_secret_value(), followers=followers, store=store
-        )
-        register_webhook(config, next(iter(followers.values())).registry)
-
-
-def _serve(args: argparse.Namespace, config: cfg.Config, path: Path) -> int:
-    from monitor.service.api import ApiSettings, create_app
-    from monitor.service.clock import CLOCK_ENV, FileClock, clock_from_spec
-    from monitor.service.context import monitor_contexts
-    from monitor.service.scheduler import LEASE_NAME, LEASE_TTL, build_scheduler, holder_id
-    from monitor.store import Store
-
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    url = config.database_url
-    clock = clock_from_spec(args.clock or os.environ.get(CLOCK_ENV))
-    clock_spec = clock.spec if isinstance(clock, FileClock) else "system"
-    store = Store(url)
-    store.check_schema()
-    for monitor in config.monitors:
-        store.upsert_monitor(monitor.name, {"baseline": monitor.baseline})
-    contexts = monitor_contexts(config, path.resolve().parent)
-    token = config.api.token.get_secret_value() if config.api.token else None
+    from monitor.engine.ingest import parse_event_time
+    from monitor.engine.windows import Window
+    from monitor.service.checks import CheckJob
+    from monitor.service.clock import CLOCK_ENV, clock_from_spec
     from monitor.service.extensions import ServiceContext, load_extensions
-    from monitor.service.openapi import document
 
-    extensions = load_extensions()
-    service = ServiceContext(config, path, url)
+    def when(option: str, value: str | None) -> datetime | None:
+        if value is None:
+            return None
+        try:
+            return parse_event_time(value)
+        except ValueError as exc:
+            raise ConfigError(f"--{option} {value!r}: {exc}") from exc
 
-    def after_check(monitor: str) -> None:
-        for extension in extensions:
-            extension.after_checks(store, service, monitor)
-
-    def openapi() -> dict[str, Any]:
-        out = document()
-        for extension in extensions:
-            out["paths"].update(extension.openapi_paths())
-        return out
-
-    app = create_app(
+    job = CheckJob(
         store,
-        contexts,
-        ApiSettings(token, config.api.max_request_bytes, config.api.max_batch_records),
-        openapi=openapi,
-        after_check=after_check,
+        ServiceContext(config, path, config.database_url),
+        now=clock_from_spec(args.clock or os.environ.get(CLOCK_ENV)),
+        extensions=load_extensions(),
     )
-    for extension in extensions:
-        extension.register_api(app, store, service)
-    _mount_extensions(app, store, config)
-    _link_registry(app, config, store, contexts, at=clock())
-    stop = threading.Event()
-    started: list[Any] = []
+    window = None
+    if args.checks_command == "run" and (args.start or args.end):
+        start, end = when("start", args.start), when("end", args.end)
+        if start is None or end is None:
+            raise ConfigError("give both --start and --end, or neither for every due window")
+        window = Window(start, end)
+    bar = tqdm(desc=f"checking {args.monitor}", unit="window", disable=None)
 
-    def _take_lease_and_schedule() -> None:
-        """Start the scheduler once this process holds the lease; until then, keep trying
-        (a crashed holder's lease expires after LEASE_TTL)."""
-        warned = False
-        while not stop.is_set():
-            if store.acquire_lease(LEASE_NAME, holder_id(), LEASE_TTL):
-                scheduler = build_scheduler(config, path, url, clock=clock_spec)
-                scheduler.start()
-                started.append(scheduler)
-                _log.info("scheduler started for %d monitor(s)", len(config.monitors))
-                return
-            if not warned:
-                _log.warning(
-                    "another process holds the scheduler lease for %s; serving the API only "
-                    "and taking over if that lease expires",
-                    redact_url(url),
-                )
-                warned = True
-            stop.wait(LEASE_TTL.total_seconds() / 3)
+    def progress(checked: Window, summary: Any) -> None:
+        bar.update()
+        tqdm.write(
+            f"{checked.start_at.isoformat()} .. {checked.end_at.isoformat()}  "
+            f"{summary.status:<18} {summary.reason or ''}".rstrip()
+        )
 
-    lease_thread = threading.Thread(target=_take_lease_and_schedule, daemon=True)
-    lease_thread.start()
-    host = args.host or config.api.host
-    port = args.port or config.api.port
-    from werkzeug.serving import make_server
-
-    server = make_server(host, port, app, threaded=True)
-
-    def _shutdown(signum: int, frame: object) -> None:
-        stop.set()
-        threading.Thread(target=server.shutdown, daemon=True).start()
-
-    signal.signal(signal.SIGTERM, _shutdown)
-    signal.signal(signal.SIGINT, _shutdown)
-    _log.info("Driftline API listening on http://%s:%d", host, port)
-    if isinstance(clock, FileClock):
-        _log.info("checks go by the simulated time in %s, now %s", clock.path, clock())
     try:
-        server.serve_forever()
+        run = job.run(
+            args.monitor,
+            window=window,
+            since=when("since", getattr(args, "since", None)),
+            until=when("until", args.until),
+            limit=None,
+            recheck=args.checks_command == "backfill",
+            progress=progress,
+        )
     finally:
-        stop.set()
-        lease_thread.join(timeout=5)
-        for scheduler in started:
-            scheduler.pause()  # stops the job loop first (APScheduler 3 shutdown race)
-            scheduler.shutdown(wait=True)
-            store.release_lease(LEASE_NAME, holder_id())
-        store.close()
-    return 0
+        bar.close()
+        job.close()
+    if run.refreshed:
+        print(f"{args.monitor}: realised performance recomputed for {len(run.refreshed)} window(s)")
+    if not run.checks:
+        print(run.note or f"{args.monitor}: no complete window to check")
+    if run.writeback is not None and run.checks:
+        print(f"MLflow write-back: {run.writeback.sent} sent, {run.writeback.failed} postponed")
+    return 2 if run.failed else 0
+
+
+def _serve(args: argparse.Namespace, path: Path) -> int:
+    from monitor.service.server import ServeOptions, serve
+
+    return serve(
+        path,
+        ServeOptions(host=args.host, port=args.port, clock=args.clock, threads=args.threads),
+    )

@@ -123,6 +123,8 @@ class ApiConfig(_Section):
     token: SecretStr | None = None
     max_request_bytes: int = Field(default=10 * 1024 * 1024, ge=1)
     max_batch_records: int = Field(default=10_000, ge=1)
+    threads: int = Field(default=8, ge=1, le=256)
+    """Request threads of ``driftline serve`` (waitress)."""
 
 
 class DashboardConfig(_Section):

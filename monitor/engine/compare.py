@@ -28,6 +28,7 @@ from monitor.engine.baseline import (
     label_counts,
     number_label,
 )
+from monitor.engine.defaults import DEFAULT_ALPHA, DEFAULT_DELTA, DEFAULT_DRIFT_SHARE
 from monitor.engine.histogram import category_histogram, numeric_histogram
 from monitor.engine.impact import rank_impact
 from monitor.engine.report import ColumnResult, ColumnStatus, DriftReport, QualityFinding
@@ -41,9 +42,6 @@ from monitor.stats.wasserstein import wasserstein
 
 __all__ = ["ColumnOptions", "compare"]
 
-DEFAULT_ALPHA: Final = 0.05
-DEFAULT_DELTA: Final = 0.1
-DEFAULT_DRIFT_SHARE: Final = 0.5
 _NUMERIC_TESTS: Final = ("cvm", "ks", "anderson")
 _COUNT_TESTS: Final = ("chi2", "ztest")
 

@@ -10,6 +10,7 @@ from typing import Any, Final, Literal
 __all__ = [
     "ColumnImpact",
     "ColumnResult",
+    "CheckStatus",
     "ColumnStatus",
     "DriftReport",
     "Histogram",
@@ -39,6 +40,20 @@ def _num(value: float | None) -> float | str | None:
     return float(value)
 
 
+def _float(value: Any) -> float | None:
+    """The inverse of ``_num`` (NaN was stored as None and comes back as None)."""
+    if value is None:
+        return None
+    if value in ("inf", "-inf"):
+        return math.inf if value == "inf" else -math.inf
+    return float(value)
+
+
+CheckStatus = Literal["ok", "drifting", "failed", "insufficient_data", "no_data"]
+"""What a stored check says, in one word: decided here for a report (:meth:`DriftReport.verdict`)
+and by the check job for a window it could not compare (failed, no or too few records)."""
+
+
 @dataclass(frozen=True, slots=True)
 class QualityFinding:
     """A data-quality observation about the current window against the schema."""
@@ -57,6 +72,16 @@ class QualityFinding:
             "value": _num(self.value),
             "severity": self.severity,
         }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> QualityFinding:
+        return cls(
+            kind=data["kind"],
+            column=data.get("column"),
+            message=data.get("message", ""),
+            value=_float(data.get("value")),
+            severity=data.get("severity", "warning"),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +169,31 @@ class ColumnResult:
             "histogram": None if self.histogram is None else self.histogram.to_dict(),
         }
 
+    @classmethod
+    def from_dict(cls, name: str, data: Mapping[str, Any]) -> ColumnResult:
+        """The column ``name`` from its ``to_dict`` form (a report keys columns by name)."""
+        histogram = data.get("histogram")
+        return cls(
+            name=name,
+            kind=data["kind"],
+            role=data["role"],
+            status=data["status"],
+            method=data.get("method"),
+            statistic=_float(data.get("statistic")),
+            p_value=_float(data.get("p_value")),
+            p_value_adjusted=_float(data.get("p_value_adjusted")),
+            effect_method=data.get("effect_method"),
+            effect_size=_float(data.get("effect_size")),
+            psi=_float(data.get("psi")),
+            alpha=float(data.get("alpha", 0.05)),
+            delta=float(data.get("delta", 0.1)),
+            drifted=bool(data.get("drifted", False)),
+            n_reference=int(data.get("n_reference", 0)),
+            n_current=int(data.get("n_current", 0)),
+            detail=data.get("detail", ""),
+            histogram=None if histogram is None else Histogram.from_dict(histogram),
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class ColumnImpact:
@@ -176,6 +226,19 @@ class ColumnImpact:
             "impact": _num(self.impact),
             "drifted": self.drifted,
         }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ColumnImpact:
+        return cls(
+            name=data["name"],
+            importance=_float(data.get("importance")) or 0.0,
+            importance_rank=int(data["importance_rank"]),
+            source=data["source"],
+            effect_method=data.get("effect_method"),
+            effect_size=_float(data.get("effect_size")) or 0.0,
+            impact=_float(data.get("impact")) or 0.0,
+            drifted=bool(data.get("drifted", False)),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,6 +303,59 @@ class DriftReport:
             if result.name == name:
                 return result
         raise KeyError(f"no column {name!r} in this report")
+
+    def verdict(self) -> tuple[CheckStatus, str]:
+        """The check's status for this report, and why, in one line.
+
+        >>> column = ColumnResult("income", "numeric", "feature", "tested", drifted=True)
+        >>> DriftReport(10, 10, (column,), (), 0.05, 0.1, 0.1, 0.5, "bh").verdict()
+        ('drifting', '1 of 1 tested features drifted (share 1.00 >= drift share 0.50): income')
+        """
+        if self.n_current == 0:
+            return "no_data", "the window has no records"
+        features = [c for c in self.columns if c.role == "feature"]
+        tested = [c for c in features if c.status == "tested"]
+        if not tested:
+            if features and all(c.status == "no_data" for c in features):
+                return "no_data", "no feature column has a usable value in the window"
+            counts: dict[str, int] = {}
+            for column in features:
+                counts[column.status] = counts.get(column.status, 0) + 1
+            detail = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+            return "insufficient_data", f"no feature column could be tested ({detail or 'none'})"
+        drifted = [c.name for c in tested if c.drifted]
+        share, needed = self.share_drifted, self.drift_share
+        summary = f"{len(drifted)} of {len(tested)} tested features drifted"
+        if self.dataset_drift:
+            return "drifting", f"{summary} (share {share:.2f} >= drift share {needed:.2f}): " + (
+                ", ".join(drifted)
+            )
+        return "ok", f"{summary} (share {share:.2f} < drift share {needed:.2f})"
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> DriftReport:
+        """A report from its ``to_dict`` form; another ``format_version`` is refused."""
+        version = data.get("format_version")
+        if version != REPORT_FORMAT_VERSION:
+            raise ValueError(
+                f"report format_version {version!r}; this Driftline reads {REPORT_FORMAT_VERSION}"
+            )
+        delta = data.get("delta") or {}
+        return cls(
+            n_reference=int(data["n_reference"]),
+            n_current=int(data["n_current"]),
+            columns=tuple(
+                ColumnResult.from_dict(name, column)
+                for name, column in (data.get("columns") or {}).items()
+            ),
+            quality=tuple(QualityFinding.from_dict(q) for q in data.get("quality") or ()),
+            alpha=float(data["alpha"]),
+            delta_numeric=float(delta.get("numeric", 0.1)),
+            delta_categorical=float(delta.get("categorical", 0.1)),
+            drift_share=float(data["drift_share"]),
+            correction=str(data["correction"]),
+            impact=tuple(ColumnImpact.from_dict(i) for i in data.get("impact") or ()),
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {

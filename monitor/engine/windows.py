@@ -6,13 +6,15 @@ order, so after downtime the missed windows are caught up, not skipped.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
-__all__ = ["EPOCH", "Window", "align", "due_windows"]
+__all__ = ["EPOCH", "MONDAY", "Window", "align", "anchor_for", "due_windows"]
 
 EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+MONDAY: Final = datetime(1970, 1, 5, tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -43,40 +45,56 @@ def align(moment: datetime, length: timedelta, *, anchor: datetime = EPOCH) -> d
     return anchor + steps * length
 
 
+def anchor_for(length: timedelta) -> datetime:
+    """The grid windows of ``length`` are aligned on: Monday 1970-01-05 for whole weeks (a
+    weekly window runs Monday to Monday, UTC), else the epoch."""
+    return MONDAY if length % timedelta(days=7) == timedelta(0) else EPOCH
+
+
 def due_windows(
     *,
     length: timedelta,
     now: datetime,
+    first_event_at: datetime | None,
+    last_event_at: datetime | None,
     grace: timedelta = timedelta(0),
-    last_end_at: datetime | None = None,
-    first_event_at: datetime | None = None,
-    anchor: datetime = EPOCH,
+    checked: Collection[datetime] = (),
+    since: datetime | None = None,
+    until: datetime | None = None,
     limit: int | None = None,
 ) -> list[Window]:
-    """Complete windows not yet checked, oldest first.
+    """The complete windows that hold data and have no check yet, oldest first.
 
-    A window [s, e) is complete once ``e + grace <= now``. Checking resumes at
-    ``last_end_at`` (the end of the last checked window); a monitor never checked starts
-    at the window holding its first event. With neither, nothing is due.
+    Windows are aligned on :func:`anchor_for` and run from the one holding the first event
+    to the one holding the last: none before the data starts, none after it ends (a window
+    after the last record is checked once a later record arrives). A window [s, e) is
+    complete once ``e + grace <= now``; ``checked`` holds the starts of windows already
+    checked, which are skipped (so a window missed in the middle is still caught up).
+    ``since`` and ``until`` narrow the range to windows with ``s >= align(since)`` and
+    ``e <= until``; ``limit`` caps a long catch-up. Without events, nothing is due.
 
     >>> t = datetime(2026, 1, 1, tzinfo=UTC)
     >>> [w.start_at.hour for w in due_windows(length=timedelta(hours=1),
-    ...     now=t + timedelta(hours=3, minutes=5), grace=timedelta(minutes=10),
-    ...     first_event_at=t + timedelta(minutes=30))]
-    [0, 1]
+    ...     now=t + timedelta(hours=5, minutes=5), grace=timedelta(minutes=10),
+    ...     first_event_at=t + timedelta(minutes=30), last_event_at=t + timedelta(hours=2))]
+    [0, 1, 2]
     """
     if grace < timedelta(0):
         raise ValueError(f"grace must be >= 0, got {grace}")
-    if last_end_at is not None:
-        start = last_end_at
-    elif first_event_at is not None:
-        start = align(first_event_at, length, anchor=anchor)
-    else:
+    if first_event_at is None or last_event_at is None:
         return []
+    anchor = anchor_for(length)
+    start = align(first_event_at, length, anchor=anchor)
+    if since is not None:
+        start = max(start, align(since, length, anchor=anchor))
+    done = set(checked)
     windows: list[Window] = []
-    while start + length + grace <= now:
-        windows.append(Window(start, start + length))
-        if limit is not None and len(windows) >= limit:
+    while start <= last_event_at and start + length + grace <= now:
+        if until is not None and start + length > until:
             break
+        if start not in done:
+            windows.append(Window(start, start + length))
+            if limit is not None and len(windows) >= limit:
+                break
         start += length
     return windows

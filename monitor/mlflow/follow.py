@@ -100,8 +100,6 @@ class ResolvedModel:
 
     info: ModelVersionInfo
     baseline: Baseline
-    is_fresh: bool
-    """False when the registry was unreachable and the last followed version was used."""
 
 
 class ModelFollower:
@@ -143,7 +141,7 @@ class ModelFollower:
             except RegistryUnavailable as exc:
                 resolved = self._last_known(store, exc)
             else:
-                resolved = ResolvedModel(info, self._baseline(info), is_fresh=True)
+                resolved = ResolvedModel(info, self._baseline(info))
                 event = store.follow_model_version(
                     self.monitor,
                     model_name=info.name,
@@ -185,7 +183,7 @@ class ModelFollower:
             exc,
             info.version,
         )
-        return ResolvedModel(info, self._baseline(info), is_fresh=False)
+        return ResolvedModel(info, self._baseline(info))
 
     def _cache_path(self, info: ModelVersionInfo) -> Path:
         safe = re.sub(r"[^A-Za-z0-9_.-]", "_", info.name)

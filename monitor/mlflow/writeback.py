@@ -34,7 +34,7 @@ import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Final, Protocol
+from typing import Final, Protocol, runtime_checkable
 
 from monitor.errors import DriftlineError
 from monitor.store import CheckDetail, Store
@@ -70,6 +70,7 @@ class WritebackPayload:
     """False when this window's metrics already reached MLflow (only the tag is sent)."""
 
 
+@runtime_checkable
 class WritebackTarget(Protocol):
     def write_back(self, item: WritebackPayload) -> str:
         """Write ``item``; return the monitoring run's id; RegistryUnavailable on failure."""

@@ -20,15 +20,16 @@ from werkzeug.exceptions import HTTPException
 
 from monitor.engine.ingest import RecordError, parse_event_time, validate_batch
 from monitor.engine.windows import Window
-from monitor.errors import DriftlineError, SchemaMismatch
-from monitor.service.checks import run_check
+from monitor.errors import ConfigError, DriftlineError, SchemaMismatch
+from monitor.service.checks import CheckJob
 from monitor.service.context import MonitorContext
 from monitor.service.performance_json import history_json, parse_history_query
 from monitor.store import CheckSummary, Store
 
-__all__ = ["ApiSettings", "create_app"]
+__all__ = ["API_PREFIX", "ApiSettings", "create_app"]
 
-API_VERSION: Final = "v1"
+API_PREFIX: Final = "/api/v1"
+"""Where every versioned route lives; the token guards everything under it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,10 +83,11 @@ def create_app(
     settings: ApiSettings | None = None,
     *,
     openapi: Callable[[], dict[str, Any]] | None = None,
-    after_check: Callable[[str], None] | None = None,
+    checks: CheckJob | None = None,
 ) -> Flask:
-    """The API app. ``monitors`` maps monitor names to what their checks need;
-    ``after_check(monitor)`` runs after a check requested through the API is stored."""
+    """The API app. ``monitors`` maps monitor names to what their checks need (``serve``
+    updates the mapping when driftline.yaml changes); ``checks`` is the check job that
+    the run-now route calls (without it, the route answers 503)."""
     config = settings or ApiSettings()
     app = Flask("driftline")
     app.config["MAX_CONTENT_LENGTH"] = config.max_request_bytes
@@ -98,7 +100,7 @@ def create_app(
 
     @app.before_request
     def _authorise() -> tuple[Response, int] | None:
-        if config.token is None or not request.path.startswith("/api/v1/"):
+        if config.token is None or not request.path.startswith(API_PREFIX + "/"):
             return None
         header = request.headers.get("Authorization", "")
         given = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
@@ -131,7 +133,7 @@ def create_app(
 
         return jsonify(openapi() if openapi else document())
 
-    @app.get("/api/v1/monitors")
+    @app.get(f"{API_PREFIX}/monitors")
     def list_monitors() -> Response:
         out = []
         for name in sorted(monitors):
@@ -145,7 +147,7 @@ def create_app(
             )
         return jsonify({"monitors": out})
 
-    @app.post("/api/v1/monitors/<name>/records")
+    @app.post(f"{API_PREFIX}/monitors/<name>/records")
     def add_records(name: str) -> tuple[Response, int]:
         monitor = monitor_or_404(name)
         if not isinstance(monitor, MonitorContext):
@@ -179,7 +181,7 @@ def create_app(
             }
         ), 200
 
-    @app.post("/api/v1/monitors/<name>/labels")
+    @app.post(f"{API_PREFIX}/monitors/<name>/labels")
     def add_labels(name: str) -> tuple[Response, int]:
         monitor = monitor_or_404(name)
         if not isinstance(monitor, MonitorContext):
@@ -201,7 +203,7 @@ def create_app(
             pairs.append((str(item["id"]), item["label"]))
         return jsonify({"received": len(pairs), "stored": store.add_labels(name, pairs)}), 200
 
-    @app.get("/api/v1/monitors/<name>/checks")
+    @app.get(f"{API_PREFIX}/monitors/<name>/checks")
     def list_checks(name: str) -> tuple[Response, int]:
         monitor = monitor_or_404(name)
         if not isinstance(monitor, MonitorContext):
@@ -210,7 +212,7 @@ def create_app(
         checks = store.list_checks(name, limit=limit)
         return jsonify({"checks": [_summary(c) for c in checks]}), 200
 
-    @app.get("/api/v1/monitors/<name>/performance")
+    @app.get(f"{API_PREFIX}/monitors/<name>/performance")
     def performance_history(name: str) -> tuple[Response, int]:
         monitor = monitor_or_404(name)
         if not isinstance(monitor, MonitorContext):
@@ -222,7 +224,7 @@ def create_app(
         history = store.performance_history(name, since=since, limit=limit)
         return jsonify(history_json(name, history)), 200
 
-    @app.post("/api/v1/monitors/<name>/checks")
+    @app.post(f"{API_PREFIX}/monitors/<name>/checks")
     def run_check_now(name: str) -> tuple[Response, int]:
         monitor = monitor_or_404(name)
         if not isinstance(monitor, MonitorContext):
@@ -234,12 +236,15 @@ def create_app(
             return _error(
                 422, "invalid_window", f'{exc}; send {{"start": ISO time, "end": ISO time}}'
             )
-        summary = run_check(store, monitor, window)
-        if after_check is not None:
-            after_check(name)
-        return jsonify(_summary(summary)), 200
+        if checks is None:
+            return _error(503, "checks_unavailable", "this server runs no check job")
+        try:
+            run = checks.run(name, window=window)
+        except ConfigError as exc:
+            return _error(422, "invalid_window", str(exc))
+        return jsonify(_summary(run.checks[0])), 200
 
-    @app.get("/api/v1/checks/<int:check_id>")
+    @app.get(f"{API_PREFIX}/checks/<int:check_id>")
     def get_check(check_id: int) -> tuple[Response, int]:
         detail = store.get_check(check_id)
         if detail is None:

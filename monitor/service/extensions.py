@@ -15,12 +15,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Any, Final, Protocol
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
-from flask import Flask
+if TYPE_CHECKING:
+    from flask import Flask
 
-from monitor import config as cfg
-from monitor.store import RetrainTrigger, Store
+    from monitor import config as cfg
+    from monitor.store import RetrainTrigger, Store
 
 __all__ = [
     "EXTENSION_GROUP",
@@ -35,7 +36,7 @@ __all__ = [
 EXTENSION_GROUP: Final = "driftline.extensions"
 MOUNT_GROUP: Final = "driftline.serve"
 
-RetrainAction = Callable[[str, str], RetrainTrigger]
+RetrainAction = Callable[[str, str], "RetrainTrigger"]
 """``action(monitor, reason)``: request retraining of ``monitor``'s model by hand; returns
 the recorded trigger (its delivery queued). Raises ConfigError for an unknown monitor."""
 

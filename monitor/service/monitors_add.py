@@ -14,9 +14,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from monitor import config as cfg
 from monitor.errors import ConfigError
 
 __all__ = ["add_arguments", "add_monitor", "monitor_entry"]
@@ -80,6 +77,8 @@ def monitor_entry(args: argparse.Namespace) -> dict[str, Any]:
 
 def _appended(text: str, entry: dict[str, Any]) -> str:
     """``text`` with ``entry`` appended to its ``monitors`` list, comments kept."""
+    import yaml
+
     block = yaml.safe_dump([entry], sort_keys=False, default_flow_style=False)
     indented = "".join(f"  {line}\n" for line in block.splitlines())
     root = yaml.compose(text) if text.strip() else None
@@ -110,6 +109,8 @@ def _appended(text: str, entry: dict[str, Any]) -> str:
 
 def add_monitor(args: argparse.Namespace, path: Path) -> int:
     """Append the monitor to ``path``, validating the result; prints what it did."""
+    from monitor import config as cfg
+
     entry = monitor_entry(args)
     text = path.read_text(encoding="utf-8") if path.exists() else ""
     new_text = _appended(text, entry)

@@ -87,8 +87,6 @@ def record_performance(
 def refresh_realised(store: Store, monitor: MonitorContext) -> list[Window]:
     """Recompute the realised performance of every window of ``monitor`` whose labels
     changed since it was computed; returns those windows, oldest first."""
-    if monitor.source is not None:
-        return []
     try:
         baseline = monitor.current_baseline()
     except BaselineNotFound:
@@ -98,7 +96,11 @@ def refresh_realised(store: Store, monitor: MonitorContext) -> list[Window]:
     refreshed: list[Window] = []
     for dirty in store.dirty_windows(monitor.name):
         window = Window(dirty.window_start_at, dirty.window_end_at)
-        frame = store.load_window(monitor.name, window.start_at, window.end_at)
+        frame = (
+            monitor.source.load_window(window.start_at, window.end_at)
+            if monitor.source is not None
+            else store.load_window(monitor.name, window.start_at, window.end_at)
+        )
         _realised(store, monitor, window, frame)
         store.clear_dirty(monitor.name, dirty)
         refreshed.append(window)

@@ -24,11 +24,10 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from monitor import config as cfg
-from monitor.errors import ConfigError
-from monitor.mlflow.configured import follower_for, writeback_job
-from monitor.service.checks import check_due_windows
+from monitor.errors import ConfigError, DriftlineError
+from monitor.mlflow.configured import writeback_job
+from monitor.service.checks import CheckJob
 from monitor.service.clock import clock_from_spec
-from monitor.service.context import monitor_context
 from monitor.service.extensions import ServiceContext, load_extensions
 from monitor.store import Store
 
@@ -39,13 +38,13 @@ __all__ = [
     "check_monitor_job",
     "holder_id",
     "renew_lease_job",
+    "sync_check_jobs",
 ]
 
 _log = logging.getLogger(__name__)
 
 LEASE_NAME: Final = "scheduler"
 LEASE_TTL: Final = timedelta(seconds=60)
-_CATCH_UP_LIMIT: Final = 1_000
 _JOB_TABLE: Final = "apscheduler_jobs"
 
 
@@ -56,34 +55,29 @@ def holder_id() -> str:
 def check_monitor_job(
     config_path: str, monitor_name: str, database_url: str, clock: str = "system"
 ) -> None:
-    """Check every due window of one monitor (the scheduled job); ``clock`` is a
-    ``--clock`` value (``monitor.service.clock``) saying what time it is."""
+    """The scheduled job: check every due window of one monitor with :class:`CheckJob`;
+    ``clock`` is a ``--clock`` value (``monitor.service.clock``) saying what time it is.
+    Logs one line per check (in the job) or error, nothing when nothing is due."""
     try:
         now = clock_from_spec(clock)
+        config = cfg.load_config(config_path)
+        config.monitor(monitor_name)
     except ConfigError as exc:
         _log.error("%s: no window checked: %s", monitor_name, exc)
         return
-    config = cfg.load_config(config_path)
-    monitor = config.monitor(monitor_name)
     store = Store(database_url)
-    context = None
+    job = CheckJob(
+        store,
+        ServiceContext(config, Path(config_path), database_url),
+        now=now,
+        extensions=load_extensions(),
+    )
     try:
-        config_dir = Path(config_path).resolve().parent
-        follower = follower_for(config, monitor, config_dir)
-        context = monitor_context(monitor, config_dir, follower=follower)
-        checks = check_due_windows(store, context, now=now, limit=_CATCH_UP_LIMIT)
-        if checks:
-            _log.info(
-                "%s: checked %d window(s), last %s", monitor_name, len(checks), checks[-1].status
-            )
-            service = ServiceContext(config, Path(config_path), database_url)
-            for extension in load_extensions():
-                extension.after_checks(store, service, monitor_name)
-        if follower is not None and checks:
-            writeback_job(config_path, database_url)  # at once; the retry job catches up
+        job.run(monitor_name)
+    except DriftlineError as exc:
+        _log.error("%s: no window checked: %s", monitor_name, exc)
     finally:
-        if context is not None and context.source is not None:
-            context.source.close()
+        job.close()
         store.close()
 
 
@@ -104,16 +98,20 @@ def _trigger(schedule: cfg.Schedule) -> BaseTrigger:
     return IntervalTrigger(seconds=schedule.interval.total_seconds(), timezone=UTC)
 
 
-def build_scheduler(
-    config: cfg.Config, config_path: Path, database_url: str, *, clock: str = "system"
-) -> BackgroundScheduler:
-    """A scheduler with one check job per monitor and the lease renewal job (not started);
-    ``clock`` (a ``--clock`` value) is the time the check jobs decide due windows by."""
-    scheduler = BackgroundScheduler(
-        jobstores={"default": SQLAlchemyJobStore(url=database_url, tablename=_JOB_TABLE)},
-        timezone=UTC,
-    )
+def sync_check_jobs(
+    scheduler: BackgroundScheduler,
+    config: cfg.Config,
+    config_path: Path,
+    database_url: str,
+    clock: str = "system",
+) -> None:
+    """One check job per monitor of ``config``: added or replaced (a changed schedule), and
+    the jobs of monitors no longer configured removed."""
     path = str(config_path.resolve())
+    wanted = {f"check:{monitor.name}" for monitor in config.monitors}
+    for job in scheduler.get_jobs():
+        if job.id.startswith("check:") and job.id not in wanted:
+            scheduler.remove_job(job.id)
     for monitor in config.monitors:
         scheduler.add_job(
             check_monitor_job,
@@ -126,6 +124,19 @@ def build_scheduler(
             max_instances=1,
             misfire_grace_time=None,
         )
+
+
+def build_scheduler(
+    config: cfg.Config, config_path: Path, database_url: str, *, clock: str = "system"
+) -> BackgroundScheduler:
+    """A scheduler with one check job per monitor and the lease renewal job (not started);
+    ``clock`` (a ``--clock`` value) is the time the check jobs decide due windows by."""
+    scheduler = BackgroundScheduler(
+        jobstores={"default": SQLAlchemyJobStore(url=database_url, tablename=_JOB_TABLE)},
+        timezone=UTC,
+    )
+    sync_check_jobs(scheduler, config, config_path, database_url, clock)
+    path = str(config_path.resolve())
     service = ServiceContext(config, config_path, database_url)
     for extension in load_extensions():
         for job in extension.jobs(service):

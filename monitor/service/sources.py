@@ -27,7 +27,9 @@ class Source(Protocol):
 
     def load_window(self, start_at: datetime, end_at: datetime) -> pd.DataFrame: ...
 
-    def first_event_at(self) -> datetime | None: ...
+    def event_range(self) -> tuple[datetime, datetime] | None:
+        """The event times of the first and the last record, or None without records."""
+        ...
 
     def close(self) -> None: ...
 
@@ -94,10 +96,16 @@ class SqlSource:
             )
         return frame.drop(columns=[self._column])
 
-    def first_event_at(self) -> datetime | None:
-        statement = sa.text(f"SELECT MIN({self._quoted()}) AS first FROM ({self._query}) AS live")
+    def event_range(self) -> tuple[datetime, datetime] | None:
+        column = self._quoted()
+        statement = sa.text(
+            f"SELECT MIN({column}) AS first, MAX({column}) AS last FROM ({self._query}) AS live"
+        )
         frame = self._run(statement)
-        return _as_utc(frame["first"].iloc[0]) if len(frame) else None
+        if not len(frame):
+            return None
+        first, last = _as_utc(frame["first"].iloc[0]), _as_utc(frame["last"].iloc[0])
+        return None if first is None or last is None else (first, last)
 
     def close(self) -> None:
         self._engine.dispose()
@@ -146,10 +154,14 @@ class FileSource:
             return pd.DataFrame()
         return pd.concat(parts, ignore_index=True)
 
-    def first_event_at(self) -> datetime | None:
-        firsts = [_utc(frame[self._column], name).min() for name, frame in self._frames()]
-        valid = [t for t in firsts if not pd.isna(t)]
-        return _as_utc(min(valid)) if valid else None
+    def event_range(self) -> tuple[datetime, datetime] | None:
+        times = [_utc(frame[self._column], name) for name, frame in self._frames()]
+        firsts = [t.min() for t in times if t.notna().any()]
+        lasts = [t.max() for t in times if t.notna().any()]
+        if not firsts:
+            return None
+        first, last = _as_utc(min(firsts)), _as_utc(max(lasts))
+        return None if first is None or last is None else (first, last)
 
     def close(self) -> None:
         """Nothing to release: files are read per call."""

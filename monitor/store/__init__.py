@@ -30,7 +30,13 @@ from monitor.store.alert_domain import (
 from monitor.store.domain import CheckDetail, CheckStatus, CheckSummary, Monitor
 from monitor.store.history import CheckPoint, ColumnPoint, HeatmapCell
 from monitor.store.links import DetectedBy, ModelVersionEvent, PendingWriteback
-from monitor.store.migrate import current_revision, head_revision, is_up_to_date, upgrade
+from monitor.store.migrate import (
+    create_if_empty,
+    current_revision,
+    head_revision,
+    is_up_to_date,
+    upgrade,
+)
 from monitor.store.performance import DirtyWindow, WindowPerformance
 from monitor.store.store import Store
 
@@ -67,6 +73,7 @@ __all__ = [
     "Silence",
     "Store",
     "WindowPerformance",
+    "create_if_empty",
     "current_revision",
     "head_revision",
     "is_up_to_date",

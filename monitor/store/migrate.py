@@ -19,7 +19,14 @@ from sqlalchemy.exc import DBAPIError
 
 from monitor.store._engine import make_engine, parse_url, unavailable
 
-__all__ = ["current_revision", "head_revision", "is_up_to_date", "revision_of", "upgrade"]
+__all__ = [
+    "create_if_empty",
+    "current_revision",
+    "head_revision",
+    "is_up_to_date",
+    "revision_of",
+    "upgrade",
+]
 
 _SCRIPTS: Final = Path(__file__).with_name("migrations")
 
@@ -74,3 +81,14 @@ def current_revision(url: str | URL | None = None) -> str | None:
 def is_up_to_date(url: str | URL | None = None) -> bool:
     """Whether the database at ``url`` is at the revision this Driftline needs."""
     return current_revision(url) == head_revision()
+
+
+def create_if_empty(url: str | URL | None = None) -> bool:
+    """Create the schema of a database that has none yet (True), so every command works
+    from driftline.yaml alone; a database with a schema is left as it is (False): moving it
+    to a newer revision is ``driftline db upgrade``'s job, and ``Store.check_schema`` says so.
+    """
+    if current_revision(url) is not None:
+        return False
+    upgrade(url)
+    return True

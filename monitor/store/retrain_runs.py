@@ -8,10 +8,8 @@ monitor is active: one run per monitor at a time) → :meth:`record_run_started`
 ``timed_out``; a finished run names the version it registered) → :meth:`record_gate` (the
 promotion gate: ``waiting`` for labels, then ``promoted`` or ``not_promoted``). A launch that
 failed for a passing reason (MLflow unreachable) is released (:meth:`release_retrain_run`)
-so the delivery's retry can claim it again.
-
-:meth:`labelled_records` is the one place that joins a monitor's records with their labels
-by record id, for the gate and for training code that reads Driftline's store.
+so the delivery's retry can claim it again. The records both read come from
+``Store.labelled_records``.
 """
 
 from __future__ import annotations
@@ -19,18 +17,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Final
 
-import pandas as pd
 from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.orm import Session
 
-from monitor.engine.records import EVENT_AT, RECORD_ID, window_frame
 from monitor.errors import ConfigError
 from monitor.store._alert_rows import triggers_of
-from monitor.store._records import read_batches
+from monitor.store._base import StoreBase
 from monitor.store._rows import aware
 from monitor.store.alert_domain import PromotionGate, RetrainTrigger, RunStatus
-from monitor.store.models import MonitorRow, RecordBatchRow, RetrainRunRow, RetrainTriggerRow
-from monitor.store.performance import PerformanceStore
+from monitor.store.models import MonitorRow, RetrainRunRow, RetrainTriggerRow
 
 __all__ = ["RetrainRunStore"]
 
@@ -38,8 +33,8 @@ _ACTIVE_RUN: Final = ("launching", "running")
 _ENDED: Final = ("finished", "failed", "timed_out")
 
 
-class RetrainRunStore(PerformanceStore):
-    """Retraining-run methods of ``Store`` (labels come from ``PerformanceStore``)."""
+class RetrainRunStore(StoreBase):
+    """Retraining-run methods of ``Store``."""
 
     # -- helpers (they receive the session) -----------------------------------------------
 
@@ -219,53 +214,3 @@ class RetrainRunStore(PerformanceStore):
         with self._session(readonly=True) as session:
             found = [(row, name) for row, name in session.execute(statement)]
             return triggers_of(session, found)[0] if found else None
-
-    # -- labelled records ------------------------------------------------------------------
-
-    def last_event_at(self, monitor: str) -> dt.datetime | None:
-        """The event time of the latest record of ``monitor``, or None when it has none."""
-        with self._session(readonly=True) as session:
-            return session.scalar(
-                select(func.max(RecordBatchRow.last_event_at))
-                .join(MonitorRow, RecordBatchRow.monitor_id == MonitorRow.id)
-                .where(MonitorRow.name == monitor)
-            )
-
-    def labelled_records(
-        self,
-        monitor: str,
-        since: dt.datetime,
-        until: dt.datetime | None = None,
-        *,
-        label_column: str = "label",
-    ) -> pd.DataFrame:
-        """The records of ``monitor`` with ``since <= event_at < until`` (None: up to the
-        latest) that have a label, by event time: ``record_id``, ``event_at``, the fields,
-        and the label in ``label_column`` (replacing a field of that name)."""
-        since = aware("since", since)
-        if until is None:
-            last = self.last_event_at(monitor)
-            if last is None or last < since:
-                return _empty(label_column)
-            until = last + dt.timedelta(microseconds=1)
-        until = aware("until", until)
-        with self._session(readonly=True) as session:
-            monitor_id = self._monitor_id(session, monitor)
-            tables = read_batches(session, monitor_id, since, until)
-        frame = window_frame(tables, since, until)
-        if frame.empty:
-            return _empty(label_column)
-        labels = self.load_labels(monitor, frame[RECORD_ID].astype(str))
-        kept = frame[frame[RECORD_ID].astype(str).isin(labels)].copy()
-        kept[label_column] = [labels[str(r)] for r in kept[RECORD_ID]]
-        return kept.reset_index(drop=True)
-
-
-def _empty(label_column: str) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            RECORD_ID: pd.Series([], dtype=object),
-            EVENT_AT: pd.Series([], dtype="datetime64[us, UTC]"),
-            label_column: pd.Series([], dtype=object),
-        }
-    )

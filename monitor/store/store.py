@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 from sqlalchemy import delete, func, select
 
-from monitor.engine.records import infer_array, records_table, window_frame
+from monitor.engine.records import EVENT_AT, RECORD_ID, window_frame
 from monitor.engine.report import ColumnResult, DriftReport, QualityFinding
 from monitor.errors import ConfigError
 from monitor.store._records import insert_batch, read_batches
@@ -36,7 +36,7 @@ from monitor.store._rows import (
 from monitor.store._writes import acquire_lease, insert_keyed, release_lease, upsert
 from monitor.store.alert_reads import AlertReads
 from monitor.store.alert_store import AlertStoreMixin
-from monitor.store.domain import CheckDetail, CheckSummary, Monitor, outcome
+from monitor.store.domain import CheckDetail, CheckSummary, Monitor
 from monitor.store.history import HistoryReads
 from monitor.store.links import ModelLinkStore, metrics_sent_at
 from monitor.store.migrate import head_revision, revision_of
@@ -49,13 +49,15 @@ from monitor.store.models import (
     QualityFindingRow,
     RecordBatchRow,
 )
-from monitor.store.performance import changed_labels, mark_dirty
+from monitor.store.performance import PerformanceStore, changed_labels, mark_dirty
 from monitor.store.retrain_runs import RetrainRunStore
 
 __all__ = ["Store"]
 
 
-class Store(AlertStoreMixin, AlertReads, HistoryReads, ModelLinkStore, RetrainRunStore):
+class Store(
+    AlertStoreMixin, AlertReads, HistoryReads, ModelLinkStore, PerformanceStore, RetrainRunStore
+):
     """Driftline's database at ``url`` (default ``$DRIFTLINE_DATABASE_URL``, else
     ``sqlite:///./driftline.db``). Creating one does not connect; the first call does.
     The alerts methods (states, silences, the delivery outbox, retrain triggers) come from
@@ -122,7 +124,7 @@ class Store(AlertStoreMixin, AlertReads, HistoryReads, ModelLinkStore, RetrainRu
     ) -> CheckSummary:
         """Record the check of one window, replacing any earlier check of the same window;
         ``write_back`` queues its results for MLflow in the same transaction."""
-        status, reason = outcome(report)
+        status, reason = report.verdict()
         row = check_row(
             window_start_at=aware("window_start_at", window_start_at),
             window_end_at=aware("window_end_at", window_end_at),
@@ -273,8 +275,9 @@ class Store(AlertStoreMixin, AlertReads, HistoryReads, ModelLinkStore, RetrainRu
                 .where(QualityFindingRow.check_id == check_id)
                 .order_by(QualityFindingRow.id)
             )
-            report = None if row.report_json is None else json.loads(row.report_json)
-            stored = report.get("columns") if report else None
+            stored_report = None if row.report_json is None else json.loads(row.report_json)
+            report = None if stored_report is None else DriftReport.from_dict(stored_report)
+            stored = stored_report.get("columns") if stored_report else None
             return CheckDetail(
                 summary=summary_of(row, name),
                 columns=tuple(with_histogram(column_result(c), stored) for c in columns),
@@ -289,6 +292,17 @@ class Store(AlertStoreMixin, AlertReads, HistoryReads, ModelLinkStore, RetrainRu
                 select(func.max(CheckRow.window_end_at))
                 .join(MonitorRow, CheckRow.monitor_id == MonitorRow.id)
                 .where(MonitorRow.name == monitor)
+            )
+
+    def checked_window_starts(self, monitor: str) -> set[dt.datetime]:
+        """The window starts of every stored check of ``monitor`` (failed ones included)."""
+        with self._session(readonly=True) as session:
+            return set(
+                session.scalars(
+                    select(CheckRow.window_start_at)
+                    .join(MonitorRow, CheckRow.monitor_id == MonitorRow.id)
+                    .where(MonitorRow.name == monitor)
+                )
             )
 
     # -- scheduler lease ----------------------------------------------------------------
@@ -307,20 +321,6 @@ class Store(AlertStoreMixin, AlertReads, HistoryReads, ModelLinkStore, RetrainRu
             release_lease(session, name, holder)
 
     # -- records and labels --------------------------------------------------------------
-
-    def add_records(
-        self, monitor: str, records: Sequence[tuple[str, dt.datetime, dict[str, Any]]]
-    ) -> int:
-        """Store ``(record_id, event_at, payload)`` records in one transaction; returns how
-        many were new (a record id already stored for ``monitor`` is ignored). Payload
-        fields are typed by what they hold (:func:`monitor.engine.records.infer_array`)."""
-        names = dict.fromkeys(name for _, _, payload in records for name in payload)
-        table = records_table(
-            [record_id for record_id, _, _ in records],
-            [aware(f"event_at of record {rid!r}", at) for rid, at, _ in records],
-            {name: infer_array([p.get(name) for _, _, p in records]) for name in names},
-        )
-        return self.add_batch(monitor, table)
 
     def add_batch(self, monitor: str, table: pa.Table) -> int:
         """Store a records table (:mod:`monitor.engine.records`, e.g. from
@@ -351,23 +351,19 @@ class Store(AlertStoreMixin, AlertReads, HistoryReads, ModelLinkStore, RetrainRu
             mark_dirty(session, monitor_id, changed, now=now)
             return written
 
-    def _insert_keyed(
-        self, monitor: str, table: Any, values: list[dict[str, Any]], *, update: Sequence[str]
-    ) -> int:
-        with self._session() as session:
-            monitor_id = self._monitor_id(session, monitor)
-            for value in values:
-                value["monitor_id"] = monitor_id
-            return insert_keyed(session, table, values, update=update)
-
-    def first_event_at(self, monitor: str) -> dt.datetime | None:
-        """The event time of the earliest record of ``monitor``, or None when it has none."""
+    def event_range(self, monitor: str) -> tuple[dt.datetime, dt.datetime] | None:
+        """The event times of the earliest and the latest record of ``monitor``, or None
+        when it has none."""
         with self._session(readonly=True) as session:
-            return session.scalar(
-                select(func.min(RecordBatchRow.first_event_at))
+            row = session.execute(
+                select(
+                    func.min(RecordBatchRow.first_event_at), func.max(RecordBatchRow.last_event_at)
+                )
                 .join(MonitorRow, RecordBatchRow.monitor_id == MonitorRow.id)
                 .where(MonitorRow.name == monitor)
-            )
+            ).one()
+        first, last = row
+        return None if first is None or last is None else (first, last)
 
     def count_records(self, monitor: str) -> int:
         """How many records ``monitor`` has."""
@@ -379,6 +375,37 @@ class Store(AlertStoreMixin, AlertReads, HistoryReads, ModelLinkStore, RetrainRu
             )
             return int(count or 0)
 
+    def labelled_records(
+        self,
+        monitor: str,
+        since: dt.datetime,
+        until: dt.datetime | None = None,
+        *,
+        label_column: str = "label",
+    ) -> pd.DataFrame:
+        """The records of ``monitor`` with ``since <= event_at < until`` (None: up to the
+        latest) that have a label, by event time: ``record_id``, ``event_at``, the fields,
+        and the label in ``label_column`` (replacing a field of that name). The one join of
+        records with their labels by record id: the promotion gate reads it, and so can
+        training code (the demo's retraining project)."""
+        since = aware("since", since)
+        if until is None:
+            found = self.event_range(monitor)
+            if found is None or found[1] < since:
+                return _no_labelled_records(label_column)
+            until = found[1] + dt.timedelta(microseconds=1)
+        until = aware("until", until)
+        with self._session(readonly=True) as session:
+            monitor_id = self._monitor_id(session, monitor)
+            tables = read_batches(session, monitor_id, since, until)
+        frame = window_frame(tables, since, until)
+        if frame.empty:
+            return _no_labelled_records(label_column)
+        labels = self.load_labels(monitor, frame[RECORD_ID].astype(str))
+        kept = frame[frame[RECORD_ID].astype(str).isin(labels)].copy()
+        kept[label_column] = [labels[str(r)] for r in kept[RECORD_ID]]
+        return kept.reset_index(drop=True)
+
     def load_window(self, monitor: str, start_at: dt.datetime, end_at: dt.datetime) -> pd.DataFrame:
         """The records of ``monitor`` with ``start_at <= event_at < end_at``, by event time:
         columns ``record_id``, ``event_at`` (UTC), then the payload fields."""
@@ -387,3 +414,13 @@ class Store(AlertStoreMixin, AlertReads, HistoryReads, ModelLinkStore, RetrainRu
             monitor_id = self._monitor_id(session, monitor)
             tables = read_batches(session, monitor_id, start_at, end_at)
         return window_frame(tables, start_at, end_at)
+
+
+def _no_labelled_records(label_column: str) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            RECORD_ID: pd.Series([], dtype=object),
+            EVENT_AT: pd.Series([], dtype="datetime64[us, UTC]"),
+            label_column: pd.Series([], dtype=object),
+        }
+    )

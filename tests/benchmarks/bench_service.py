@@ -27,6 +27,7 @@ import pandas as pd
 from monitor import build_baseline, compare, save_baseline
 from monitor.store import Store
 from monitor.store.migrate import upgrade
+from tests.ingesting import ingest
 
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_data"
 BATCHES = 200
@@ -131,7 +132,8 @@ def _fill(store: Store, rows: list[dict[str, Any]]) -> float:
     chunk = 50_000
     start = time.perf_counter()
     for first in range(0, WINDOW_ROWS, chunk):
-        store.add_records(
+        ingest(
+            store,
             "credit",
             [
                 (f"w-{n:07d}", START + n * step, rows[n % len(rows)])

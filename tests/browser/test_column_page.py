@@ -50,7 +50,7 @@ def test_categorical_column_deep_link_shows_category_bars(
     assert check_id is not None
     detail = store.get_check(check_id)
     assert detail is not None and detail.report is not None
-    labels = detail.report["columns"]["region"]["histogram"]["labels"]
+    labels = detail.report.column("region").histogram.labels  # type: ignore[union-attr]
     tab.open(f"/dashboard/column/credit/region?window={window_param(start)}")
     expect(tab.page.locator("#column-window")).to_contain_text(start.strftime("%Y-%m-%d %H:%M"))
     distribution = tab.page.locator("#column-distribution")

@@ -26,19 +26,28 @@ def _scored(
     return labels, scores
 
 
+def _in_unit_interval_or_undefined(value: float, *, undefined: bool) -> None:
+    """NaN exactly when the metric is undefined for the data: a metric that returned NaN
+    everywhere (or never) fails this."""
+    if undefined:
+        assert math.isnan(value)
+    else:
+        assert 0.0 <= value <= 1.0
+
+
 @given(_scored())
-def test_label_metrics_lie_in_the_unit_interval_or_are_nan(
+def test_label_metrics_lie_in_the_unit_interval_and_are_nan_only_when_undefined(
     pair: tuple[list[int], list[float]],
 ) -> None:
     labels, scores = pair
     predicted = [int(s >= 0.5) for s in scores]
-    for value in (
-        accuracy(labels, predicted),
-        precision(labels, predicted),
-        recall(labels, predicted),
-        f1(labels, predicted),
-    ):
-        assert math.isnan(value) or 0.0 <= value <= 1.0
+    has_positive, predicts_positive = 1 in labels, 1 in predicted
+    _in_unit_interval_or_undefined(accuracy(labels, predicted), undefined=False)
+    _in_unit_interval_or_undefined(precision(labels, predicted), undefined=not predicts_positive)
+    _in_unit_interval_or_undefined(recall(labels, predicted), undefined=not has_positive)
+    _in_unit_interval_or_undefined(
+        f1(labels, predicted), undefined=not (has_positive or predicts_positive)
+    )
 
 
 @given(_scored())
@@ -47,9 +56,10 @@ def test_roc_auc_of_reversed_scores_is_one_minus_roc_auc(
 ) -> None:
     labels, scores = pair
     forward, backward = roc_auc(labels, scores), roc_auc(labels, [-s for s in scores])
-    assert (math.isnan(forward) and math.isnan(backward)) or math.isclose(
-        forward + backward, 1.0, abs_tol=1e-12
-    )
+    if len(set(labels)) < 2:  # one class: the AUC is undefined
+        assert math.isnan(forward) and math.isnan(backward)
+    else:
+        assert math.isclose(forward + backward, 1.0, abs_tol=1e-12)
 
 
 @given(_scored())
@@ -60,9 +70,10 @@ def test_roc_auc_ignores_a_strictly_increasing_transform(
     scores = [round(s, 4) for s in raw]  # distinct scores stay distinct after the transform
     forward = roc_auc(labels, scores)
     transformed = roc_auc(labels, [math.exp(3.0 * s) for s in scores])
-    assert (math.isnan(forward) and math.isnan(transformed)) or math.isclose(
-        forward, transformed, abs_tol=1e-12
-    )
+    if len(set(labels)) < 2:
+        assert math.isnan(forward) and math.isnan(transformed)
+    else:
+        assert math.isclose(forward, transformed, abs_tol=1e-12)
 
 
 @given(_scored())
@@ -73,13 +84,16 @@ def test_losses_are_non_negative_and_brier_at_most_one(pair: tuple[list[int], li
 
 
 @given(st.lists(st.floats(-1e6, 1e6), min_size=1, max_size=50), st.floats(-1e3, 1e3))
-def test_mae_is_at_most_rmse_and_a_perfect_prediction_has_r2_one_or_nan(
+def test_mae_is_at_most_rmse_and_a_perfect_prediction_has_r2_one(
     truth: list[float], offset: float
 ) -> None:
     predicted = [t + offset * (i % 3 - 1) for i, t in enumerate(truth)]
     assert mae(truth, predicted) <= rmse(truth, predicted) * (1 + 1e-12) + 1e-9
     perfect = r2(truth, truth)
-    assert math.isnan(perfect) or perfect == 1.0
+    if len(set(truth)) < 2:  # constant targets: no variance to explain
+        assert math.isnan(perfect)
+    else:
+        assert perfect == 1.0
 
 
 @given(_scored(min_size=1))
@@ -104,7 +118,10 @@ def test_cbpe_estimates_and_bands_are_ordered_within_the_unit_interval(
         len(probabilities),
         rel_tol=1e-9,
     )
+    accuracy_estimate = estimate.estimates["accuracy"]
+    assert 0.0 <= accuracy_estimate <= 1.0  # always defined for a non-empty window
     for key in CBPE_METRICS:
         value, low, high = estimate.estimates[key], estimate.lower[key], estimate.upper[key]
         assert math.isnan(value) or 0.0 <= value <= 1.0
+        assert math.isnan(low) == math.isnan(high)
         assert math.isnan(low) or low <= high

@@ -30,6 +30,7 @@ from monitor.mlflow.writeback import flush_writebacks
 from monitor.service.checks import run_check
 from monitor.service.context import MonitorContext
 from monitor.store import Store, upgrade
+from tests.ingesting import ingest as ingest_records
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
 HOUR = timedelta(hours=1)
@@ -52,7 +53,7 @@ def ingest(store: Store, frame: pd.DataFrame, start: datetime) -> None:
         (f"{start.isoformat()}-{i}", start + timedelta(seconds=i), row)
         for i, row in enumerate(json.loads(rows.to_json(orient="records")))
     ]
-    store.add_records("credit", records)
+    ingest_records(store, "credit", records)
 
 
 def test_log_baseline_logs_artifact_dataset_tags_and_importances(
@@ -126,7 +127,7 @@ def test_monitor_follows_the_alias_and_switches_baseline_on_promotion(
     assert (after.model_version, after.run_id) == ("2", second.run_id)
     detail = store.get_check(after.id)
     assert detail is not None and detail.report is not None
-    assert detail.report["n_reference"] == 4_000  # the new version's baseline
+    assert detail.report.n_reference == 4_000  # the new version's baseline
     events = store.list_model_version_events("credit")
     assert [(e.old_version, e.new_version, e.detected_by) for e in events] == [
         (None, "1", "poll"),

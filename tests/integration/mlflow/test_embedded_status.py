@@ -22,6 +22,7 @@ from monitor.service.checks import run_check
 from monitor.service.context import MonitorContext
 from monitor.service.scheduler import check_monitor_job
 from monitor.store import AlertChange, NewTransition, Store, upgrade
+from tests.ingesting import ingest as ingest_records
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
 HOUR = timedelta(hours=1)
@@ -39,7 +40,8 @@ def store(tmp_path: Path) -> Iterator[Store]:
 
 
 def ingest(store: Store, rows: list[dict[str, object]], start: datetime, prefix: str) -> None:
-    store.add_records(
+    ingest_records(
+        store,
         "credit",
         [(f"{prefix}-{i}", start + timedelta(seconds=i), row) for i, row in enumerate(rows)],
     )

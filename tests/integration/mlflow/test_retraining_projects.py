@@ -45,6 +45,7 @@ from monitor.mlflow.gate import judge_candidate
 from monitor.mlflow.projects import reap_children
 from monitor.mlflow.tracking import MlflowRegistry, ensure_experiment, init_tracking
 from monitor.store import RetrainTrigger, Store, upgrade
+from tests.ingesting import ingest
 
 PROJECT = Path(__file__).resolve().parent / "retrain_project"
 START = datetime(2026, 3, 2, tzinfo=UTC)
@@ -164,7 +165,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         store.upsert_monitor(name, {})
         if name not in WITH_DATA:
             continue  # fails or ends before it reads records
-        store.add_records(
+        ingest(
+            store,
             name,
             [(r.record_id, r.event_at.to_pydatetime(), {"x1": r.x1, "x2": r.x2})
              for r in traffic.itertuples()],

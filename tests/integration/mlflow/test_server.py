@@ -29,6 +29,7 @@ from monitor.mlflow.writeback import flush_writebacks
 from monitor.service.checks import run_check
 from monitor.service.context import MonitorContext
 from monitor.store import Store, upgrade
+from tests.ingesting import ingest as ingest_records
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
 HOUR = timedelta(hours=1)
@@ -48,7 +49,8 @@ def store(tmp_path: Path) -> Iterator[Store]:
 def ingest(store: Store, start: datetime, offset: int = 0) -> None:
     frame = pd.read_csv(ROOT / "sample_data" / "current_no_drift.csv").iloc[offset : offset + 300]
     rows = json.loads(frame.drop(columns=["record_id", "default"]).to_json(orient="records"))
-    store.add_records(
+    ingest_records(
+        store,
         "credit",
         [(f"{start.isoformat()}-{i}", start + timedelta(seconds=i), r) for i, r in enumerate(rows)],
     )

@@ -102,10 +102,9 @@ def test_promoting_version_2_under_load_fails_nothing_and_logs_the_answering_ver
     try:
         for thread in threads:
             thread.start()
-        time.sleep(1.5)
+        wait_for(lambda: sum(a[2] == "1" for a in list(answers)) >= 40, "40 answers from version 1")
         models.promote("2")
-        wait_for(lambda: any(a[2] == "2" for a in list(answers)), "answers from version 2")
-        time.sleep(1.0)
+        wait_for(lambda: sum(a[2] == "2" for a in list(answers)) >= 40, "40 answers from version 2")
         stop.set()
         for thread in threads:
             thread.join(timeout=30)

@@ -13,6 +13,7 @@ from typing import IO
 import httpx
 import pandas as pd
 import pytest
+import sqlalchemy as sa
 
 from monitor import build_baseline, save_baseline
 
@@ -95,3 +96,33 @@ def stop_serve(process: subprocess.Popen[bytes]) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def _next_run_at(folder: Path) -> float | None:
+    """When APScheduler will next run the monitor's check job (seconds since the epoch):
+    each run of the job moves it forward, so it counts runs without reading any log."""
+    engine = sa.create_engine(f"sqlite:///{folder / 'driftline.db'}")
+    try:
+        with engine.connect() as connection:
+            value = connection.execute(
+                sa.text("SELECT next_run_time FROM apscheduler_jobs WHERE id = 'check:credit'")
+            ).scalar()
+    except sa.exc.OperationalError:
+        return None  # the scheduler has not created its table yet
+    finally:
+        engine.dispose()
+    return None if value is None else float(value)
+
+
+def wait_for_job_runs(folder: Path, runs: int, timeout_s: float = 30) -> None:
+    """Return once the check job has run at least ``runs`` more times (1 s schedule)."""
+    deadline = time.monotonic() + timeout_s
+    start = None
+    while time.monotonic() < deadline:
+        at = _next_run_at(folder)
+        if start is None:
+            start = at
+        elif at is not None and at - start >= runs - 0.5:
+            return
+        time.sleep(0.1)
+    pytest.fail(f"the check job did not run {runs} times within {timeout_s} s")

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -13,13 +14,20 @@ import pytest
 from monitor import build_baseline, save_baseline
 from monitor.cli.main import main
 from monitor.engine.windows import Window
-from monitor.service.checks import check_due_windows, run_check
+from monitor.service.checks import CheckJob, run_check
 from monitor.service.context import MonitorContext
 from monitor.service.sources import FileSource
 from monitor.store import Store, upgrade
+from tests.ingesting import ingest
 
 T0 = datetime(2026, 2, 1, tzinfo=UTC)
 HOUR = timedelta(hours=1)
+
+
+def _check_due(store: Store, context: MonitorContext, now: Callable[[], datetime]) -> list[Any]:
+    """The check job's run of one monitor, as the scheduler calls it."""
+    job = CheckJob(store, contexts={context.name: context}, now=now)
+    return list(job.run(context.name).checks)
 
 
 def _reference() -> pd.DataFrame:
@@ -39,7 +47,8 @@ def store(tmp_path: Path) -> Iterator[Store]:
 
 def _ingest(store: Store, start: datetime, n: int, shift: float = 0.0) -> None:
     rng = np.random.default_rng(int(start.timestamp()))
-    store.add_records(
+    ingest(
+        store,
         "credit",
         [
             (
@@ -86,9 +95,9 @@ def test_catch_up_checks_each_missed_window_once_in_order(store: Store) -> None:
     for hour in range(4):
         _ingest(store, T0 + hour * HOUR, 100, shift=8.0 if hour >= 2 else 0.0)
     context = MonitorContext("credit", build_baseline(_reference()), window=HOUR)
-    first = check_due_windows(store, context, now=lambda: T0 + 2 * HOUR)
-    later = check_due_windows(store, context, now=lambda: T0 + 4 * HOUR)
-    again = check_due_windows(store, context, now=lambda: T0 + 4 * HOUR)
+    first = _check_due(store, context, now=lambda: T0 + 2 * HOUR)
+    later = _check_due(store, context, now=lambda: T0 + 4 * HOUR)
+    again = _check_due(store, context, now=lambda: T0 + 4 * HOUR)
     assert [c.window_start_at for c in first + later] == [T0 + h * HOUR for h in range(4)]
     assert again == []
     # income moves by 0.8 sd from hour 2: one of two features, share 0.5 >= drift share 0.5

@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
-from serving import driftline, prepare_folder, start_serve, stop_serve
+from serving import driftline, prepare_folder, start_serve, stop_serve, wait_for_job_runs
 
 from monitor.client import Client
 from monitor.service.clock import FileClock
@@ -50,7 +50,7 @@ def test_a_window_is_checked_only_once_the_simulated_clock_passes_its_end(
     try:
         with Client(base) as client:
             client.log_records("credit", traffic.records)
-        time.sleep(3)  # three scheduled runs: the real clock says both days are long over
+        wait_for_job_runs(tmp_path, 3)  # the real clock says both days are long over
         assert _checks(base) == []
 
         first_end = traffic.start_at + timedelta(days=1)
@@ -60,7 +60,7 @@ def test_a_window_is_checked_only_once_the_simulated_clock_passes_its_end(
         assert first["n_current"] == len(traffic.between(traffic.start_at, first_end))
         # the check took its times from the simulated clock too
         assert first["started_at"] == (first_end + timedelta(hours=1)).isoformat()
-        time.sleep(2)
+        wait_for_job_runs(tmp_path, 2)  # later runs check nothing more
         assert len(_checks(base)) == 1
 
         clock.set(traffic.end_at)

@@ -42,7 +42,7 @@ def test_saved_check_reads_back_with_its_columns(store: Store, make_report: Repo
     assert detail.summary == summary
     assert detail.columns == report.columns
     assert detail.quality == report.quality
-    assert detail.report is not None and detail.report["n_current"] == report.n_current
+    assert detail.report is not None and detail.report.n_current == report.n_current
 
 
 def test_saving_the_same_window_twice_replaces_the_check(store: Store, make_report: Report) -> None:

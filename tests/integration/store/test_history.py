@@ -106,11 +106,12 @@ def test_stored_report_holds_each_column_histogram(history: Store) -> None:
     assert check_id is not None
     detail = history.get_check(check_id)
     assert detail is not None and detail.report is not None
-    income = detail.report["columns"]["income"]["histogram"]
-    region = detail.report["columns"]["region"]["histogram"]
-    assert len(income["labels"]) == len(income["edges"]) + 1
-    assert sum(income["current"]) == detail.report["columns"]["income"]["n_current"]
-    assert sorted(region["labels"]) == ["north", "south"]
+    income = detail.report.column("income").histogram
+    region = detail.report.column("region").histogram
+    assert income is not None and region is not None and income.edges is not None
+    assert len(income.labels) == len(income.edges) + 1
+    assert sum(income.current) == detail.report.column("income").n_current
+    assert sorted(region.labels) == ["north", "south"]
 
 
 def test_history_of_an_unknown_monitor_is_a_config_error(store: Store) -> None:

@@ -15,6 +15,7 @@ from monitor.engine.windows import Window
 from monitor.service.checks import run_check
 from monitor.service.context import MonitorContext
 from monitor.store import Store
+from tests.ingesting import ingest
 
 SAMPLE = Path(__file__).resolve().parents[3] / "sample_data"
 T0 = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
@@ -37,8 +38,7 @@ def test_a_performance_drop_rule_fires_on_the_stored_estimate(store: Store) -> N
     reference = pd.read_csv(SAMPLE / "reference.csv")
     baseline = build_baseline(reference, target="default", prediction="predicted_proba")
     live = pd.read_csv(SAMPLE / "current_severe_drift.csv").head(N).drop(columns=["default"])
-    store.add_records(
-        "credit",
+    ingest(store, "credit",
         [
             (str(row["record_id"]), T0 + dt.timedelta(seconds=i),
              {str(k): v for k, v in row.items() if k != "record_id"})

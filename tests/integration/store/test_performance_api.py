@@ -18,6 +18,7 @@ from monitor.service.context import MonitorContext
 from monitor.service.openapi import document
 from monitor.service.performance import refresh_realised
 from monitor.store import Store
+from tests.ingesting import ingest
 
 SAMPLE = Path(__file__).resolve().parents[3] / "sample_data"
 T0 = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
@@ -34,8 +35,7 @@ def context() -> MonitorContext:
 
 def test_the_performance_history_endpoint(store: Store, context: MonitorContext) -> None:
     live = pd.read_csv(SAMPLE / "current_severe_drift.csv").head(2 * N)
-    store.add_records(
-        "credit",
+    ingest(store, "credit",
         [
             (str(row["record_id"]), T0 + (i // N) * HOUR + dt.timedelta(seconds=i % N),
              {str(k): v for k, v in row.items() if k not in ("record_id", "default")})

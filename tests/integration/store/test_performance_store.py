@@ -4,7 +4,9 @@ after the check updating a past window's realised metrics exactly once per label
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -13,10 +15,11 @@ from sklearn.metrics import accuracy_score
 
 from monitor import build_baseline
 from monitor.engine.windows import Window
-from monitor.service.checks import check_due_windows, run_check
+from monitor.service.checks import CheckJob, run_check
 from monitor.service.context import MonitorContext
 from monitor.service.performance import refresh_realised
 from monitor.store import Store
+from tests.ingesting import ingest
 
 SAMPLE = Path(__file__).resolve().parents[3] / "sample_data"
 T0 = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
@@ -36,6 +39,12 @@ def live() -> pd.DataFrame:
     return pd.read_csv(SAMPLE / "current_severe_drift.csv").head(2 * N)
 
 
+def _check_due(store: Store, context: MonitorContext, now: Callable[[], dt.datetime]) -> list[Any]:
+    """The check job's run of one monitor, as the scheduler calls it."""
+    job = CheckJob(store, contexts={context.name: context}, now=now)
+    return list(job.run(context.name).checks)
+
+
 def _ingest(store: Store, live: pd.DataFrame) -> None:
     """The first N rows in the window [T0, T0+1h), the next N in the following hour; the
     target column is left out (labels arrive later)."""
@@ -44,7 +53,7 @@ def _ingest(store: Store, live: pd.DataFrame) -> None:
         at = T0 + (index // N) * HOUR + dt.timedelta(seconds=index % N)
         payload = {k: v for k, v in row.items() if k != "record_id"}
         records.append((str(row["record_id"]), at, payload))
-    store.add_records("credit", records)
+    ingest(store, "credit", records)
 
 
 def test_a_check_stores_the_estimate_and_zero_label_coverage(
@@ -152,10 +161,11 @@ def test_the_scheduled_run_checks_new_windows_and_refreshes_labelled_ones(
     store.add_labels(
         "credit", list(zip(first["record_id"], first["default"].tolist(), strict=True))
     )
-    checks = check_due_windows(store, context, now=lambda: T0 + 3 * HOUR)
-    assert [c.window_start_at for c in checks] == [T0 + HOUR, T0 + 2 * HOUR]
+    checks = _check_due(store, context, now=lambda: T0 + 3 * HOUR)
+    # the records end in the second hour: no window after it is checked (nor stored)
+    assert [c.window_start_at for c in checks] == [T0 + HOUR]
     history = store.performance_history("credit")
-    assert [p.window_start_at for p in history] == [T0, T0 + HOUR]  # 2nd hour empty: no_data
+    assert [p.window_start_at for p in history] == [T0, T0 + HOUR]
     assert history[0].realised is not None and history[0].realised.label_coverage == 1.0
     assert history[1].estimated is not None and history[1].realised is not None
     assert history[1].realised.n_labelled == 0

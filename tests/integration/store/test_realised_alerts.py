@@ -20,6 +20,7 @@ from monitor.service.checks import run_check
 from monitor.service.context import MonitorContext
 from monitor.service.performance import refresh_realised
 from monitor.store import Store
+from tests.ingesting import ingest
 
 SAMPLE = Path(__file__).resolve().parents[3] / "sample_data"
 T0 = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
@@ -56,7 +57,7 @@ def _check_two_windows(store: Store, context: MonitorContext) -> list[list[tuple
         payload = {str(k): v for k, v in row.items() if k != "record_id"}
         records.append((str(row["record_id"]), at, payload))
         wrong[index // N].append((str(row["record_id"]), int(row["predicted_proba"] < 0.5)))
-    store.add_records("credit", records)
+    ingest(store, "credit", records)
     for start in (T0, T0 + HOUR):
         run_check(store, context, Window(start, start + HOUR))
     return wrong

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from monitor.errors import ConfigError
 from monitor.store import Store
+from tests.ingesting import ingest
 
 T0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 MINUTE = dt.timedelta(minutes=1)
@@ -20,35 +21,35 @@ def _records(ids: range) -> list[tuple[str, dt.datetime, dict[str, object]]]:
 
 
 def test_add_records_counts_only_new_ones(store: Store) -> None:
-    assert store.add_records("credit", _records(range(10))) == 10
-    assert store.add_records("credit", _records(range(5, 15))) == 5
+    assert ingest(store, "credit", _records(range(10))) == 10
+    assert ingest(store, "credit", _records(range(5, 15))) == 5
     assert store.count_records("credit") == 15
 
 
 def test_duplicate_ids_within_a_batch_are_stored_once(store: Store) -> None:
     batch = _records(range(3)) + _records(range(3))
-    assert store.add_records("credit", batch) == 3
+    assert ingest(store, "credit", batch) == 3
     assert store.count_records("credit") == 3
 
 
 def test_same_record_id_in_another_monitor_is_a_new_record(store: Store) -> None:
     store.upsert_monitor("fraud", {})
-    store.add_records("credit", _records(range(3)))
-    assert store.add_records("fraud", _records(range(3))) == 3
+    ingest(store, "credit", _records(range(3)))
+    assert ingest(store, "fraud", _records(range(3))) == 3
 
 
 def test_empty_batch_inserts_nothing(store: Store) -> None:
-    assert store.add_records("credit", []) == 0
+    assert ingest(store, "credit", []) == 0
     assert store.count_records("credit") == 0
 
 
 def test_records_for_an_unknown_monitor_are_refused(store: Store) -> None:
     with pytest.raises(ConfigError, match="no monitor named 'nope'"):
-        store.add_records("nope", _records(range(1)))
+        ingest(store, "nope", _records(range(1)))
 
 
 def test_load_window_returns_exactly_the_records_in_it(store: Store) -> None:
-    store.add_records("credit", _records(range(20)))
+    ingest(store, "credit", _records(range(20)))
     window = store.load_window("credit", T0 + 5 * MINUTE, T0 + 10 * MINUTE)
     assert list(window.columns) == ["record_id", "event_at", "income", "region"]
     assert window["record_id"].tolist() == [f"r{i}" for i in range(5, 10)]
@@ -59,7 +60,7 @@ def test_load_window_returns_exactly_the_records_in_it(store: Store) -> None:
 
 def test_first_event_at_is_the_earliest_record(store: Store) -> None:
     assert store.first_event_at("credit") is None
-    store.add_records("credit", _records(range(5, 8)) + _records(range(2, 3)))
+    ingest(store, "credit", _records(range(5, 8)) + _records(range(2, 3)))
     assert store.first_event_at("credit") == T0 + 2 * MINUTE
 
 

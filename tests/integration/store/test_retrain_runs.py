@@ -13,6 +13,7 @@ from monitor import DriftReport
 from monitor.engine.report import ColumnResult
 from monitor.errors import ConfigError
 from monitor.store import NewRetrainTrigger, PromotionGate, RetrainTrigger, Store
+from tests.ingesting import ingest
 
 T0 = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
 DAY = dt.timedelta(days=1)
@@ -157,7 +158,8 @@ def test_misuse_is_refused_with_a_message(store: Store, call: str, message: str)
 
 
 def test_labelled_records_join_records_with_their_labels_in_the_range(store: Store) -> None:
-    store.add_records(
+    ingest(
+        store,
         "credit",
         [(f"r{i}", T0 + i * dt.timedelta(hours=6), {"x": float(i), "y": -1}) for i in range(8)],
     )

@@ -12,6 +12,7 @@ from alembic.runtime.migration import MigrationContext
 from monitor.errors import ConfigError
 from monitor.store import Store, current_revision, head_revision, is_up_to_date, upgrade
 from monitor.store.models import Base
+from tests.ingesting import ingest
 
 T0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 MINUTE = dt.timedelta(minutes=1)
@@ -103,6 +104,6 @@ def test_records_stored_as_json_rows_move_into_batches(database_url: str) -> Non
         window = store.load_window("credit", T0, T0 + 10 * MINUTE)
         assert window["record_id"].tolist() == [f"r{i}" for i in range(10)]
         assert window["income"].tolist() == [float(i) for i in range(10)]
-        assert store.add_records("credit", [("r3", T0, {"income": 1.0})]) == 0
+        assert ingest(store, "credit", [("r3", T0, {"income": 1.0})]) == 0
     finally:
         store.close()

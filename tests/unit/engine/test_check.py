@@ -205,3 +205,19 @@ def test_baseline_and_reference_frame_give_the_same_report() -> None:
 def test_alpha_out_of_range_is_refused(alpha: float) -> None:
     with pytest.raises(ConfigError, match="alpha must be in"):
         compare(_data(0), _data(1), alpha=alpha)
+
+
+def test_a_stored_report_reads_back_equal_to_the_report() -> None:
+    """DriftReport.from_dict(report.to_dict()) == report: the store hands readers a typed
+    report, not a dict."""
+    from monitor.engine.report import DriftReport
+
+    rng = np.random.default_rng(3)
+    reference = pd.DataFrame(
+        {"income": rng.normal(50, 10, 2_000), "region": rng.choice(["n", "s"], 2_000)}
+    )
+    current = reference.assign(income=reference["income"] + 8.0)
+    report = compare(build_baseline(reference), current)
+    again = DriftReport.from_dict(report.to_dict())
+    assert again == report
+    assert again.verdict() == report.verdict() and again.verdict()[0] == "drifting"

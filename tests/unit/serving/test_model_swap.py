@@ -25,6 +25,7 @@ class FakeRegistry:
         self.broken: set[str] = set()
         self.loads: list[str] = []
         self.gate: threading.Event | None = None
+        self.loading = threading.Event()
 
     def resolve(self) -> str:
         if not self.is_up:
@@ -34,6 +35,7 @@ class FakeRegistry:
     def load(self, version: str) -> Loaded:
         self.loads.append(version)
         if self.gate is not None:
+            self.loading.set()
             self.gate.wait(5)
         if version in self.broken:
             raise ModelLoadFailed(f"cannot load models:/credit/{version}: boom")
@@ -61,8 +63,8 @@ def test_the_old_version_serves_while_the_new_one_loads() -> None:
     registry.alias, registry.gate = "2", threading.Event()
     refresher = threading.Thread(target=live.refresh)
     refresher.start()
-    time.sleep(0.05)
-    assert live.current.version == "1"  # still loading version 2
+    assert registry.loading.wait(5), "version 2 never started loading"
+    assert live.current.version == "1"  # version 2 is loading, held at the gate
     registry.gate.set()
     refresher.join(5)
     assert live.current.version == "2"
