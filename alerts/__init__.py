@@ -4,8 +4,9 @@ with retries, and the retraining trigger. It reads stored checks and never runs 
 The pieces, in the order an alert flows through them: ``conditions`` (does a rule hold in a
 check?), ``rules`` (the pure state machine), ``outbox`` (evaluate and queue deliveries in the
 transaction of the state change), ``delivery`` (send, retry, record), ``channels`` (webhook,
-Slack, e-mail, retrain targets), ``trigger`` (retraining by hand), ``jobs``/``extension``
-(wiring into ``driftline serve``).
+Slack, e-mail, retrain targets, the MLflow Project launcher), ``trigger`` (retraining by
+hand), ``retraining`` (following MLflow Project runs and their promotion gate),
+``jobs``/``extension`` (wiring into ``driftline serve``).
 """
 
 from __future__ import annotations

@@ -302,7 +302,8 @@ def openapi_paths() -> dict[str, Any]:
                 body=_RETRAIN_BODY,
             ),
             "get": _op(
-                "Retrain triggers and their outcome",
+                "Retrain triggers and their outcome; for an MLflow Project target, the run "
+                "(id, status, link, registered version) and the promotion gate's numbers",
                 200,
                 _list("triggers"),
                 401,

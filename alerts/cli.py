@@ -1,8 +1,10 @@
 """CLI commands of alerts: ``retrain``, ``silences`` and ``alerts``.
 
 - ``driftline retrain <monitor> --reason ...`` records a manual trigger and sends it once
-  at once (the running service retries it if that fails); ``driftline retrain list``
-  shows triggers and their outcome.
+  at once (the running service retries it if that fails; an ``mlflow_project`` target
+  launches its run, which the running service follows); ``driftline retrain list
+  [<monitor>]`` shows triggers and their outcome, with the MLflow Project run, the version
+  it registered and the promotion gate's numbers.
 - ``driftline silences add|list|expire`` manage silences.
 - ``driftline alerts list <monitor>`` shows alert states and recent transitions;
   ``driftline alerts deliveries`` the outbox with its attempts; ``driftline alerts
@@ -22,7 +24,7 @@ from monitor import config as cfg
 from monitor.engine.ingest import parse_event_time
 from monitor.errors import ConfigError
 from monitor.service.extensions import ServiceContext
-from monitor.store import Store
+from monitor.store import RetrainTrigger, Store
 
 __all__ = ["run_command"]
 
@@ -35,7 +37,7 @@ def run_command(args: argparse.Namespace, context: ServiceContext) -> int:
     try:
         store.check_schema()
         if args.command == "retrain":
-            return _retrain(args, store, context.config)
+            return _retrain(args, store, context)
         if args.command == "silences":
             return _silences(args, store, context.config)
         return _alerts(args, store, context.config)
@@ -47,15 +49,39 @@ def _at(value: dt.datetime | None) -> str:
     return value.isoformat(timespec="seconds") if value else "-"
 
 
-def _retrain(args: argparse.Namespace, store: Store, config: cfg.Config) -> int:
-    if args.monitor == "list":
-        print(f"{'created':<26} {'monitor':<16} {'source':<7} {'outcome':<12} trigger / reason")
-        for trigger in store.list_retrain_triggers(limit=args.limit):
-            print(
-                f"{_at(trigger.created_at):<26} {trigger.monitor:<16} {trigger.source:<7} "
-                f"{trigger.outcome:<12} {trigger.trigger_id}  {trigger.reason}"
+def _trigger_lines(trigger: RetrainTrigger) -> list[str]:
+    lines = [
+        f"{_at(trigger.created_at):<26} {trigger.monitor:<16} {trigger.source:<7} "
+        f"{trigger.outcome:<12} {trigger.trigger_id}  {trigger.reason}"
+    ]
+    run = trigger.run
+    if run is not None:
+        lines.append(f"    run: {run.summary()}")
+        if run.labels_since_at or run.labels_until_at:
+            lines.append(
+                f"    labelled records {_at(run.labels_since_at)} .. {_at(run.labels_until_at)}"
             )
+        if run.run_url:
+            lines.append(f"    {run.run_url}")
+    elif trigger.detail:
+        lines.append(f"    {trigger.detail}")
+    return lines
+
+
+def _retrain(args: argparse.Namespace, store: Store, context: ServiceContext) -> int:
+    config = context.config
+    if args.monitor == "list":
+        if args.name is not None:
+            config.monitor(args.name)
+        print(f"{'created':<26} {'monitor':<16} {'source':<7} {'outcome':<12} trigger / reason")
+        for trigger in store.list_retrain_triggers(args.name, limit=args.limit):
+            print("\n".join(_trigger_lines(trigger)))
         return 0
+    if args.name is not None:
+        raise ConfigError(
+            f"unexpected argument {args.name!r}; use 'driftline retrain {args.monitor} "
+            "--reason ...' or 'driftline retrain list [MONITOR]'"
+        )
     if not args.reason:
         raise ConfigError("give --reason: why should the model be retrained?")
     monitor = config.monitor(args.monitor)
@@ -64,9 +90,17 @@ def _retrain(args: argparse.Namespace, store: Store, config: cfg.Config) -> int:
     if monitor.alerts.retrain is None:
         print("no retrain target is configured (alerts.retrain); nothing was sent")
         return 2
-    sent = [d for d in send_due(store, config) if d.trigger_id == trigger.id]
+    config_dir = context.config_path.resolve().parent
+    sent = [d for d in send_due(store, config, config_dir=config_dir) if d.trigger_id == trigger.id]
     if sent and sent[0].status == "delivered":
-        print(f"delivered to the {monitor.alerts.retrain.kind} target")
+        found = store.get_retrain_trigger(trigger.trigger_id)
+        run = None if found is None else found.run
+        if run is not None and run.run_id:
+            print(f"launched MLflow run {run.run_id}; the running service follows it")
+            if run.run_url:
+                print(run.run_url)
+        else:
+            print(f"delivered to the {monitor.alerts.retrain.kind} target")
         return 0
     detail = sent[0].last_error if sent else "queued"
     print(f"not delivered yet ({detail}); the running service retries it")

@@ -22,6 +22,7 @@ def add_commands(commands: Any) -> list[str]:
         "retrain", help="request retraining of a monitor's model, or 'list' the requests"
     )
     retrain.add_argument("monitor", help="monitor name, or 'list'")
+    retrain.add_argument("name", nargs="?", default=None, help="with 'list': only this monitor")
     retrain.add_argument("--reason", default=None, help="why (required to request)")
     retrain.add_argument("--by", default=os.environ.get("USER"), help="who asks")
     retrain.add_argument("--limit", type=int, default=20)

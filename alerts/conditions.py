@@ -10,7 +10,10 @@ that every configured kind has one.
 A kind that needs the window's model performance (``performance_drop``) is in
 ``PERFORMANCE_CONDITIONS`` instead: ``(rule, check, performance) -> Outcome``, where
 ``performance`` is the window's stored ``WindowPerformance`` (None when none was stored),
-read by the evaluation (``alerts.outbox``); the function stays pure.
+read by the evaluation (``alerts.outbox``); the function stays pure. Likewise a kind about
+retraining (``retraining_outcome``) is in ``RETRAINING_CONDITIONS``: ``(rule, check,
+retraining) -> Outcome``, where ``retraining`` is the monitor's latest retrain trigger
+whose MLflow Project run has ended and been judged (None when there is none).
 """
 
 from __future__ import annotations
@@ -28,11 +31,12 @@ from monitor.config.alerts import (
     PerformanceDropRule,
     PredictionDriftRule,
     QualityRule,
+    RetrainingOutcomeRule,
     TopKDriftRule,
 )
-from monitor.store import CheckDetail, WindowPerformance
+from monitor.store import CheckDetail, RetrainTrigger, WindowPerformance
 
-__all__ = ["CONDITIONS", "PERFORMANCE_CONDITIONS", "Outcome", "evaluate"]
+__all__ = ["CONDITIONS", "PERFORMANCE_CONDITIONS", "RETRAINING_CONDITIONS", "Outcome", "evaluate"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,6 +198,17 @@ def performance_drop(
     return Outcome(False, f"{shown} {text} (<= {_pct(limit)})")
 
 
+def retraining_outcome(
+    rule: RetrainingOutcomeRule, check: CheckDetail, retraining: RetrainTrigger | None
+) -> Outcome:
+    del check  # the latest judged retraining says everything this kind needs
+    if retraining is None or retraining.run is None:
+        return Outcome(False, "no retraining run has ended")
+    outcome = retraining.run.outcome
+    text = f"retraining {retraining.trigger_id}: {retraining.run.summary()}"
+    return Outcome(outcome in rule.outcomes, text)
+
+
 CONDITIONS: Final[Mapping[str, Callable[[Any, CheckDetail], Outcome]]] = MappingProxyType(
     {
         "dataset_drift": dataset_drift,
@@ -209,12 +224,22 @@ PERFORMANCE_CONDITIONS: Final[
     Mapping[str, Callable[[Any, CheckDetail, WindowPerformance | None], Outcome]]
 ] = MappingProxyType({"performance_drop": performance_drop})
 
+RETRAINING_CONDITIONS: Final[
+    Mapping[str, Callable[[Any, CheckDetail, RetrainTrigger | None], Outcome]]
+] = MappingProxyType({"retraining_outcome": retraining_outcome})
+
 
 def evaluate(
-    rule: Any, check: CheckDetail, performance: WindowPerformance | None = None
+    rule: Any,
+    check: CheckDetail,
+    performance: WindowPerformance | None = None,
+    retraining: RetrainTrigger | None = None,
 ) -> Outcome:
     """Whether ``rule`` (a ``monitor.config.alerts`` rule) holds in ``check``;
-    ``performance`` is the window's stored performance, for the performance kinds."""
+    ``performance`` is the window's stored performance, for the performance kinds;
+    ``retraining`` the latest judged retraining, for the retraining kinds."""
     if rule.kind in PERFORMANCE_CONDITIONS:
         return PERFORMANCE_CONDITIONS[rule.kind](rule, check, performance)
+    if rule.kind in RETRAINING_CONDITIONS:
+        return RETRAINING_CONDITIONS[rule.kind](rule, check, retraining)
     return CONDITIONS[rule.kind](rule, check)

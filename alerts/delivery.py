@@ -24,17 +24,24 @@ import datetime as dt
 import logging
 import random
 from collections.abc import Callable
+from pathlib import Path
 from typing import Final
 
 import httpx
 
 from alerts.channels.base import Channel, SendOutcome
 from alerts.channels.email import EmailSender
+from alerts.channels.mlflow_project import LAUNCH_TIMEOUT, ProjectLauncher
 from alerts.channels.retrain import RetrainSender
 from alerts.channels.slack import SlackSender
 from alerts.channels.webhook import WebhookSender
 from monitor import config as cfg
-from monitor.config.alerts import DeliverySettings, EmailChannel, SlackChannel
+from monitor.config.alerts import (
+    DeliverySettings,
+    EmailChannel,
+    MlflowProjectTarget,
+    SlackChannel,
+)
 from monitor.config.durations import format_duration
 from monitor.store import Delivery, DeliveryAttempt, Store
 
@@ -70,6 +77,8 @@ class _Missing:
 
 def _timeout(monitor: cfg.Monitor, name: str) -> dt.timedelta:
     alerts = monitor.alerts
+    if name == "retrain" and isinstance(alerts.retrain, MlflowProjectTarget):
+        return LAUNCH_TIMEOUT  # the run's own timeout is followed by alerts.retraining
     if name == "retrain" and alerts.retrain is not None:
         return alerts.retrain.timeout
     channel = alerts.channels.get(name)
@@ -84,6 +93,8 @@ def channel_for(
     if name == "retrain":
         if alerts.retrain is None:
             return _Missing(f"monitor {monitor.name!r} has no retrain target any more")
+        if isinstance(alerts.retrain, MlflowProjectTarget):
+            return _Missing("an mlflow_project target is launched by ProjectLauncher")
         return RetrainSender(alerts.retrain, client, clock=clock)
     config = alerts.channels.get(name)
     if config is None:
@@ -149,8 +160,11 @@ def send_due(
     now: Callable[[], dt.datetime] = _utc_now,
     rng: random.Random | None = None,
     limit: int = 100,
+    config_dir: Path | None = None,
 ) -> list[Delivery]:
-    """Send every due delivery once; returns them as recorded afterwards."""
+    """Send every due delivery once; returns them as recorded afterwards. A retrain delivery
+    of a monitor with an ``mlflow_project`` target launches its project (relative project
+    folders are relative to ``config_dir``, default the working directory)."""
     monitors = {m.name: m for m in config.monitors}
     sent = []
     with httpx.Client(transport=transport, follow_redirects=False) as client:
@@ -160,6 +174,12 @@ def send_due(
                 channel: Channel = _Missing(f"monitor {delivery.monitor!r} is no longer configured")
                 settings = DeliverySettings()
                 claim = CLAIM_MARGIN
+            elif delivery.channel == "retrain" and isinstance(
+                monitor.alerts.retrain, MlflowProjectTarget
+            ):
+                channel = ProjectLauncher(store, config, monitor, config_dir=config_dir)
+                settings = monitor.alerts.delivery
+                claim = LAUNCH_TIMEOUT + CLAIM_MARGIN
             else:
                 channel = channel_for(monitor, delivery.channel, client, now)
                 settings = monitor.alerts.delivery

@@ -1,4 +1,5 @@
-"""How alerts plugs into the service (``monitor.service.extensions``): the delivery job, the alert
+"""How alerts plugs into the service (``monitor.service.extensions``): the delivery job (and the
+job following MLflow Project retraining runs, when a monitor has such a target), the alert
 evaluation after checks, the API routes and the CLI commands."""
 
 from __future__ import annotations
@@ -25,16 +26,27 @@ class AlertsExtension:
     """The alerts extension of ``driftline serve`` and the ``driftline`` CLI."""
 
     def jobs(self, context: ServiceContext) -> Sequence[ScheduledJob]:
-        from alerts import jobs
+        from alerts import jobs, retraining
 
-        return [
+        args = (str(context.config_path.resolve()), "")  # the URL: from the config
+        found = [
             ScheduledJob(
                 id="alerts:deliver",
                 func=jobs.deliver_job,
-                args=(str(context.config_path.resolve()), ""),  # the URL: from the config
+                args=args,
                 seconds=jobs.DELIVERY_POLL_S,
             )
         ]
+        if retraining.uses_projects(context.config):
+            found.append(
+                ScheduledJob(
+                    id="alerts:retraining",
+                    func=retraining.retraining_job,
+                    args=args,
+                    seconds=retraining.RETRAINING_POLL_S,
+                )
+            )
+        return found
 
     def after_checks(self, store: Store, context: ServiceContext, monitor: str) -> None:
         from alerts import jobs

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from pathlib import Path
 from typing import Final
 
 from alerts.delivery import send_due
@@ -50,7 +51,7 @@ def deliver_job(config_path: str, database_url: str = "") -> None:
     store = Store(database_url or config.database_url)
     try:
         evaluate(store, config)
-        for delivery in send_due(store, config):
+        for delivery in send_due(store, config, config_dir=Path(config_path).resolve().parent):
             _log.info(
                 "delivery %s to %s/%s: %s after %d attempt(s)",
                 delivery.webhook_id,

@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final
 
-from alerts.conditions import PERFORMANCE_CONDITIONS, evaluate
+from alerts.conditions import PERFORMANCE_CONDITIONS, RETRAINING_CONDITIONS, evaluate
 from alerts.payload import alert_payload, retrain_payload
 from alerts.realised import awaiting_labels
 from alerts.rules import Notify, RuleState, next_state
@@ -27,6 +27,7 @@ from monitor.store import (
     NewDelivery,
     NewRetrainTrigger,
     NewTransition,
+    RetrainTrigger,
     Silence,
     Store,
     WindowPerformance,
@@ -97,10 +98,12 @@ def plan_check(
     new_id: Callable[[], str] = new_webhook_id,
     performance: WindowPerformance | None = None,
     waiting: frozenset[str] = frozenset(),
+    retraining: RetrainTrigger | None = None,
 ) -> list[AlertChange]:
     """What evaluating ``check`` changes for each rule not yet evaluated on its window;
-    ``performance`` is the window's stored performance (for ``performance_drop`` rules);
-    the rules named in ``waiting`` are left alone (they wait for labels)."""
+    ``performance`` is the window's stored performance (for ``performance_drop`` rules),
+    ``retraining`` the latest judged retraining (for ``retraining_outcome`` rules); the
+    rules named in ``waiting`` are left alone (they wait for labels)."""
     changes = []
     end = check.summary.window_end_at
     for rule in monitor.alerts.rules:
@@ -115,7 +118,7 @@ def plan_check(
             if status is not None
             else RuleState()
         )
-        outcome = evaluate(rule, check, performance)
+        outcome = evaluate(rule, check, performance, retraining)
         silenced = any(s.is_active(now) and s.matches(rule.name) for s in silences)
         step = next_state(previous, outcome, rule, now=now, silenced=silenced)
         detail = outcome.detail + ("; notification muted by a silence" if step.muted else "")
@@ -189,6 +192,11 @@ def evaluate_monitor(
     recent = store.list_checks(monitor.name, limit=EVALUATION_LIMIT, newest_first=True)
     pending = [c for c in reversed(recent) if since is None or c.window_end_at > since]
     wants_performance = any(rule.kind in PERFORMANCE_CONDITIONS for rule in rules)
+    retraining = (
+        store.latest_ended_retrain(monitor.name)
+        if pending and any(rule.kind in RETRAINING_CONDITIONS for rule in rules)
+        else None
+    )
     waiting: set[str] = set()  # realised rules held at an earlier window of this run
     evaluated = 0
     for summary in pending:
@@ -218,6 +226,7 @@ def evaluate_monitor(
             new_id=new_id,
             performance=performance,
             waiting=frozenset(waiting),
+            retraining=retraining,
         )
         if changes:
             store.record_alert_changes(

@@ -321,7 +321,8 @@ def alert_markers(
         Marker(
             t.created_at,
             "retrain",
-            f"retraining ({t.rule or t.requested_by or t.source}): {t.outcome}",
+            f"retraining ({t.rule or t.requested_by or t.source}): "
+            f"{t.outcome if t.run is None else t.run.outcome}",
         )
         for t in triggers
     ]

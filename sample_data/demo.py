@@ -10,10 +10,12 @@
    about a minute, each record scored by the model that holds the alias at that moment;
    labels arrive one to three days after their records.
 5. The scheduler checks each daily window; when income drifts, the dataset-drift rule goes
-   pending, then firing; the alert reaches the receiver and the retraining webhook reaches
-   the demo retrainer, which trains version 2 on the labelled records that arrived since
-   the drift was detected and moves the alias. The next checks use version 2's baseline and
-   the alert resolves.
+   pending, then firing; the alert reaches the receiver, and the monitor's retrain target,
+   an MLflow Project (``sample_data/retrain_project``), is launched through MLflow's
+   Projects API. The run trains version 2 on the labelled records of the drift and registers
+   it; Driftline's promotion gate scores versions 2 and 1 on the labelled records that came
+   after them and moves the alias to version 2 when it ranks better (ROC AUC). The next
+   checks use version 2's baseline and the alert resolves.
 6. Print the timeline, then keep serving the dashboard until Ctrl-C.
 
 Run again, it reuses the finished folder: it serves the dashboard and prints the timeline
@@ -30,7 +32,6 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -48,13 +49,16 @@ from sample_data.live import LiveTraffic, generate_live
 from sample_data.receiver import Received, WebhookReceiver, new_secret
 from sample_data.replay import ReplayStep, replay
 
-__all__ = ["DemoSettings", "Retrainer", "Timeline", "main", "run_demo"]
+__all__ = ["DemoSettings", "RetrainingPause", "Scorer", "Timeline", "main", "run_demo"]
 
 HERE: Final = Path(__file__).resolve().parent
 MONITOR: Final = "credit"
 MODEL: Final = "credit"
 ALIAS: Final = "production"
 DONE_FILE: Final = "demo-finished.json"
+PROJECT: Final = HERE / "retrain_project"
+MIN_TRAINING_ROWS: Final = 2_000  # the project waits for this many labelled records
+GATE_MIN_LABELS: Final = 500
 _SAMPLE_COLUMNS: Final = [
     "age",
     "income",
@@ -74,7 +78,6 @@ class DemoSettings:
     host: str = "127.0.0.1"
     port: int = 8050
     duration_s: float | None = 60.0  # None: as fast as the server answers
-    min_labels: int = 2_000  # labelled records the retrainer waits for
     serve_forever: bool = True
     progress: bool = True
     fresh: bool = False
@@ -90,9 +93,7 @@ class Timeline:
     deliveries: list[Any] = field(default_factory=list)
     version_events: list[Any] = field(default_factory=list)
     alerts_received: list[Received] = field(default_factory=list)
-    retrains_received: list[Received] = field(default_factory=list)
     refused_webhooks: int = 0
-    retrained: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _port_is_free(host: str, port: int) -> bool:
@@ -104,7 +105,7 @@ def _port_is_free(host: str, port: int) -> bool:
         return True
 
 
-def _config(port: int, receiver_url: str, secret: str) -> str:
+def _config(port: int, receiver_url: str, secret: str, workdir: Path) -> str:
     dashboard = f"http://127.0.0.1:{port}/dashboard"
     return f"""\
 # Written by `make run` (sample_data/demo.py): the demo's one monitor.
@@ -115,6 +116,8 @@ monitors:
     schedule: {{interval: 1s}}             # real seconds; windows follow the simulated clock
     window: 1d
     drift_share: 0.2
+    # a retrained version takes the alias only when it ranks better on newer labelled records
+    promote: {{alias: {ALIAS}, metric: roc_auc, min_gain: 0.0, min_labels: {GATE_MIN_LABELS}}}
     alerts:
       dashboard_url: {dashboard}
       channels:
@@ -122,26 +125,29 @@ monitors:
       rules:
         - {{name: dataset-drift, kind: dataset_drift, share: 0.2, for: 2, severity: critical,
             retrain: true}}
-      retrain: {{kind: webhook, url: "{receiver_url}/retrain", secret: "{secret}", cooldown: 24h}}
+        - {{name: retraining, kind: retraining_outcome}}   # a run failed or was not promoted
+      retrain:
+        kind: mlflow_project                 # sample_data/retrain_project, through MLflow
+        uri: "{PROJECT}"
+        entry_point: main
+        parameters: {{database_url: "sqlite:///{workdir / "driftline.db"}",
+                      min_rows: {MIN_TRAINING_ROWS}}}
+        env_manager: local
+        timeout: 10m
+        cooldown: 24h
       delivery: {{initial_backoff: 1s}}
 """
 
 
-class Retrainer:
-    """The demo's retraining pipeline: a verified trigger asks for a new model; once enough
-    labelled records from after the drift are known, it trains on them, registers the next
-    version and moves the alias. Training runs between replay steps, so simulated time
-    stands still while it does (as if retraining were instant in simulated time)."""
+class Scorer:
+    """Scores the replayed records with the model version that holds the alias, as a
+    deployed model would; :meth:`follow` loads a new version when the alias moved."""
 
-    def __init__(self, traffic: LiveTraffic, tracking_uri: str, min_labels: int) -> None:
-        self.traffic = traffic
+    def __init__(self, tracking_uri: str) -> None:
         self.tracking_uri = tracking_uri
-        self.min_labels = min_labels
         self.model: Any = None
         self.version = ""
-        self.done: list[dict[str, Any]] = []
-        self._pending: list[Received] = []
-        self._lock = threading.Lock()
+        self._registry: Any = None
 
     def load(self, version: str) -> None:
         from sample_data.train import load_version
@@ -149,9 +155,14 @@ class Retrainer:
         self.model = load_version(MODEL, version, tracking_uri=self.tracking_uri)
         self.version = version
 
-    def requested(self, trigger: Received) -> None:
-        with self._lock:
-            self._pending.append(trigger)
+    def follow(self) -> None:
+        if self._registry is None:
+            from monitor.mlflow import MlflowRegistry
+
+            self._registry = MlflowRegistry(self.tracking_uri)
+        holder = self._registry.alias_version(MODEL, ALIAS)
+        if holder is not None and holder != self.version:
+            self.load(holder)
 
     def score(self, records: pd.DataFrame) -> pd.DataFrame:
         """``records`` with ``predicted_proba`` from the model serving now."""
@@ -161,35 +172,57 @@ class Retrainer:
         scored["predicted_proba"] = predict_proba(self.model, records).round(4)
         return scored
 
-    def on_step(self, step: ReplayStep) -> None:
-        with self._lock:
-            if not self._pending:
-                return
-            trigger = self._pending[0]
-        window = trigger.payload.get("window") or {}
-        since = datetime.fromisoformat(window["start"]) if window else step.simulated_at
-        data = self.traffic.labelled(since, step.simulated_at, step.simulated_at)
-        if len(data) < self.min_labels:
-            return  # wait for more labels to arrive
-        from sample_data.train import train_and_register
 
-        frame = data[[*_SAMPLE_COLUMNS, "default"]].reset_index(drop=True)
-        registered = train_and_register(
-            frame, model_name=MODEL, alias=ALIAS, tracking_uri=self.tracking_uri
-        )
-        self.load(registered.version)
-        with self._lock:
-            self._pending.clear()  # one new version answers every trigger so far
-        self.done.append(
-            {
-                "trigger_id": trigger.payload.get("trigger_id"),
-                "version": registered.version,
-                "rows": len(frame),
-                "since": since.isoformat(),
-                "at": step.simulated_at.isoformat(),
-                "roc_auc": round(registered.metrics["roc_auc"], 3),
-            }
-        )
+class RetrainingPause:
+    """Holds the replay while retraining works, so simulated time stands still meanwhile
+    (as if retraining were instant in simulated time): while the MLflow Project run trains
+    (once the labelled records it waits for are in), and while the promotion gate judges
+    (once the labels it waits for are in). Between the two, and while labels are still
+    arriving, the replay goes on: labels arrive one to three simulated days late."""
+
+    def __init__(
+        self, store: Store, scorer: Scorer, timeout_s: float = 600.0, follow_every_s: float = 1.0
+    ) -> None:
+        self.store = store
+        self.scorer = scorer
+        self.timeout_s = timeout_s
+        self.follow_every_s = follow_every_s
+        self._followed_at = time.monotonic()
+
+    def _labelled(self, since: datetime | None, until: datetime | None) -> int:
+        if since is None:
+            return 0
+        return len(self.store.labelled_records(MONITOR, since, until))
+
+    def _busy(self) -> bool:
+        for trigger in self.store.active_retrain_triggers(MONITOR):
+            run = trigger.run
+            if run is None:
+                continue
+            if run.status == "running" and (
+                self._labelled(run.labels_since_at, run.labels_until_at) >= MIN_TRAINING_ROWS
+            ):
+                return True
+            if (
+                run.gate is not None
+                and run.gate.status == "waiting"
+                and (self._labelled(run.labels_until_at, None) >= GATE_MIN_LABELS)
+            ):
+                return True
+        return False
+
+    def on_step(self, step: ReplayStep) -> None:
+        deadline = time.monotonic() + self.timeout_s
+        waited = False
+        while self._busy():
+            waited = True
+            if time.monotonic() > deadline:
+                print(f"retraining still busy after {self.timeout_s:.0f} s; replay goes on")
+                break
+            time.sleep(0.2)
+        if waited or time.monotonic() - self._followed_at >= self.follow_every_s:
+            self.scorer.follow()  # the alias may have moved
+            self._followed_at = time.monotonic()
 
 
 def _start_serve(workdir: Path, host: str, port: int, clock: Path) -> subprocess.Popen[bytes]:
@@ -253,6 +286,7 @@ def _wait_for_checks(store: Store, traffic: LiveTraffic, timeout_s: float = 120)
 
 
 def read_timeline(store: Store) -> Timeline:
+    """What happened, from Driftline's store (the triggers carry their runs and gates)."""
     timeline = Timeline()
     timeline.checks = store.list_checks(MONITOR)
     timeline.transitions = sorted(
@@ -267,6 +301,48 @@ def read_timeline(store: Store) -> Timeline:
 
 def _day(at: datetime | None) -> str:
     return "          " if at is None else f"{at:%Y-%m-%d}"
+
+
+def _retraining_events(trigger: Any) -> list[tuple[datetime, int, str]]:
+    """Timeline lines of one retraining: the run's launch, its end and the gate's verdict,
+    placed at simulated dates (the end of the data each step had seen)."""
+    run = trigger.run
+    if run is None:
+        return []
+    launched_at = run.labels_until_at or trigger.created_at
+    found = [
+        (
+            launched_at,
+            1,
+            f"  {_day(launched_at)}  retraining run {run.run_id or '-'} launched (MLflow Project "
+            f"{PROJECT.name}, trigger {trigger.trigger_id}): labelled records "
+            f"{_day(run.labels_since_at)} .. {_day(run.labels_until_at)}",
+        )
+    ]
+    if run.status in ("failed", "timed_out"):
+        found.append((launched_at, 1, f"  {_day(launched_at)}  retraining {run.summary()}"))
+        return found
+    if run.status == "finished":
+        found.append((launched_at, 1, f"  {_day(launched_at)}  run finished: {run.detail}"))
+    gate = run.gate
+    if gate is not None and gate.status != "waiting":
+        at = gate.records_until_at or launched_at
+        numbers = (
+            f"{gate.metric} {_number(gate.candidate_value)} (version {run.model_version}) vs "
+            f"{_number(gate.current_value)} (version {gate.current_version or '-'}) on "
+            f"{gate.n_labels} labelled records since {_day(run.labels_until_at)}"
+        )
+        verdict = (
+            f"promoted, @{gate.alias} moved to version {run.model_version}"
+            if gate.status == "promoted"
+            else f"not promoted ({gate.detail})"
+        )
+        found.append((at, 1, f"  {_day(at)}  promotion gate: {numbers}: {verdict}"))
+    return found
+
+
+def _number(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
 
 
 def format_timeline(timeline: Timeline, base_url: str) -> str:
@@ -302,16 +378,8 @@ def format_timeline(timeline: Timeline, base_url: str) -> str:
         events.append(
             (at, 0, f"  {_day(at)}  alert {t.rule}: {t.from_state} -> {t.to_state}{window}")
         )
-    for r in timeline.retrained:
-        at = datetime.fromisoformat(r["at"])
-        events.append(
-            (
-                at,
-                1,
-                f"  {_day(at)}  retrainer: version {r['version']} trained on {r['rows']} labelled "
-                f"records since {r['since'][:10]} (ROC AUC {r['roc_auc']}), alias moved",
-            )
-        )
+    for t in timeline.triggers:
+        events.extend(_retraining_events(t))
     for e in timeline.version_events:
         events.append(
             (e.at, 2, f"  {_day(e.at)}  checks now use model version {e.new_version}'s baseline")
@@ -320,8 +388,7 @@ def format_timeline(timeline: Timeline, base_url: str) -> str:
     lines.extend(text for _, _, text in sorted(events, key=lambda e: (e[0], e[1])))
     lines.append("")
     lines.append(
-        f"  webhooks received and verified: {len(timeline.alerts_received)} alert notifications,"
-        f" {len(timeline.retrains_received)} retraining triggers"
+        f"  webhooks received and verified: {len(timeline.alerts_received)} alert notifications"
         f" ({timeline.refused_webhooks} refused)"
     )
     delivered = sum(d.status == "delivered" for d in timeline.deliveries)
@@ -363,18 +430,16 @@ def run_demo(settings: DemoSettings) -> Timeline:
 
     tracking_uri = os.environ.get("MLFLOW_TRACKING_URI") or embedded_tracking_uri(database_url)
     traffic = generate_live()
-    timeline = Timeline()
     receiver: WebhookReceiver | None = None
     if reuse:
         print(f"reusing the finished demo in {workdir}")
-        done = json.loads((workdir / DONE_FILE).read_text())
-        timeline.retrained = done.get("retrained", [])
         process = _start_serve(workdir, settings.host, settings.port, clock)
     else:
         secret = new_secret()
-        retrainer = Retrainer(traffic, tracking_uri, settings.min_labels)
-        receiver = WebhookReceiver(secret, on_retrain=retrainer.requested).start()
-        (workdir / "driftline.yaml").write_text(_config(settings.port, receiver.url, secret))
+        receiver = WebhookReceiver(secret).start()
+        (workdir / "driftline.yaml").write_text(
+            _config(settings.port, receiver.url, secret, workdir)
+        )
         env = {**os.environ, "DRIFTLINE_CONFIG": str(workdir / "driftline.yaml")}
         subprocess.run(
             [sys.executable, "-m", "monitor.cli", "db", "upgrade"],
@@ -392,35 +457,38 @@ def run_demo(settings: DemoSettings) -> Timeline:
             alias=ALIAS,
             tracking_uri=tracking_uri,
         )
-        retrainer.load(first.version)
+        scorer = Scorer(tracking_uri)
+        scorer.load(first.version)
         print(f"registered {MODEL} version {first.version} as @{ALIAS}")
         FileClock(clock).set(traffic.start_at)
         process = _start_serve(workdir, settings.host, settings.port, clock)
         print(f"driftline serve is up at {base_url}; replaying eight weeks of live traffic")
-        with Client(base_url) as client:
-            replay(
-                traffic,
-                client,
-                MONITOR,
-                duration_s=settings.duration_s,
-                clock_file=clock,
-                on_step=retrainer.on_step,
-                score=retrainer.score,
-                progress=settings.progress,
-            )
-        timeline.retrained = retrainer.done
+        watching = Store(database_url)
+        try:
+            pause = RetrainingPause(watching, scorer)
+            with Client(base_url) as client:
+                replay(
+                    traffic,
+                    client,
+                    MONITOR,
+                    duration_s=settings.duration_s,
+                    clock_file=clock,
+                    on_step=pause.on_step,
+                    score=scorer.score,
+                    progress=settings.progress,
+                )
+        finally:
+            watching.close()
     store = Store(database_url)
     try:
         _wait_for_checks(store, traffic)
         found = read_timeline(store)
     finally:
         store.close()
-    found.retrained = timeline.retrained
     if receiver is not None:
         found.alerts_received = receiver.of("/alerts")
-        found.retrains_received = receiver.of("/retrain")
         found.refused_webhooks = receiver.refused
-        (workdir / DONE_FILE).write_text(json.dumps({"retrained": found.retrained}, indent=2))
+        (workdir / DONE_FILE).write_text(json.dumps({"finished": True}, indent=2))
     print(format_timeline(found, base_url))
     try:
         if settings.serve_forever:
@@ -430,6 +498,8 @@ def run_demo(settings: DemoSettings) -> Timeline:
     except KeyboardInterrupt:
         pass
     finally:
+        for stopping in (signal.SIGINT, signal.SIGTERM):  # a second Ctrl-C waits for the stop
+            signal.signal(stopping, signal.SIG_IGN)
         _stop(process)
         if receiver is not None:
             receiver.stop()

@@ -88,6 +88,10 @@ class Drift:
     late_rate_factor: float | None = None
     region_probs: Mapping[str, float] | None = None
     mortgage_proportion: float | None = None
+    employment_effect: Mapping[str, float] | None = None
+    """A change of concept: each employment type's effect on the log-odds of ``default``
+    (``EMPLOYMENT_EFFECT`` otherwise). It moves the labels, not the features; no file of
+    ``CURRENT_FILES`` uses it (the live traffic's new normal does, ``live.py``)."""
 
     def injections(self) -> list[dict[str, Any]]:
         """Machine-readable description of every injected change, for the manifest."""
@@ -258,8 +262,9 @@ def _true_logit(
     employment: npt.NDArray[np.object_],
     region: npt.NDArray[np.object_],
     mortgage: npt.NDArray[np.bool_],
+    employment_effect: Mapping[str, float] = EMPLOYMENT_EFFECT,
 ) -> FloatArray:
-    emp = np.array([EMPLOYMENT_EFFECT[str(e)] for e in employment], dtype=np.float64)
+    emp = np.array([employment_effect[str(e)] for e in employment], dtype=np.float64)
     reg = np.array([REGION_EFFECT[str(r)] for r in region], dtype=np.float64)
     z: FloatArray = (
         INTERCEPT
@@ -302,7 +307,10 @@ def generate_frame(
     income = np.round(income, 2)
     loan = np.round(loan, 2)
     util = np.round(util, 4)
-    logit = _true_logit(age, income, loan, util, late, lines, employment, region, mortgage)
+    logit = _true_logit(
+        age, income, loan, util, late, lines, employment, region, mortgage,
+        d.employment_effect or EMPLOYMENT_EFFECT,
+    )  # fmt: skip
     default = (rng.random(n) < _sigmoid(logit)).astype(np.int64)
     noisy = _sigmoid(logit + rng.normal(0.0, PREDICTION_NOISE_SD, n))
     proba = np.round(np.clip(noisy, 1e-4, 1.0 - 1e-4), 4)

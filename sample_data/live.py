@@ -10,7 +10,11 @@ hour. The timeline has three phases (written to ``live_manifest.json``):
 * **new normal** (``new_normal_from_at`` to ``end_at``): every record comes from the drifted
   process of ``current_income_drift.csv`` (income × 0.75, employment mix shifted toward
   self-employed and unemployed). It is stationary, so a model retrained on it, whose baseline
-  is built from it, sees no drift.
+  is built from it, sees no drift. The concept changes with it (``LIVE_CONCEPT``): the
+  self-employed and the unemployed now default more often than the reference process says,
+  salaried applicants a little less. Only the labels show it, so a model retrained on the
+  labelled records of the new normal ranks applicants better than the reference model
+  (which the demo's promotion gate measures).
 
 The ground-truth label ``default`` is not part of a record: it arrives later, as an
 ``(id, label)`` pair with a delay drawn uniformly from ``label_delay`` (1 to 3 days). Labels that
@@ -36,8 +40,8 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Final
@@ -45,12 +49,21 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
-from sample_data.generate import CURRENT_FILES, PREDICTION, TARGET, Drift, generate_frame
+from sample_data.generate import (
+    CURRENT_FILES,
+    EMPLOYMENT_EFFECT,
+    PREDICTION,
+    TARGET,
+    Drift,
+    generate_frame,
+)
 
 __all__ = [
     "DEFAULT_START_AT",
     "ID_COLUMN",
     "INCOME_DRIFT",
+    "LIVE_CONCEPT",
+    "LIVE_DRIFT",
     "LIVE_SEED",
     "MANIFEST_FILE",
     "TIME_COLUMN",
@@ -70,7 +83,17 @@ _SOURCE_FILE: Final = "current_income_drift.csv"
 _income = next(spec for spec in CURRENT_FILES if spec.name == _SOURCE_FILE)
 assert _income.drift is not None
 INCOME_DRIFT: Final[Drift] = _income.drift
-"""The drift of the new normal: ``current_income_drift.csv``'s spec, unchanged."""
+"""The drift of the features: ``current_income_drift.csv``'s spec, unchanged."""
+LIVE_CONCEPT: Final[Mapping[str, float]] = {
+    "salaried": -0.5,
+    "self_employed": 1.8,
+    "unemployed": 2.4,
+    "retired": 0.1,
+}
+"""Each employment type's effect on the log-odds of default in the new normal (the
+reference process has ``generate.EMPLOYMENT_EFFECT``)."""
+LIVE_DRIFT: Final[Drift] = replace(INCOME_DRIFT, employment_effect=LIVE_CONCEPT)
+"""The new normal: the features of ``INCOME_DRIFT`` and the concept of ``LIVE_CONCEPT``."""
 _DRIFTED_COLUMNS: Final = (
     *(str(injection["column"]) for injection in INCOME_DRIFT.injections()),
     PREDICTION,
@@ -180,7 +203,7 @@ def generate_live(
     is_drifted = np.random.default_rng(mix_ss).random(n) < share
     n_drifted = int(is_drifted.sum())
     stable = generate_frame(np.random.default_rng(stable_ss), n - n_drifted)
-    drifted = generate_frame(np.random.default_rng(drifted_ss), n_drifted, INCOME_DRIFT)
+    drifted = generate_frame(np.random.default_rng(drifted_ss), n_drifted, LIVE_DRIFT)
     frame = pd.concat([stable, drifted], ignore_index=True)
     # rows of `frame` in event-time order: stable rows fill the undrifted slots in turn
     order = np.empty(n, dtype=np.int64)
@@ -296,6 +319,14 @@ def _manifest(
             "same_as": _SOURCE_FILE,
             "drifted_columns": list(_DRIFTED_COLUMNS),
             "injections": injections,
+            "concept": {
+                "target": TARGET,
+                "kind": "employment_effect",
+                "reference": dict(EMPLOYMENT_EFFECT),
+                "current": dict(LIVE_CONCEPT),
+                "note": "log-odds effect of employment_type on the label; the labels show it, "
+                "the features do not",
+            },
         },
         "phases": [
             {

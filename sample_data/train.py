@@ -8,13 +8,17 @@ A scikit-learn pipeline (imputation, scaling, one-hot encoding, logistic regress
 (ROC AUC, log loss, accuracy), the model (``mlflow.sklearn.log_model`` with explicit pip
 requirements, about 0.1 s instead of 5 s of inference) and the Driftline baseline of the
 training data with the model's own ``predicted_proba`` (``monitor.mlflow.log_baseline``).
-The model version is registered and given the alias. Calling :func:`train_and_register`
-again (say on newer data) registers the next version and moves the alias to it.
+The model version is registered and, unless ``alias`` is None, given the alias (moved with
+``MlflowRegistry.move_alias``, the code path of every promotion). The demo's retraining
+project (``sample_data/retrain_project``) calls :func:`train_and_register` with
+``alias=None`` inside its MLflow Project run: Driftline's promotion gate decides whether the
+new version takes the alias.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import warnings
 from dataclasses import dataclass
@@ -23,12 +27,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from monitor.mlflow import ensure_experiment, init_tracking, log_baseline, resolve_tracking_uri
+from monitor.mlflow import (
+    MlflowRegistry,
+    ensure_experiment,
+    init_tracking,
+    log_baseline,
+    resolve_tracking_uri,
+)
 
 import mlflow  # isort: skip  (after monitor.mlflow, which turns MLflow's telemetry off)
 import sklearn  # isort: skip
 import skops  # isort: skip
-from mlflow import MlflowClient  # isort: skip
 from mlflow.models import infer_signature  # isort: skip
 from sklearn.compose import ColumnTransformer  # isort: skip
 from sklearn.impute import SimpleImputer  # isort: skip
@@ -59,7 +68,7 @@ class RegisteredVersion:
     name: str
     version: str
     run_id: str
-    alias: str
+    alias: str | None
     metrics: dict[str, float]
 
 
@@ -84,16 +93,18 @@ def train_and_register(
     frame: pd.DataFrame,
     *,
     model_name: str = "credit",
-    alias: str = "production",
+    alias: str | None = "production",
     tracking_uri: str | None = None,
     experiment: str = "credit-risk",
     c: float = 1.0,
     seed: int = 0,
 ) -> RegisteredVersion:
-    """Train on ``frame`` (the sample columns with ``default``), log everything to a new run,
-    register the next version of ``model_name`` and point ``alias`` at it."""
+    """Train on ``frame`` (the sample columns with ``default``), log everything to a run,
+    register the next version of ``model_name`` and point ``alias`` at it (None: leave the
+    alias alone). Inside an active run (an MLflow Project run) it logs to that run."""
     uri = init_tracking(resolve_tracking_uri(tracking_uri))
-    experiment_id = ensure_experiment(experiment, uri)
+    active = mlflow.active_run()
+    experiment_id = active.info.experiment_id if active else ensure_experiment(experiment, uri)
     train, valid = train_test_split(frame, test_size=0.25, random_state=seed)
     model = build_model(c).fit(_features(train), train[TARGET])
     proba = model.predict_proba(_features(valid))[:, 1]
@@ -104,7 +115,12 @@ def train_and_register(
     }
     baseline_data = frame.drop(columns=["record_id"], errors="ignore").copy()
     baseline_data[PREDICTION] = model.predict_proba(_features(frame))[:, 1]
-    with mlflow.start_run(experiment_id=experiment_id, run_name=f"{model_name}-train") as run:
+    started = (
+        contextlib.nullcontext(active)
+        if active
+        else mlflow.start_run(experiment_id=experiment_id, run_name=f"{model_name}-train")
+    )
+    with started as run:
         mlflow.log_params({"C": c, "seed": seed, "rows": len(frame), "model": "logistic"})
         mlflow.log_metrics(metrics)
         with warnings.catch_warnings():
@@ -125,8 +141,8 @@ def train_and_register(
             baseline_data, target=TARGET, prediction=PREDICTION, model=model, tracking_uri=uri
         )
     registered = mlflow.register_model(info.model_uri, model_name)
-    client = MlflowClient(uri, uri)
-    client.set_registered_model_alias(model_name, alias, registered.version)
+    if alias is not None:
+        MlflowRegistry(uri).move_alias(model_name, alias, str(registered.version))
     return RegisteredVersion(model_name, str(registered.version), run.info.run_id, alias, metrics)
 
 

@@ -11,7 +11,7 @@ Driftline's modules (imports under ``if TYPE_CHECKING:`` never run, so they may 
 module that imports back, but never upward). ``monitor`` never imports ``alerts`` or
 ``dashboards``: they reach the service through entry points. ``mlflow`` is imported only
 inside ``monitor/mlflow/``; ``monitor.mlflow.pyfunc`` (which loads ``mlflow.pyfunc``) only by
-the model server.
+the model server and the promotion gate.
 """
 
 from __future__ import annotations
@@ -381,7 +381,7 @@ def test_only_the_mlflow_package_imports_mlflow(path: Path) -> None:
 
 def test_the_mlflow_package_is_where_mlflow_is_imported() -> None:
     importers = [p.name for p in _sources("monitor/mlflow") if mlflow_imports(_imports_of(p))]
-    assert sorted(importers) == ["pyfunc.py", "tracking.py"]
+    assert sorted(importers) == ["projects.py", "pyfunc.py", "tracking.py"]
 
 
 def test_mlflow_rule_tells_the_package_from_monitor_mlflow() -> None:
@@ -466,9 +466,12 @@ def test_extensions_are_installed_entry_points_that_provide_an_extension() -> No
     assert len(load_extensions()) == len(entry_points(group=EXTENSION_GROUP)) >= 1
 
 
-# The monitoring service never loads mlflow.pyfunc: only the model server's modules may use
-# the scoring module.
-SERVING_IMPORTERS = frozenset({"monitor.serving.server", "monitor.serving.command"})
+# The monitoring service never loads mlflow.pyfunc at start: only the model server's modules
+# and the promotion gate (which scores a retrained version once its run has finished, from a
+# job that imports it then) may use the scoring module.
+SERVING_IMPORTERS = frozenset(
+    {"monitor.serving.server", "monitor.serving.command", "monitor.mlflow.gate"}
+)
 
 
 @pytest.mark.parametrize("path", _params(*PACKAGES))

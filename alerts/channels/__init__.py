@@ -1,6 +1,7 @@
 """Notification channels, one module each: ``webhook`` (Standard Webhooks signed JSON),
-``slack`` (incoming webhook), ``email`` (SMTP) and ``retrain`` (the retrain target and its
-presets); ``base`` holds the ``Channel`` protocol and ``SendOutcome``."""
+``slack`` (incoming webhook), ``email`` (SMTP), ``retrain`` (the retrain target and its
+presets) and ``mlflow_project`` (the retrain target that launches an MLflow Project run);
+``base`` holds the ``Channel`` protocol and ``SendOutcome``."""
 
 from __future__ import annotations
 

@@ -1,6 +1,8 @@
 """Alerts: each rule's state, the alert transitions with their reasons, silences,
 deliveries with every attempt (status code, latency, the redacted error), retraining
-triggers with their outcome, and a "Retrain now" button.
+triggers with their outcome (for an MLflow Project target: the run with a link to it in
+MLflow, the version it registered and the promotion gate's numbers), and a "Retrain now"
+button.
 
 The button calls the retrain action of ``DashboardSettings`` (``driftline serve`` wires in
 the code path of ``POST /api/v1/monitors/<name>/retrain``): the trigger is recorded and its
@@ -191,16 +193,28 @@ def _deliveries(found: Sequence[Delivery]) -> Any:
 
 def trigger_outcome(trigger: RetrainTrigger) -> str:
     """What became of a retraining trigger, in words."""
+    if trigger.run is not None:
+        return trigger.run.summary()
     match trigger.outcome:
         case "delivered":
             return f"delivered to the retrain target (attempt {trigger.attempts})"
         case "failed":
-            return f"delivery failed after {trigger.attempts} attempt(s); see Deliveries"
+            why = f": {trigger.detail}" if trigger.detail else "; see Deliveries"
+            return f"delivery failed after {trigger.attempts} attempt(s){why}"
         case "pending":
             tried = f", {trigger.attempts} attempt(s) so far" if trigger.attempts else ""
             return f"queued for the retrain target{tried}"
         case _:
             return "recorded; this monitor has no retrain target (alerts.retrain), nothing sent"
+
+
+def _run_cell(trigger: RetrainTrigger) -> Any:
+    run = trigger.run
+    if run is None or run.run_id is None:
+        return "-"
+    if run.run_url:
+        return html.A(run.run_id, href=run.run_url, target="_blank", rel="noopener")
+    return run.run_id
 
 
 def _triggers(found: Sequence[RetrainTrigger]) -> Any:
@@ -213,12 +227,25 @@ def _triggers(found: Sequence[RetrainTrigger]) -> Any:
             t.requested_by or "-",
             t.reason,
             html.Span(t.outcome, className=f"outcome-{t.outcome}"),
+            _run_cell(t),
+            "-" if t.run is None else status_badge(t.run.outcome),
             trigger_outcome(t),
         ]
         for t in found
     ]
     return table(
-        ["requested", "trigger", "source", "rule", "by", "reason", "outcome", ""],
+        [
+            "requested",
+            "trigger",
+            "source",
+            "rule",
+            "by",
+            "reason",
+            "outcome",
+            "MLflow run",
+            "retraining",
+            "",
+        ],
         rows,
         id="alerts-triggers-table",
         empty="No retraining triggers.",

@@ -30,6 +30,7 @@ from monitor.config.durations import DURATION_HINT, parse_duration
 
 __all__ = [
     "PERFORMANCE_METRICS",
+    "RETRAINING_OUTCOMES",
     "RULE_KINDS",
     "AirflowTarget",
     "AlertsConfig",
@@ -42,10 +43,13 @@ __all__ = [
     "GitlabTarget",
     "JenkinsTarget",
     "KeyFeatureDriftRule",
+    "MlflowProjectTarget",
     "PerformanceDropRule",
     "PredictionDriftRule",
+    "Promotion",
     "QualityRule",
     "RetrainTarget",
+    "RetrainingOutcomeRule",
     "Rule",
     "SlackChannel",
     "TopKDriftRule",
@@ -281,6 +285,31 @@ class TopKDriftRule(_Rule):
     k: int = Field(default=3, ge=1)
 
 
+RETRAINING_OUTCOMES: Final = ("not_promoted", "failed", "timed_out")
+"""How a retraining can end without a new version serving (``retraining_outcome`` rules)."""
+
+
+class RetrainingOutcomeRule(_Rule):
+    """Fires when the monitor's latest retraining that has ended (an ``mlflow_project``
+    target) ended in one of ``outcomes``: its candidate was not promoted by the gate, its
+    run failed, or its run exceeded its timeout. Resolves when a later retraining ends
+    otherwise (promoted, or finished without a gate)."""
+
+    kind: Literal["retraining_outcome"]
+    outcomes: tuple[Literal["not_promoted", "failed", "timed_out"], ...] = Field(
+        default=RETRAINING_OUTCOMES, min_length=1
+    )
+
+    @model_validator(mode="after")
+    def _no_retrain_loop(self) -> RetrainingOutcomeRule:
+        if self.retrain:
+            raise ValueError(
+                "a retraining_outcome rule cannot have retrain: true (a failed retraining "
+                "would request the next one); request retraining by hand instead"
+            )
+        return self
+
+
 Rule = Annotated[
     DatasetDriftRule
     | KeyFeatureDriftRule
@@ -288,7 +317,8 @@ Rule = Annotated[
     | QualityRule
     | PredictionDriftRule
     | PerformanceDropRule
-    | TopKDriftRule,
+    | TopKDriftRule
+    | RetrainingOutcomeRule,
     Field(discriminator="kind"),
 ]
 RULE_KINDS: Final = (
@@ -299,6 +329,7 @@ RULE_KINDS: Final = (
     "prediction_drift",
     "performance_drop",
     "top_k_drift",
+    "retraining_outcome",
 )
 
 # ---------------------------------------------------------------- retraining
@@ -375,10 +406,78 @@ class JenkinsTarget(_Target):
         return self
 
 
+_PARAMETER_NAME: Final = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,99}$")
+_ParameterValue = str | int | float | bool
+
+
+class MlflowProjectTarget(_Target):
+    """An MLflow Project (an ``MLproject`` file) run through MLflow's Projects API: ``uri``
+    is a local folder (relative to the configuration file) or a Git URI, ``entry_point``
+    one of its entry points, ``parameters`` values for parameters it declares. The run is
+    followed until it ends; ``timeout`` is how long it may run before Driftline stops it.
+    Driftline passes ``driftline_monitor``, ``driftline_trigger``, ``driftline_reason``,
+    ``driftline_labels_since`` and ``driftline_labels_until`` to the entry points that
+    declare them (see docs/continuous-training.md)."""
+
+    kind: Literal["mlflow_project"]
+    uri: str = Field(min_length=1)
+    entry_point: str = Field(default="main", min_length=1)
+    version: str | None = Field(default=None, min_length=1)
+    """A Git commit or branch of a Git project; None: its default branch."""
+    parameters: dict[str, _ParameterValue] = Field(default_factory=dict)
+    backend: Literal["local"] = "local"
+    env_manager: Literal["local", "virtualenv", "uv", "conda"] = "local"
+    experiment: str = Field(default="driftline-retraining", min_length=1)
+    timeout: _Positive = timedelta(hours=2)
+
+    @field_validator("parameters")
+    @classmethod
+    def _parameter_names(cls, value: dict[str, _ParameterValue]) -> dict[str, _ParameterValue]:
+        for name in value:
+            if not _PARAMETER_NAME.match(name):
+                raise ValueError(f"parameter name {name!r}: expected letters, digits, '_', '.'")
+            if name.startswith("driftline_"):
+                raise ValueError(
+                    f"parameter {name!r}: names starting with 'driftline_' are set by Driftline"
+                )
+        return value
+
+
 RetrainTarget = Annotated[
-    WebhookTarget | GithubTarget | AirflowTarget | GitlabTarget | JenkinsTarget,
+    WebhookTarget
+    | GithubTarget
+    | AirflowTarget
+    | GitlabTarget
+    | JenkinsTarget
+    | MlflowProjectTarget,
     Field(discriminator="kind"),
 ]
+
+
+class Promotion(_Section):
+    """The promotion gate of a monitor (``promote``): when a retraining run registers a new
+    version, score it and the version holding ``alias`` on at least ``min_labels`` labelled
+    records newer than the candidate's training data; move ``alias`` to the candidate only
+    when its ``metric`` >= the current version's + ``min_gain``. Waits up to ``label_wait``
+    after the run finished for enough labels. ``alias`` defaults to the alias the monitor
+    follows."""
+
+    alias: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_\-]+$")
+    metric: str = "roc_auc"
+    min_gain: float = Field(default=0.0, ge=-1.0, le=1.0)
+    min_labels: int = Field(default=500, ge=1)
+    label_wait: _Positive = timedelta(days=7)
+
+    @field_validator("metric")
+    @classmethod
+    def _metric(cls, value: str) -> str:
+        if value not in PERFORMANCE_METRICS:
+            raise ValueError(
+                f"unknown metric {value!r}; expected one of {list(PERFORMANCE_METRICS)} "
+                "(metrics where higher is better)"
+            )
+        return value
+
 
 # ---------------------------------------------------------------- the section
 

@@ -35,7 +35,7 @@ from pydantic import (
 )
 
 import monitor.config.alerts as alerts_config
-from monitor.config.alerts import AlertsConfig
+from monitor.config.alerts import AlertsConfig, MlflowProjectTarget, Promotion
 from monitor.config.durations import DURATION_HINT, format_duration, parse_duration
 from monitor.errors import ConfigError
 from monitor.redact import redact_url
@@ -251,6 +251,7 @@ class Monitor(_Section):
     target: str | None = None
     prediction: str | None = None
     alerts: AlertsConfig = Field(default_factory=AlertsConfig)
+    promote: Promotion | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -297,6 +298,41 @@ class Monitor(_Section):
             raise ValueError(f"columns {both} are both configured and ignored; remove one")
         return self
 
+    @model_validator(mode="after")
+    def _promotion_needs_a_project_and_a_model(self) -> Monitor:
+        if self.promote is None:
+            return self
+        if not isinstance(self.alerts.retrain, MlflowProjectTarget):
+            raise ValueError(
+                "promote needs a retraining run that registers versions: set alerts.retrain "
+                "to {kind: mlflow_project, uri: ...}"
+            )
+        match = _REGISTRY_URI.match(self.baseline)
+        if match is None:
+            raise ValueError(
+                "promote needs a monitor that follows a registered model; set baseline to "
+                "'models:/<name>@<alias>'"
+            )
+        if self.promote.alias is None and "@" not in self.baseline:
+            raise ValueError("promote.alias: give the alias to move (the baseline names none)")
+        return self
+
+    @property
+    def promotion_alias(self) -> str | None:
+        """The alias the promotion gate moves: ``promote.alias``, else the followed alias."""
+        if self.promote is None:
+            return None
+        if self.promote.alias is not None:
+            return self.promote.alias
+        return self.baseline.partition("@")[2] or None
+
+    @property
+    def model_name(self) -> str | None:
+        """The registered model the monitor follows (``models:/<name>...``), else None."""
+        if not _REGISTRY_URI.match(self.baseline):
+            return None
+        return self.baseline.removeprefix("models:/").split("@")[0].split("/")[0]
+
 
 class WebhookConfig(_Section):
     """Driftline's webhook on an MLflow server: the URL MLflow posts to, and its secret."""
@@ -310,6 +346,9 @@ class MlflowConfig(_Section):
     """Where MLflow is and how Driftline talks to it (``models:/`` baselines)."""
 
     tracking_uri: str | None = None
+    ui_url: str | None = Field(default=None, pattern=r"^https?://")
+    """Where the MLflow UI is served, for links to runs; default: ``tracking_uri`` when it
+    is an http(s) server."""
     webhook: WebhookConfig | None = None
     writeback_interval: _PositiveDuration = timedelta(seconds=30)
     cache_dir: str | None = None
@@ -438,6 +477,7 @@ def _allowed_keys(parent: tuple[int | str, ...]) -> list[str]:
         "webhook": WebhookConfig,
         "monitors": Monitor,
         "schedule": Schedule,
+        "promote": Promotion,
     }
     model = sections.get(names[-1], Config) if names else Config
     return list(model.model_fields)
@@ -456,6 +496,7 @@ _RULE_KINDS: Final[dict[str, type[BaseModel]]] = {
     "prediction_drift": alerts_config.PredictionDriftRule,
     "performance_drop": alerts_config.PerformanceDropRule,
     "top_k_drift": alerts_config.TopKDriftRule,
+    "retraining_outcome": alerts_config.RetrainingOutcomeRule,
 }
 _TARGET_KINDS: Final[dict[str, type[BaseModel]]] = {
     "webhook": alerts_config.WebhookTarget,
@@ -463,6 +504,7 @@ _TARGET_KINDS: Final[dict[str, type[BaseModel]]] = {
     "airflow": alerts_config.AirflowTarget,
     "gitlab": alerts_config.GitlabTarget,
     "jenkins": alerts_config.JenkinsTarget,
+    "mlflow_project": alerts_config.MlflowProjectTarget,
 }
 
 

@@ -10,7 +10,10 @@ The only package that imports ``mlflow`` (``tests/test_layering.py``):
 - ``webhook``: MLflow's registry webhook, received.
 - ``writeback``: check results back to MLflow through an outbox.
 - ``configured``: the link as driftline.yaml configures it (registry, followers, jobs).
-- ``pyfunc``: scoring with the pyfunc flavour, for ``driftline serve-model`` only.
+- ``pyfunc``: scoring with the pyfunc flavour, for ``driftline serve-model`` and the gate.
+- ``projects``: retraining runs, launched through MLflow's Projects API and followed.
+- ``gate``: the promotion gate: score a retrained version and the current one on recent
+  labelled records, and move the alias (:meth:`MlflowRegistry.move_alias`) when it wins.
 
 ``from monitor.mlflow import log_baseline`` works; ``mlflow`` (about 2 s to import) is
 loaded only when one of ``tracking``'s names is first used.

@@ -11,6 +11,8 @@ records match the monitor's schema). :func:`parse_request` reads an ``/invocatio
 with MLflow's own parsers (``dataframe_split``, ``dataframe_records``, ``instances``,
 ``inputs``, ``text/csv``), so the server accepts exactly what ``mlflow models serve``
 accepts; :func:`predictions_json` writes ``{"predictions": [...]}`` with MLflow's encoder.
+:func:`model_input` turns stored records into the input a version's signature wants (the
+promotion gate, ``monitor.mlflow.gate``, scores versions on stored records with it).
 MLflow errors are translated here into :class:`InvocationError` (bad request) or
 :class:`~monitor.errors.ModelLoadFailed`.
 """
@@ -18,12 +20,15 @@ MLflow errors are translated here into :class:`InvocationError` (bad request) or
 from __future__ import annotations
 
 import json
+import math
 import tempfile
 import warnings
 from dataclasses import dataclass
 from io import StringIO
 from pathlib import Path
 from typing import Any, Final
+
+import pandas as pd
 
 import monitor.mlflow.tracking as dm  # first: it turns MLflow's telemetry off
 
@@ -36,7 +41,7 @@ with warnings.catch_warnings():
 
 from monitor.engine.baseline import Baseline  # noqa: E402
 from monitor.engine.baseline_file import load_baseline  # noqa: E402
-from monitor.errors import BaselineNotFound, DriftlineError, ModelLoadFailed  # noqa: E402
+from monitor.errors import BaselineNotFound, ConfigError, DriftlineError, ModelLoadFailed  # noqa: E402
 from monitor.mlflow.follow import ModelRef  # noqa: E402
 
 __all__ = [
@@ -44,6 +49,7 @@ __all__ = [
     "InvocationError",
     "ServedModel",
     "load_version",
+    "model_input",
     "parse_request",
     "predict",
     "predictions_json",
@@ -139,6 +145,45 @@ def parse_request(served: ServedModel, body: bytes, content_type: str) -> Any:
         raise InvocationError(_first_line(exc)) from exc
     except UnicodeDecodeError as exc:
         raise InvocationError(f"the body is not UTF-8: {exc}") from exc
+
+
+def _text(value: Any) -> Any:
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return str(value)
+
+
+def model_input(served: ServedModel, records: pd.DataFrame) -> pd.DataFrame:
+    """Stored ``records`` as ``served``'s input: the columns its signature names (the
+    baseline's features without a signature), with values of a ``string`` column written
+    as text (a stored boolean ``true`` becomes ``"True"``, as ``str()`` wrote it when the
+    model was trained), since MLflow refuses to cast them itself. A column the records lack
+    is a ConfigError naming it."""
+    schema = served.input_schema
+    if schema is not None and schema.has_input_names():
+        names = [str(name) for name in schema.input_names()]
+        text = {str(spec.name) for spec in schema.inputs if str(spec.type) == "DataType.string"}
+    elif served.baseline is not None:
+        names, text = list(served.baseline.features), set()
+    else:
+        names, text = list(records.columns), set()
+    missing = [name for name in names if name not in records.columns]
+    required = (
+        {str(s.name) for s in schema.inputs if s.required}
+        if schema is not None and schema.has_input_names()
+        else set(names)
+    )
+    if any(name in required for name in missing):
+        raise ConfigError(
+            f"{served.name} version {served.version} needs column(s) "
+            f"{[n for n in missing if n in required]} that the monitor's records do not have"
+        )
+    frame = records[[name for name in names if name in records.columns]].copy()
+    for name in text & set(frame.columns):
+        frame[name] = frame[name].astype(object).map(_text)
+    return frame
 
 
 def predict(served: ServedModel, data: Any) -> Any:

@@ -77,6 +77,7 @@ __all__ = [
     "log_baseline",
     "resolve_tracking_uri",
     "state_dir",
+    "translated",
 ]
 
 if os.environ["MLFLOW_DISABLE_TELEMETRY"].lower() == "true" and get_telemetry_client() is not None:
@@ -174,7 +175,7 @@ def ensure_experiment(name: str, uri: str | None = None) -> str:
     ``mlartifacts/<name>``, an absolute path whatever the working directory)."""
     uri = uri or mlflow.get_tracking_uri()
     client = MlflowClient(uri, uri)
-    with _translated(uri, f"looking up experiment {name!r}"):
+    with translated(uri, f"looking up experiment {name!r}"):
         found = client.get_experiment_by_name(name)
         if found is not None:
             return str(found.experiment_id)
@@ -189,8 +190,13 @@ def ensure_experiment(name: str, uri: str | None = None) -> str:
             return str(again.experiment_id)
 
 
+def _quoted(value: str) -> str:
+    """``value`` inside a single-quoted MLflow search string."""
+    return value.replace("\\", "\\\\").replace("'", "\\'")
+
+
 @contextmanager
-def _translated(uri: str, what: str) -> Iterator[None]:
+def translated(uri: str, what: str) -> Iterator[None]:
     """The one translation of MLflow and transport errors into Driftline's."""
     shown = redact_url(uri)
     try:
@@ -258,7 +264,7 @@ def log_baseline(
     )
     importances = None if model is None else feature_importances(model, baseline.features)
     client = MlflowClient(uri, uri)
-    with _translated(uri, f"logging the baseline to run {run_id}"):
+    with translated(uri, f"logging the baseline to run {run_id}"):
         with tempfile.TemporaryDirectory(prefix="driftline-") as folder:
             path = save_baseline(baseline, Path(folder) / Path(BASELINE_ARTIFACT).name)
             client.log_artifact(run_id, str(path), str(Path(BASELINE_ARTIFACT).parent))
@@ -303,7 +309,7 @@ class MlflowRegistry:
 
     def resolve(self, ref: ModelRef) -> ModelVersionInfo:
         """The version ``ref`` points at now, and the run that logged it."""
-        with _translated(self.uri, f"resolving {ref.uri}"):
+        with translated(self.uri, f"resolving {ref.uri}"):
             if ref.alias is not None:
                 found = self.client.get_model_version_by_alias(ref.name, ref.alias)
             else:
@@ -319,7 +325,7 @@ class MlflowRegistry:
         """Download the baseline logged in ``run_id`` to the file ``destination``."""
         with tempfile.TemporaryDirectory(dir=destination.parent, prefix=".download-") as folder:
             try:
-                with _translated(self.uri, f"downloading the baseline of run {run_id}"):
+                with translated(self.uri, f"downloading the baseline of run {run_id}"):
                     local = self.client.download_artifacts(run_id, BASELINE_ARTIFACT, folder)
             except ConfigError as exc:
                 raise BaselineNotFound(
@@ -338,7 +344,7 @@ class MlflowRegistry:
         """Log one check's metrics (unless already sent) to the monitoring run of (monitor,
         model version) at the window's end as step and timestamp, and tag the model version
         with its drift status; returns the monitoring run's id."""
-        with _translated(self.uri, f"writing back check {item.check_id}"):
+        with translated(self.uri, f"writing back check {item.check_id}"):
             run_id = self._monitoring_run(item)
             timestamp_ms = int(item.window_end_at.timestamp() * 1000)
             step = int(item.window_end_at.timestamp())
@@ -393,7 +399,7 @@ class MlflowRegistry:
     def monitoring_run_id(self, monitor: str, model_name: str, version: str) -> str | None:
         """The monitoring run of (monitor, model version), or None before its first write."""
         if self._experiment_id is None:
-            with _translated(self.uri, "finding the monitoring experiment"):
+            with translated(self.uri, "finding the monitoring experiment"):
                 found = self.client.get_experiment_by_name(MONITORING_EXPERIMENT)
             if found is None:
                 return None
@@ -402,14 +408,37 @@ class MlflowRegistry:
             f"tags.`driftline.monitor` = '{monitor}' and tags.`driftline.model_name` = "
             f"'{model_name}' and tags.`driftline.model_version` = '{version}'"
         )
-        with _translated(self.uri, "finding a monitoring run"):
+        with translated(self.uri, "finding a monitoring run"):
             runs = self.client.search_runs([self._experiment_id], query, max_results=1)
         return str(runs[0].info.run_id) if runs else None
+
+    def alias_version(self, name: str, alias: str) -> str | None:
+        """The version of ``name`` that holds ``alias``, or None when no version does."""
+        try:
+            return self.resolve(ModelRef(name, alias=alias)).version
+        except ConfigError:
+            return None
+
+    def move_alias(self, name: str, alias: str, version: str) -> None:
+        """Point ``models:/name@alias`` at ``version``: a promotion. Monitors following the
+        alias switch to the version's baseline at their next check; ``serve-model`` loads it.
+        Every promotion Driftline makes goes through here (the promotion gate, the demo's
+        first version)."""
+        with translated(self.uri, f"moving @{alias} of {name} to version {version}"):
+            self.client.set_registered_model_alias(name, alias, version)
+
+    def registered_versions(self, run_id: str, name: str) -> list[str]:
+        """The versions of registered model ``name`` created from run ``run_id``, oldest
+        first."""
+        query = f"name = '{_quoted(name)}' and run_id = '{_quoted(run_id)}'"
+        with translated(self.uri, f"finding the versions registered by run {run_id}"):
+            found = self.client.search_model_versions(query)
+        return sorted((str(v.version) for v in found), key=int)
 
     def ensure_webhook(self, url: str, secret: str, *, name: str = "driftline") -> str:
         """Create or update the webhook ``name`` that tells Driftline about alias changes and
         new versions (MLflow server >= 3.3 with a SQL backend); returns its id."""
-        with _translated(self.uri, f"registering webhook {name!r}"):
+        with translated(self.uri, f"registering webhook {name!r}"):
             token: str | None = None
             while True:
                 page = self.client.list_webhooks(max_results=100, page_token=token)

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from monitor.engine.baseline import Baseline
+from monitor.engine.predictions import positive_class
 
 __all__ = [
     "DEFAULT_PREDICTION_COLUMN",
@@ -92,23 +93,6 @@ def _is_probability(baseline: Baseline | None, column: str) -> bool:
         and 0.0 <= found.minimum
         and found.maximum <= 1.0
     )
-
-
-def positive_class(raw: Any) -> Any:
-    """A binary classifier's class probabilities (two columns, as ``predict_proba`` gives
-    them) as the probability of the positive (second) class; any other output unchanged.
-
-    >>> positive_class(np.array([[0.9, 0.1], [0.3, 0.7]])).tolist()
-    [0.1, 0.7]
-    >>> positive_class(np.array([0, 1])).tolist()
-    [0, 1]
-    """
-    if isinstance(raw, pd.DataFrame):
-        return raw.iloc[:, 1].to_numpy() if raw.shape[1] == 2 else raw
-    array = np.asarray(raw)
-    if array.ndim == 2 and array.shape[1] == 2:
-        return array[:, 1]
-    return raw
 
 
 def _conform(value: Any, kind: str) -> Any:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Sequence
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,7 +20,12 @@ from monitor.store.alert_domain import (
     DeliveryAttempt,
     DeliveryKind,
     DeliveryStatus,
+    GateStatus,
     NewDelivery,
+    PromotionGate,
+    RetrainRun,
+    RetrainTrigger,
+    RunStatus,
     Silence,
 )
 from monitor.store.models import (
@@ -28,6 +33,8 @@ from monitor.store.models import (
     AlertTransitionRow,
     DeliveryAttemptRow,
     DeliveryRow,
+    RetrainRunRow,
+    RetrainTriggerRow,
     SilenceRow,
 )
 
@@ -35,9 +42,11 @@ __all__ = [
     "attempt_of",
     "deliveries_of",
     "delivery_row",
+    "run_of",
     "silence_of",
     "status_of",
     "transition_of",
+    "triggers_of",
 ]
 
 
@@ -150,3 +159,75 @@ def delivery_row(
         next_attempt_at=now,
         created_at=now,
     )
+
+
+def run_of(row: RetrainRunRow) -> RetrainRun:
+    gate = None
+    if row.gate_status is not None:
+        gate = PromotionGate(
+            status=cast(GateStatus, row.gate_status),
+            alias=row.gate_alias or "",
+            metric=row.gate_metric or "",
+            candidate_value=row.gate_candidate,
+            current_value=row.gate_current,
+            current_version=row.gate_current_version,
+            n_labels=row.gate_labels,
+            records_until_at=row.gate_records_until_at,
+            detail=row.gate_detail or "",
+            decided_at=row.gate_decided_at,
+        )
+    return RetrainRun(
+        status=cast(RunStatus, row.status),
+        detail=row.detail,
+        run_id=row.run_id,
+        experiment_id=row.experiment_id,
+        run_url=row.run_url,
+        pid=row.pid,
+        labels_since_at=row.labels_since_at,
+        labels_until_at=row.labels_until_at,
+        created_at=row.created_at,
+        started_at=row.started_at,
+        ended_at=row.ended_at,
+        model_name=row.model_name,
+        model_version=row.model_version,
+        gate=gate,
+    )
+
+
+def triggers_of(
+    session: Session, rows: Sequence[tuple[RetrainTriggerRow, str]]
+) -> list[RetrainTrigger]:
+    """Retrain triggers with the outcome of their delivery and their run, if any."""
+    ids = [row.id for row, _ in rows]
+    outcome: dict[int, tuple[str, int, str | None]] = {}
+    runs: dict[int, RetrainRun] = {}
+    if ids:
+        for trigger_id, status, attempts, error in session.execute(
+            select(
+                DeliveryRow.trigger_id,
+                DeliveryRow.status,
+                DeliveryRow.attempts,
+                DeliveryRow.last_error,
+            ).where(DeliveryRow.trigger_id.in_(ids))
+        ):
+            if trigger_id is not None:
+                outcome[trigger_id] = (status, attempts, error)
+        for run in session.scalars(select(RetrainRunRow).where(RetrainRunRow.trigger_id.in_(ids))):
+            runs[run.trigger_id] = run_of(run)
+    return [
+        RetrainTrigger(
+            id=row.id,
+            trigger_id=row.trigger_id,
+            monitor=name,
+            source=cast(Any, row.source),
+            rule=row.rule,
+            reason=row.reason,
+            requested_by=row.requested_by,
+            created_at=row.created_at,
+            outcome=cast(Any, outcome.get(row.id, ("no_delivery", 0, None))[0]),
+            attempts=outcome.get(row.id, ("", 0, None))[1],
+            detail=outcome.get(row.id, ("", 0, None))[2],
+            run=runs.get(row.id),
+        )
+        for row, name in rows
+    ]

@@ -18,17 +18,23 @@ __all__ = [
     "DeliveryAttempt",
     "DeliveryKind",
     "DeliveryStatus",
+    "GateStatus",
     "NewDelivery",
     "NewRetrainTrigger",
     "NewTransition",
     "OpenAlerts",
+    "PromotionGate",
+    "RetrainRun",
     "RetrainTrigger",
+    "RunStatus",
     "Silence",
 ]
 
 AlertState = Literal["ok", "pending", "firing", "resolved"]
 DeliveryStatus = Literal["pending", "delivered", "failed"]
 DeliveryKind = Literal["alert", "retrain"]
+RunStatus = Literal["launching", "running", "finished", "failed", "timed_out"]
+GateStatus = Literal["waiting", "promoted", "not_promoted"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,10 +134,100 @@ class Delivery:
     attempts: tuple[DeliveryAttempt, ...]
 
 
+def _number(value: float | None) -> str:
+    return "-" if value is None else f"{value:.4f}"
+
+
+@dataclass(frozen=True, slots=True)
+class PromotionGate:
+    """The promotion gate's verdict on a retraining run's new version (``candidate``) against
+    the version holding ``alias`` (``current``): both scored with ``metric`` on ``n_labels``
+    labelled records newer than the candidate's training data (event times up to
+    ``records_until_at``). ``waiting`` until enough labels arrived."""
+
+    status: GateStatus
+    alias: str
+    metric: str
+    candidate_value: float | None
+    current_value: float | None
+    current_version: str | None
+    n_labels: int | None
+    records_until_at: dt.datetime | None
+    detail: str
+    decided_at: dt.datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class RetrainRun:
+    """The MLflow Project run a retrain trigger launched (``mlflow_project`` target): its
+    status, the labelled records' time range it was given, the version it registered and
+    the promotion gate's verdict (None without a ``promote`` section)."""
+
+    status: RunStatus
+    detail: str | None
+    run_id: str | None
+    experiment_id: str | None
+    run_url: str | None
+    pid: int | None
+    labels_since_at: dt.datetime | None
+    labels_until_at: dt.datetime | None
+    created_at: dt.datetime
+    started_at: dt.datetime | None
+    ended_at: dt.datetime | None
+    model_name: str | None
+    model_version: str | None
+    gate: PromotionGate | None
+
+    @property
+    def is_active(self) -> bool:
+        """Launching, running, or finished with the gate waiting for labels."""
+        if self.status in ("launching", "running"):
+            return True
+        return self.gate is not None and self.gate.status == "waiting"
+
+    @property
+    def outcome(self) -> str:
+        """One word: ``launching``, ``running``, ``waiting`` (the gate), ``promoted``,
+        ``not_promoted``, ``finished`` (no gate), ``failed`` or ``timed_out``."""
+        if self.status == "finished" and self.gate is not None:
+            return self.gate.status
+        return self.status
+
+    def summary(self) -> str:
+        """What became of the run, in one line (the CLI and the dashboard show it)."""
+        run = f"run {self.run_id}" if self.run_id else "run"
+        version = f"{self.model_name} version {self.model_version}" if self.model_version else None
+        if self.status == "launching":
+            return "launching the MLflow Project run"
+        if self.status == "running":
+            return f"{run} running"
+        if self.status in ("failed", "timed_out"):
+            word = "failed" if self.status == "failed" else "timed out"
+            return f"{run} {word}: {self.detail or 'no detail'}"
+        gate = self.gate
+        if gate is None:
+            if version is None:
+                return f"{run} finished: {self.detail or 'no model version registered'}"
+            return f"{run} finished: registered {version} (no promotion gate)"
+        if gate.status == "waiting":
+            return f"{run} registered {version}; gate waiting: {gate.detail}"
+        numbers = ""
+        if gate.candidate_value is not None or gate.current_value is not None:
+            numbers = (
+                f" ({gate.metric} {_number(gate.candidate_value)} for version "
+                f"{self.model_version} vs {_number(gate.current_value)} for version "
+                f"{gate.current_version or '-'} on {gate.n_labels} labelled records)"
+            )
+        if gate.status == "promoted":
+            return f"promoted: @{gate.alias} -> {version}{numbers}"
+        return f"not promoted: {gate.detail}{numbers}"
+
+
 @dataclass(frozen=True, slots=True)
 class RetrainTrigger:
     """A request to retrain; ``outcome`` is its delivery's status (``no_delivery`` when the
-    monitor had no retrain target)."""
+    monitor had no retrain target), ``detail`` the delivery's last error. For an MLflow
+    Project target, ``run`` is the run it launched (None until it is launched)."""
 
     id: int
     trigger_id: str
@@ -143,6 +239,8 @@ class RetrainTrigger:
     created_at: dt.datetime
     outcome: Literal["pending", "delivered", "failed", "no_delivery"]
     attempts: int
+    detail: str | None = None
+    run: RetrainRun | None = None
 
 
 # ---------------------------------------------------------------- written by ``alerts``

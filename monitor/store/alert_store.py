@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -21,6 +21,7 @@ from monitor.store._alert_rows import (
     silence_of,
     status_of,
     transition_of,
+    triggers_of,
 )
 from monitor.store._base import StoreBase
 from monitor.store._rows import aware
@@ -205,31 +206,7 @@ class AlertStoreMixin(StoreBase):
     def _triggers(
         session: Session, rows: Sequence[tuple[RetrainTriggerRow, str]]
     ) -> list[RetrainTrigger]:
-        ids = [row.id for row, _ in rows]
-        outcome: dict[int, tuple[str, int]] = {}
-        if ids:
-            for trigger_id, status, attempts in session.execute(
-                select(DeliveryRow.trigger_id, DeliveryRow.status, DeliveryRow.attempts).where(
-                    DeliveryRow.trigger_id.in_(ids)
-                )
-            ):
-                if trigger_id is not None:
-                    outcome[trigger_id] = (status, attempts)
-        return [
-            RetrainTrigger(
-                id=row.id,
-                trigger_id=row.trigger_id,
-                monitor=name,
-                source=cast(Any, row.source),
-                rule=row.rule,
-                reason=row.reason,
-                requested_by=row.requested_by,
-                created_at=row.created_at,
-                outcome=cast(Any, outcome.get(row.id, ("no_delivery", 0))[0]),
-                attempts=outcome.get(row.id, ("", 0))[1],
-            )
-            for row, name in rows
-        ]
+        return triggers_of(session, rows)
 
     # -- silences ------------------------------------------------------------------------
 

@@ -2,7 +2,7 @@
 
 >>> from monitor.store.migrate import head_revision
 >>> head_revision()
-'0006'
+'0008'
 """
 
 from __future__ import annotations

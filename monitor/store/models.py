@@ -5,7 +5,8 @@ Tables: ``monitors``; ``checks`` keyed by (monitor, window start, window end) wi
 the ``record_keys`` that keep ingest idempotent; ``labels`` keyed by (monitor, record id);
 ``scheduler_leases`` so one scheduler runs per database; the alerts tables: ``alerts`` (one
 state per monitor and rule) with their ``alert_transitions``, ``silences``,
-``retrain_triggers``, and the outbox ``deliveries`` with their ``delivery_attempts``;
+``retrain_triggers`` (with the ``retrain_runs`` of an MLflow Project target and their
+promotion gate), and the outbox ``deliveries`` with their ``delivery_attempts``;
 ``model_version_events`` (which registered model version a monitor follows, and when that
 changed) and ``mlflow_writebacks`` (checks whose results still have to reach MLflow);
 ``performance_results`` per window, with ``window_members`` and ``performance_dirty`` for
@@ -41,7 +42,9 @@ __all__ = [
     "ALERT_STATES",
     "CHECK_STATUSES",
     "DELIVERY_STATUSES",
+    "GATE_STATUSES",
     "PERFORMANCE_KINDS",
+    "RUN_STATUSES",
     "AlertRow",
     "AlertTransitionRow",
     "Base",
@@ -58,6 +61,7 @@ __all__ = [
     "QualityFindingRow",
     "RecordBatchRow",
     "RecordKeyRow",
+    "RetrainRunRow",
     "RetrainTriggerRow",
     "SchedulerLeaseRow",
     "SilenceRow",
@@ -69,6 +73,8 @@ ALERT_STATES: Final = ("ok", "pending", "firing", "resolved")
 DELIVERY_STATUSES: Final = ("pending", "delivered", "failed")
 
 _SHORT: Final = 64
+RUN_STATUSES: Final = ("launching", "running", "finished", "failed", "timed_out")
+GATE_STATUSES: Final = ("waiting", "promoted", "not_promoted")
 PERFORMANCE_KINDS: Final = ("realised", "estimated")
 
 
@@ -288,6 +294,46 @@ class RetrainTriggerRow(Base):
     reason: Mapped[str] = mapped_column(SafeText)
     requested_by: Mapped[Name | None]
     created_at: Mapped[UtcTimestamp]
+
+
+class RetrainRunRow(Base):
+    """The MLflow Project run a retrain trigger launched (``mlflow_project`` target), what it
+    registered, and the promotion gate's decision on it. One row per trigger."""
+
+    __tablename__ = "retrain_runs"
+    __table_args__ = (
+        Index(None, "monitor_id", "status"),
+        CheckConstraint(_in("status", RUN_STATUSES), name="status"),
+        CheckConstraint(_in("gate_status", GATE_STATUSES), name="gate_status"),
+    )
+
+    trigger_id: Mapped[int] = mapped_column(
+        ForeignKey("retrain_triggers.id", ondelete="CASCADE"), primary_key=True
+    )
+    monitor_id: Mapped[int] = mapped_column(ForeignKey("monitors.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(SafeString(16))
+    detail: Mapped[str | None] = mapped_column(SafeText)
+    run_id: Mapped[str | None] = mapped_column(SafeString(_SHORT))
+    experiment_id: Mapped[str | None] = mapped_column(SafeString(_SHORT))
+    run_url: Mapped[str | None] = mapped_column(SafeText)
+    pid: Mapped[int | None]
+    labels_since_at: Mapped[UtcTimestamp | None]
+    labels_until_at: Mapped[UtcTimestamp | None]
+    created_at: Mapped[UtcTimestamp]
+    started_at: Mapped[UtcTimestamp | None]
+    ended_at: Mapped[UtcTimestamp | None]
+    model_name: Mapped[Name | None]
+    model_version: Mapped[str | None] = mapped_column(SafeString(_SHORT))
+    gate_status: Mapped[str | None] = mapped_column(SafeString(16))
+    gate_alias: Mapped[Name | None]
+    gate_metric: Mapped[str | None] = mapped_column(SafeString(32))
+    gate_candidate: Mapped[float | None]
+    gate_current: Mapped[float | None]
+    gate_current_version: Mapped[str | None] = mapped_column(SafeString(_SHORT))
+    gate_labels: Mapped[int | None]
+    gate_records_until_at: Mapped[UtcTimestamp | None]
+    gate_detail: Mapped[str | None] = mapped_column(SafeText)
+    gate_decided_at: Mapped[UtcTimestamp | None]
 
 
 class DeliveryRow(Base):

@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 from sqlalchemy import delete, func, select
 
-from monitor.engine.records import window_frame
+from monitor.engine.records import EVENT_AT, RECORD_ID, window_frame
 from monitor.engine.report import ColumnResult, DriftReport, QualityFinding
 from monitor.errors import ConfigError
 from monitor.store._records import insert_batch, missing_keys, read_batches
@@ -50,11 +50,14 @@ from monitor.store.models import (
     RecordBatchRow,
 )
 from monitor.store.performance import PerformanceStore, changed_labels, mark_dirty
+from monitor.store.retrain_runs import RetrainRunStore
 
 __all__ = ["Store"]
 
 
-class Store(AlertStoreMixin, AlertReads, HistoryReads, ModelLinkStore, PerformanceStore):
+class Store(
+    AlertStoreMixin, AlertReads, HistoryReads, ModelLinkStore, PerformanceStore, RetrainRunStore
+):
     """Driftline's database at ``url`` (default ``$DRIFTLINE_DATABASE_URL``, else
     ``sqlite:///./driftline.db``). Creating one does not connect; the first call does.
     The alerts methods (states, silences, the delivery outbox, retrain triggers) come from
@@ -378,6 +381,37 @@ class Store(AlertStoreMixin, AlertReads, HistoryReads, ModelLinkStore, Performan
             )
             return int(count or 0)
 
+    def labelled_records(
+        self,
+        monitor: str,
+        since: dt.datetime,
+        until: dt.datetime | None = None,
+        *,
+        label_column: str = "label",
+    ) -> pd.DataFrame:
+        """The records of ``monitor`` with ``since <= event_at < until`` (None: up to the
+        latest) that have a label, by event time: ``record_id``, ``event_at``, the fields,
+        and the label in ``label_column`` (replacing a field of that name). The one join of
+        records with their labels by record id: the promotion gate reads it, and so can
+        training code (the demo's retraining project)."""
+        since = aware("since", since)
+        if until is None:
+            found = self.event_range(monitor)
+            if found is None or found[1] < since:
+                return _no_labelled_records(label_column)
+            until = found[1] + dt.timedelta(microseconds=1)
+        until = aware("until", until)
+        with self._session(readonly=True) as session:
+            monitor_id = self._monitor_id(session, monitor)
+            tables, _ = read_batches(session, monitor_id, since, until)
+        frame = window_frame(tables, since, until)
+        if frame.empty:
+            return _no_labelled_records(label_column)
+        labels = self.load_labels(monitor, frame[RECORD_ID].astype(str))
+        kept = frame[frame[RECORD_ID].astype(str).isin(labels)].copy()
+        kept[label_column] = [labels[str(r)] for r in kept[RECORD_ID]]
+        return kept.reset_index(drop=True)
+
     def load_window(
         self,
         monitor: str,
@@ -400,3 +434,13 @@ class Store(AlertStoreMixin, AlertReads, HistoryReads, ModelLinkStore, Performan
         if columns is not None:
             frame.attrs["unexpected_columns"] = sorted(others)
         return frame
+
+
+def _no_labelled_records(label_column: str) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            RECORD_ID: pd.Series([], dtype=object),
+            EVENT_AT: pd.Series([], dtype="datetime64[us, UTC]"),
+            label_column: pd.Series([], dtype=object),
+        }
+    )

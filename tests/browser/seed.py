@@ -4,8 +4,9 @@ the alerts they raised.
 Monitors: ``credit`` (72 hourly checks of samples of the sample data: no drift, then income
 drift from hour 30, a quiet spell at hours 48-49, severe drift from hour 60; model version
 1 then 2 from hour 36; hour 20 failed; each checked window has its CBPE estimate and its
-realised performance, labelled at ``label_coverage(hour)``), ``churn`` and ``staging``
-(no checks). Schedules
+realised performance, labelled at ``label_coverage(hour)``), ``churn`` (no checks; one
+retraining by an MLflow Project run whose version 2 the promotion gate promoted, recorded
+through the store as ``alerts.retraining`` records it) and ``staging`` (no checks). Schedules
 run once a year, so the running service adds no check of its own during a test.
 
 With ``alerts`` (a :class:`AlertPeers`), ``credit`` has the rule ``prediction-drift`` (the
@@ -35,7 +36,7 @@ from alerts.outbox import evaluate_monitor
 from monitor import Baseline, build_baseline, compare, save_baseline
 from monitor import config as cfg
 from monitor.engine.performance import estimated_performance, realised_performance
-from monitor.store import Store, upgrade
+from monitor.store import NewRetrainTrigger, PromotionGate, Store, upgrade
 
 SAMPLE: Final = Path(__file__).resolve().parents[2] / "sample_data"
 START: Final = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
@@ -49,6 +50,8 @@ SECRET: Final = "whsec_" + base64.b64encode(b"b" * 32).decode()
 PAGER_PASSWORD: Final = "hunter2-pager"
 PAGER_KEY: Final = "s3cr3t-pager-key"
 RULE: Final = "prediction-drift"
+RUN_ID: Final = "5f0c2d9e41b84c7a9d1e3f6a7b8c9d0e"
+RUN_URL: Final = f"http://127.0.0.1:5000/#/experiments/1/runs/{RUN_ID}"
 DASHBOARD_URL: Final = "http://driftline.example.org/dashboard"
 
 
@@ -157,7 +160,34 @@ def seed(folder: Path) -> Store:
             for _ in range(4):
                 send_due(store, config, now=clock, rng=rng)
                 clock.now += dt.timedelta(seconds=10)
+    _seed_retraining_run(store, clock)
     return store
+
+
+def _seed_retraining_run(store: Store, clock: _Clock) -> None:
+    """``churn``: a manual retraining whose MLflow Project run registered version 2, which
+    the gate promoted (the numbers are the seed's, the steps the store's real ones)."""
+    trigger = store.create_retrain_trigger(
+        "churn",
+        NewRetrainTrigger("rt_churn_seeded", "manual", None, "labels arrived", "ana",
+                          dt.timedelta(0), None),
+    )  # fmt: skip
+    assert trigger is not None
+    since, until = START + 30 * HOUR, START + 40 * HOUR
+    store.claim_retrain_run(trigger.trigger_id, labels_since_at=since, labels_until_at=until)
+    store.record_run_started(
+        trigger.trigger_id, run_id=RUN_ID, experiment_id="1", run_url=RUN_URL, pid=None
+    )
+    clock.now += dt.timedelta(minutes=3)
+    store.record_run_ended(
+        trigger.trigger_id, status="finished", detail="registered churn version 2",
+        model_name="churn", model_version="2",
+    )  # fmt: skip
+    store.record_gate(
+        trigger.trigger_id,
+        PromotionGate("promoted", "production", "roc_auc", 0.8665, 0.8197, "1", 522,
+                      until + 10 * HOUR, "roc_auc 0.8665 >= 0.8197 + 0.0000", clock.now),
+    )  # fmt: skip
 
 
 def _store_check(

@@ -14,7 +14,7 @@ from integration.service.receiver import Receiver
 from playwright.sync_api import expect
 
 from browser.browsing import Tab
-from browser.seed import DASHBOARD_URL, PAGER_KEY, PAGER_PASSWORD, RULE, SECRET
+from browser.seed import DASHBOARD_URL, PAGER_KEY, PAGER_PASSWORD, RULE, RUN_ID, RUN_URL, SECRET
 from monitor.store import Store
 
 
@@ -91,6 +91,23 @@ def test_alerts_page_lists_transitions_silences_and_every_delivery_attempt(
     for secret in (PAGER_PASSWORD, PAGER_KEY, SECRET):
         assert secret not in page
     tab.screenshot("alerts")
+    assert tab.errors == []
+
+
+def test_alerts_page_shows_a_retraining_run_linked_to_mlflow_with_the_gates_numbers(
+    tab: Tab, seeded: tuple[Path, Store]
+) -> None:
+    tab.open("/dashboard/alerts?monitor=churn")
+    triggers = tab.page.locator("#alerts-triggers-table")
+    expect(triggers).to_contain_text("rt_churn_seeded")
+    expect(triggers).to_contain_text(
+        "promoted: @production -> churn version 2 (roc_auc 0.8665 for version 2 vs 0.8197 "
+        "for version 1 on 522 labelled records)"
+    )
+    link = triggers.locator(f"a[href='{RUN_URL}']")
+    expect(link).to_have_text(RUN_ID)
+    expect(triggers.locator(".badge.status-promoted")).to_have_text("promoted")
+    tab.screenshot("alerts-retraining-run")
     assert tab.errors == []
 
 

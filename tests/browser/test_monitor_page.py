@@ -33,10 +33,10 @@ def test_monitor_page_shows_the_latest_window_and_its_ranked_columns(
     expect(rows.first).to_contain_text("DRIFT")
     expect(tab.page.locator("#monitor-prediction-verdict")).to_contain_text("predicted_proba")
     expect(tab.page.locator("#monitor-quality")).to_be_visible()
-    ranked = [c for c in (detail.report or {}).get("impact", []) if c["importance_rank"] == 1]
-    [first] = ranked
-    row = tab.page.locator(f"#monitor-columns-table tbody tr:has(#column-link-{first['name']})")
-    expect(row).to_contain_text(f"{first['importance']:.3f} (#1)")
+    assert detail.report is not None
+    [first] = [c for c in detail.report.impact if c.importance_rank == 1]
+    row = tab.page.locator(f"#monitor-columns-table tbody tr:has(#column-link-{first.name})")
+    expect(row).to_contain_text(f"{first.importance:.3f} (#1)")
     tab.screenshot("monitor")
     assert tab.errors == []
 

@@ -1,6 +1,6 @@
 """The whole loop of `make run`, without the browser: train, serve, replay, drift, alert,
-signed retraining webhook, version 2, switch, resolve. One run, many assertions on its
-timeline (it takes about a minute and a half)."""
+the retraining MLflow Project run, the promotion gate, version 2, switch, resolve. One run,
+many assertions on its timeline (it takes about two minutes)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from mlflow import MlflowClient
 
 from monitor.mlflow.tracking import embedded_tracking_uri
 from monitor.store import AlertTransition
-from sample_data.demo import DemoSettings, Timeline, run_demo
+from sample_data.demo import DemoSettings, Timeline, format_timeline, run_demo
 from sample_data.live import generate_live
 
 
@@ -58,17 +58,43 @@ def test_alert_goes_pending_then_fires_within_three_windows_of_the_drift(
     assert (_start(firing) - DRIFT_START).days <= 3
 
 
-def test_retraining_trigger_arrives_signed_and_version_2_takes_the_alias(
+def test_the_drift_launches_one_project_run_and_the_gate_promotes_its_version_2(
     demo: tuple[Timeline, Path],
 ) -> None:
     timeline, workdir = demo
-    assert timeline.refused_webhooks == 0
-    assert len(timeline.retrains_received) == 1  # the cooldown keeps it to one
-    assert [t.outcome for t in timeline.triggers] == ["delivered"]
-    assert timeline.retrains_received[0].payload["trigger_id"] == timeline.triggers[0].trigger_id
-    assert [r["version"] for r in timeline.retrained] == ["2"]
+    assert [t.outcome for t in timeline.triggers] == ["delivered"]  # the cooldown keeps one
+    trigger = timeline.triggers[0]
+    run = trigger.run
+    assert run is not None and run.run_id
+    assert (run.status, run.model_name, run.model_version) == ("finished", "credit", "2")
+    assert run.labels_since_at is not None and run.labels_since_at >= DRIFT_START
+    gate = run.gate
+    assert gate is not None and gate.status == "promoted", gate
+    assert gate.current_version == "1" and gate.n_labels is not None and gate.n_labels >= 500
+    assert gate.candidate_value is not None and gate.current_value is not None
+    assert gate.candidate_value >= gate.current_value
     client = MlflowClient(embedded_tracking_uri(f"sqlite:///{workdir / 'driftline.db'}"))
     assert str(client.get_model_version_by_alias("credit", "production").version) == "2"
+    mlflow_run = client.get_run(run.run_id)
+    assert mlflow_run.info.status == "FINISHED"
+    assert mlflow_run.data.tags["driftline.trigger"] == trigger.trigger_id
+    assert mlflow_run.data.tags["mlflow.project.entryPoint"] == "main"
+
+
+def test_the_printed_timeline_shows_the_run_the_gate_numbers_and_the_promotion(
+    demo: tuple[Timeline, Path],
+) -> None:
+    timeline, _ = demo
+    run = timeline.triggers[0].run
+    assert run is not None and run.gate is not None
+    text = format_timeline(timeline, "http://127.0.0.1:8050")
+    assert f"retraining run {run.run_id} launched (MLflow Project retrain_project" in text
+    assert "run finished: registered credit version 2" in text
+    assert (
+        f"promotion gate: roc_auc {run.gate.candidate_value:.3f} (version 2) vs "
+        f"{run.gate.current_value:.3f} (version 1) on {run.gate.n_labels} labelled records"
+    ) in text
+    assert "promoted, @production moved to version 2" in text
 
 
 def test_checks_after_the_switch_use_version_2(demo: tuple[Timeline, Path]) -> None:
@@ -89,6 +115,7 @@ def test_alert_resolves_and_every_notification_was_delivered_verified(
 ) -> None:
     timeline, _ = demo
     assert ("firing", "resolved") in [(t.from_state, t.to_state) for t in timeline.transitions]
+    assert timeline.refused_webhooks == 0
     kinds = [r.payload.get("state") for r in timeline.alerts_received]
     assert kinds[0] == "firing" and kinds[-1] == "resolved"
     assert timeline.deliveries and {d.status for d in timeline.deliveries} == {"delivered"}

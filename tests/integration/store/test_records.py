@@ -58,10 +58,10 @@ def test_load_window_returns_exactly_the_records_in_it(store: Store) -> None:
     pd.testing.assert_series_equal(window["event_at"], pd.to_datetime(expected, utc=True))
 
 
-def test_first_event_at_is_the_earliest_record(store: Store) -> None:
-    assert store.first_event_at("credit") is None
+def test_event_range_spans_the_earliest_and_the_latest_record(store: Store) -> None:
+    assert store.event_range("credit") is None
     ingest(store, "credit", _records(range(5, 8)) + _records(range(2, 3)))
-    assert store.first_event_at("credit") == T0 + 2 * MINUTE
+    assert store.event_range("credit") == (T0 + 2 * MINUTE, T0 + 7 * MINUTE)
 
 
 def test_empty_window_has_the_key_columns(store: Store) -> None:

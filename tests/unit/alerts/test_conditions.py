@@ -8,9 +8,16 @@ import typing
 import pytest
 
 import monitor.config.alerts as ca
-from alerts.conditions import CONDITIONS, PERFORMANCE_CONDITIONS, evaluate
+from alerts.conditions import CONDITIONS, PERFORMANCE_CONDITIONS, RETRAINING_CONDITIONS, evaluate
 from monitor.engine.report import ColumnResult, QualityFinding
-from monitor.store import CheckDetail, CheckStatus, CheckSummary
+from monitor.store import (
+    CheckDetail,
+    CheckStatus,
+    CheckSummary,
+    PromotionGate,
+    RetrainRun,
+    RetrainTrigger,
+)
 
 AT = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
 
@@ -37,8 +44,9 @@ def column(name: str, *, drifted: bool = False, effect: float | None = 0.0,
 
 
 def test_every_configured_rule_kind_has_a_condition() -> None:
-    assert set(CONDITIONS) | set(PERFORMANCE_CONDITIONS) == set(ca.RULE_KINDS)
-    assert not set(CONDITIONS) & set(PERFORMANCE_CONDITIONS)
+    groups = (set(CONDITIONS), set(PERFORMANCE_CONDITIONS), set(RETRAINING_CONDITIONS))
+    assert set().union(*groups) == set(ca.RULE_KINDS)
+    assert sum(len(group) for group in groups) == len(ca.RULE_KINDS)  # no kind in two
     kinds = {
         typing.get_args(model.model_fields["kind"].annotation)[0]
         for model in typing.get_args(typing.get_args(ca.Rule)[0])
@@ -113,3 +121,41 @@ def test_a_check_without_a_verdict_is_unknown_for_every_kind(status: CheckStatus
     ]
     found = check(column("age", drifted=True, effect=1.0), status=status)
     assert [evaluate(rule, found).holds for rule in rules] == [None] * 6
+
+
+def _retraining(status: str, gate: str | None = None) -> RetrainTrigger:
+    verdict = None
+    if gate is not None:
+        verdict = PromotionGate(
+            gate, "production", "roc_auc", 0.71, 0.78, "1", 900, AT, "roc_auc 0.7100 < 0.7800",
+            AT,
+        )  # fmt: skip
+    run = RetrainRun(
+        status, "exit 3" if status == "failed" else None, "abc", "1", None, None, AT, AT, AT,  # type: ignore[arg-type]
+        AT, AT, "credit", "2" if status == "finished" else None, verdict,
+    )  # fmt: skip
+    return RetrainTrigger(1, "rt_1", "credit", "rule", "ds", "r", None, AT, "delivered", 1, run=run)
+
+
+@pytest.mark.parametrize(
+    ("retraining", "outcomes", "holds"),
+    [
+        pytest.param(None, ca.RETRAINING_OUTCOMES, False, id="none-ended"),
+        pytest.param(_retraining("finished", "not_promoted"), ("not_promoted",), True,
+                     id="not-promoted"),
+        pytest.param(_retraining("finished", "promoted"), ca.RETRAINING_OUTCOMES, False,
+                     id="promoted"),
+        pytest.param(_retraining("failed"), ("not_promoted",), False, id="failed-not-listed"),
+        pytest.param(_retraining("failed"), ("failed",), True, id="failed-listed"),
+        pytest.param(_retraining("timed_out"), ca.RETRAINING_OUTCOMES, True, id="timed-out"),
+        pytest.param(_retraining("finished"), ca.RETRAINING_OUTCOMES, False, id="no-gate"),
+    ],
+)  # fmt: skip
+def test_retraining_outcome_holds_when_the_latest_retraining_ended_so(
+    retraining: RetrainTrigger | None, outcomes: tuple[str, ...], holds: bool
+) -> None:
+    rule = ca.RetrainingOutcomeRule(name="rt", kind="retraining_outcome", outcomes=outcomes)  # type: ignore[arg-type]
+    outcome = evaluate(rule, check(), retraining=retraining)
+    assert outcome.holds is holds
+    if retraining is not None and retraining.run is not None and retraining.run.gate:
+        assert "roc_auc 0.7100 for version 2 vs 0.7800 for version 1" in outcome.detail

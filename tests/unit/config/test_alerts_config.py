@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from monitor.config import load_config
-from monitor.config.alerts import GithubTarget, WebhookChannel
+from monitor.config.alerts import GithubTarget, MlflowProjectTarget, WebhookChannel
 from monitor.errors import ConfigError
 
 DOCS = Path(__file__).resolve().parents[3] / "docs" / "configuration.md"
@@ -145,3 +145,104 @@ def test_the_documented_complete_example_loads(tmp_path: Path) -> None:
     }  # fmt: skip
     config = load_config(path, env=env)
     assert [r.name for r in config.monitors[0].alerts.rules] == ["dataset-drift", "income-shift"]
+
+
+PROJECT_HEAD = "monitors:\n  - name: m\n    baseline: {baseline}\n    schedule: {{interval: 1h}}\n"
+
+
+def _project_config(tmp_path: Path, monitor: str, baseline: str = "models:/credit@prod") -> object:
+    path = tmp_path / "driftline.yaml"
+    path.write_text(PROJECT_HEAD.format(baseline=baseline) + monitor)
+    return load_config(path, env={})
+
+
+def _project_error(tmp_path: Path, monitor: str, baseline: str = "models:/credit@prod") -> str:
+    with pytest.raises(ConfigError) as info:
+        _project_config(tmp_path, monitor, baseline)
+    return str(info.value)
+
+
+def test_an_mlflow_project_target_and_a_promotion_gate_load_with_their_defaults(
+    tmp_path: Path,
+) -> None:
+    config = _project_config(
+        tmp_path,
+        "    promote: {min_labels: 300}\n"
+        "    alerts:\n"
+        "      rules: [{name: r, kind: retraining_outcome}]\n"
+        "      retrain: {kind: mlflow_project, uri: ./train, parameters: {alpha: 0.5, n: 3}}\n",
+    )
+    monitor = config.monitors[0]  # type: ignore[attr-defined]
+    target = monitor.alerts.retrain
+    assert isinstance(target, MlflowProjectTarget)
+    assert (target.entry_point, target.backend, target.env_manager) == ("main", "local", "local")
+    assert target.timeout == timedelta(hours=2) and target.parameters == {"alpha": 0.5, "n": 3}
+    assert (monitor.promote.metric, monitor.promote.min_gain, monitor.promote.min_labels) == (
+        "roc_auc", 0.0, 300
+    )  # fmt: skip
+    assert monitor.promotion_alias == "prod" and monitor.model_name == "credit"
+    assert monitor.alerts.rules[0].outcomes == ("not_promoted", "failed", "timed_out")
+
+
+@pytest.mark.parametrize(
+    ("monitor", "baseline", "expected"),
+    [
+        pytest.param(
+            "    promote: {}\n    alerts: {retrain: {kind: webhook, url: 'http://x.org', "
+            "secret: '" + SECRET + "'}}\n",
+            "models:/credit@prod",
+            "promote needs a retraining run that registers versions",
+            id="promote-without-project",
+        ),
+        pytest.param(
+            "    promote: {}\n    alerts: {retrain: {kind: mlflow_project, uri: p}}\n",
+            "b.json",
+            "promote needs a monitor that follows a registered model",
+            id="promote-without-registered-model",
+        ),
+        pytest.param(
+            "    promote: {}\n    alerts: {retrain: {kind: mlflow_project, uri: p}}\n",
+            "models:/credit/3",
+            "promote.alias: give the alias to move",
+            id="promote-by-version-without-alias",
+        ),
+        pytest.param(
+            "    promote: {metric: log_loss}\n    alerts: {retrain: {kind: mlflow_project, "
+            "uri: p}}\n",
+            "models:/credit@prod",
+            "unknown metric 'log_loss'; expected one of",
+            id="promote-metric-not-higher-is-better",
+        ),
+        pytest.param(
+            "    alerts: {retrain: {kind: mlflow_project, uri: p, backend: databricks}}\n",
+            "models:/credit@prod",
+            "retrain.backend: expected 'local'",
+            id="backend-not-local",
+        ),
+        pytest.param(
+            "    alerts: {retrain: {kind: mlflow_project, uri: p, parameters: "
+            "{driftline_monitor: x}}}\n",
+            "models:/credit@prod",
+            "names starting with 'driftline_' are set by Driftline",
+            id="parameter-taken-by-driftline",
+        ),
+        pytest.param(
+            "    alerts:\n      rules: [{name: r, kind: retraining_outcome, retrain: true}]\n"
+            "      retrain: {kind: mlflow_project, uri: p}\n",
+            "models:/credit@prod",
+            "a retraining_outcome rule cannot have retrain: true",
+            id="retraining-rule-retrains",
+        ),
+        pytest.param(
+            "    alerts: {retrain: {kind: mlflow_project, uri: p, entrypoint: main}}\n",
+            "models:/credit@prod",
+            "retrain.entrypoint: unknown key; expected one of: cooldown, timeout, kind, uri, "
+            "entry_point",
+            id="misspelt-key",
+        ),
+    ],
+)
+def test_invalid_retraining_settings_are_reported_with_the_fix(
+    tmp_path: Path, monitor: str, baseline: str, expected: str
+) -> None:
+    assert expected in _project_error(tmp_path, monitor, baseline)

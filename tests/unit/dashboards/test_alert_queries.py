@@ -19,7 +19,7 @@ from dashboards.pages.alerts import trigger_outcome
 from monitor import config as cfg
 from monitor.engine.report import ColumnResult, DriftReport
 from monitor.errors import ConfigError
-from monitor.store import OpenAlerts, RetrainTrigger, Store, upgrade
+from monitor.store import OpenAlerts, PromotionGate, RetrainRun, RetrainTrigger, Store, upgrade
 
 T0 = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
 HOUR = dt.timedelta(hours=1)
@@ -193,3 +193,28 @@ def test_trigger_outcome_says_what_became_of_a_trigger(
         attempts,  # type: ignore[arg-type]
     )
     assert expected in trigger_outcome(trigger)
+
+
+def test_trigger_outcome_of_an_mlflow_project_run_is_its_summary_with_the_gates_numbers() -> None:
+    gate = PromotionGate(
+        "not_promoted", "production", "roc_auc", 0.7, 0.8, "1", 600, T0,
+        "roc_auc 0.7000 < 0.8000 + 0.0000 of the current version", T0,
+    )  # fmt: skip
+    run = RetrainRun(
+        "finished", "registered credit version 2", "abc", "1", "http://ui/#/experiments/1/runs/abc",
+        7, T0, T0, T0, T0, T0, "credit", "2", gate,
+    )  # fmt: skip
+    trigger = RetrainTrigger(
+        1, "rt_1", "credit", "rule", "ds", "r", None, T0, "delivered", 1, run=run
+    )
+    assert trigger_outcome(trigger) == (
+        "not promoted: roc_auc 0.7000 < 0.8000 + 0.0000 of the current version (roc_auc 0.7000 "
+        "for version 2 vs 0.8000 for version 1 on 600 labelled records)"
+    )
+    failed = RetrainTrigger(
+        2, "rt_2", "credit", "manual", None, "r", "ana", T0, "failed", 1,
+        detail="MLflow Project /x: no such folder",
+    )  # fmt: skip
+    assert trigger_outcome(failed) == (
+        "delivery failed after 1 attempt(s): MLflow Project /x: no such folder"
+    )
