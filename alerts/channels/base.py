@@ -65,6 +65,16 @@ def http_outcome(response: httpx.Response, latency_s: float, secrets: Iterable[s
     return SendOutcome(False, retryable, redact(detail, secrets), status, latency_s)
 
 
+def _header_credentials(request: httpx.Request) -> list[str]:
+    """The credential parts of the request's authorization headers (after the scheme)."""
+    found = []
+    for name in ("authorization", "proxy-authorization"):
+        value = request.headers.get(name, "")
+        scheme, _, credential = value.partition(" ")
+        found += [credential.strip() or scheme]
+    return [value for value in found if value]
+
+
 def send_request(
     client: httpx.Client,
     request: httpx.Request,
@@ -73,7 +83,10 @@ def send_request(
     accept: Callable[[httpx.Response], bool] | None = None,
 ) -> SendOutcome:
     """Send ``request`` once and classify what happened; transport errors (timeouts,
-    refused connections) are retryable. ``accept`` may declare more answers a success."""
+    refused connections) are retryable. ``accept`` may declare more answers a success.
+    The credentials of the request's ``Authorization`` header join ``secrets``: a receiver
+    echoing it would otherwise put them (base64 of user:password) in the recorded error."""
+    secrets = [*secrets, *_header_credentials(request)]
     started = time.perf_counter()
     try:
         response = client.send(request)

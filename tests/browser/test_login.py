@@ -1,5 +1,6 @@
-"""Optional login in a real browser: with DRIFTLINE_DASHBOARD_PASSWORD set, every dashboard
-URL needs the password, and nothing is served before it is given."""
+"""Optional login in a real browser: with DRIFTLINE_DASHBOARD_PASSWORD set (or only
+``api.token``, which then is the password), every dashboard URL needs it, nothing is served
+before it is given, and the logout form ends the session on the server."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from browser.seed import write_config
 from monitor.store import upgrade
 
 PASSWORD = "correct horse battery staple"
+TOKEN = "browser-api-token"
 
 
 @pytest.fixture(scope="module")
@@ -23,6 +25,23 @@ def locked_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     write_config(folder, dashboard="{refresh: 0s}")
     upgrade(f"sqlite:///{folder / 'driftline.db'}")
     process, base = start(folder, {"DRIFTLINE_DASHBOARD_PASSWORD": PASSWORD})
+    yield base
+    stop(process)
+
+
+@pytest.fixture(scope="module")
+def token_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Serve with ``api.token`` set and no dashboard password."""
+    folder = tmp_path_factory.mktemp("token")
+    write_config(folder, dashboard="{refresh: 0s}")
+    config = folder / "driftline.yaml"
+    plain = "api: {host: 127.0.0.1}"
+    assert plain in config.read_text()
+    config.write_text(
+        config.read_text().replace(plain, f"api: {{host: 127.0.0.1, token: {TOKEN}}}")
+    )
+    upgrade(f"sqlite:///{folder / 'driftline.db'}")
+    process, base = start(folder)
     yield base
     stop(process)
 
@@ -73,3 +92,24 @@ def test_the_static_layout_after_login_holds_no_store_data(locked_server: str) -
         layout = client.get("/dashboard/_dash-layout")
         assert layout.status_code == 200
         assert "credit" not in layout.text and PASSWORD not in layout.text
+
+
+def test_with_only_a_token_the_token_logs_in_and_logout_ends_the_session(
+    browser: Browser, token_server: str
+) -> None:
+    for tab in open_tab(browser, token_server):
+        page = tab.page
+        tab.open("/dashboard/alerts")
+        expect(page).to_have_url(re.compile(r"/dashboard/login\?next="))
+        page.fill("#password", TOKEN)
+        page.click("#login")
+        expect(page).to_have_url(re.compile(r"/dashboard/alerts$"))
+        expect(page.locator("#alerts-monitor")).to_be_visible()
+        copied = page.context.cookies()
+        assert copied, "no session cookie after login"
+        page.locator("#nav-logout").click()  # a form POST
+        expect(page).to_have_url(re.compile(r"/dashboard/login$"))
+        page.context.add_cookies(copied)  # the cookie from before logout, put back
+        tab.open("/dashboard/alerts")
+        expect(page).to_have_url(re.compile(r"/dashboard/login\?next="))
+        assert tab.errors == []

@@ -83,11 +83,22 @@ def serving(folder: Path, database_url: str) -> Iterator[Served]:
         threads=4,
         **service.waitress_options(),
     )
-    thread = threading.Thread(target=server.run, daemon=True)
+    stopping = threading.Event()
+
+    def run() -> None:
+        try:
+            server.run()
+        except OSError:
+            # close() from this thread can shut a socket while the loop selects on it (EBADF)
+            if not stopping.is_set():
+                raise
+
+    thread = threading.Thread(target=run, daemon=True)
     thread.start()
     try:
         yield Served(f"http://127.0.0.1:{server.effective_port}", service, folder)
     finally:
+        stopping.set()
         server.close()
         thread.join(timeout=10)
         service.store.close()

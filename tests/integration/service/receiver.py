@@ -17,6 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
 
 @dataclass
@@ -93,10 +94,18 @@ def running_receiver(receiver: Receiver) -> Iterator[Receiver]:
 
 
 class _Mailbox:
-    def __init__(self) -> None:
+    def __init__(self, fail_first: int, needs_login: bool) -> None:
         self.messages: list[tuple[str, list[str], bytes]] = []
+        self.refused = 0
+        self._fail_first = fail_first
+        self._needs_login = needs_login
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self._needs_login and not session.authenticated:
+            return "530 5.7.0 Authentication required"
+        if self.refused < self._fail_first:
+            self.refused += 1
+            return "451 Requested action aborted: try again later"
         self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
         return "250 Message accepted for delivery"
 
@@ -108,11 +117,38 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_smtp() -> Iterator[tuple[int, list[tuple[str, list[str], bytes]]]]:
-    """A real SMTP server (aiosmtpd) on a free port; yields the port and received mail."""
-    mailbox = _Mailbox()
+def running_smtp(
+    credentials: tuple[str, str] | None = None, fail_first: int = 0
+) -> Iterator[tuple[int, list[tuple[str, list[str], bytes]]]]:
+    """A real SMTP server (aiosmtpd) on a free port; yields the port and received mail.
+
+    With ``credentials`` (username, password) it offers AUTH PLAIN/LOGIN without TLS (the
+    server is on 127.0.0.1), accepts only that pair and refuses mail from a session that
+    has not logged in (checked in the handler: aiosmtpd's own ``auth_required`` without TLS
+    emits a warning, an error in this suite). The first
+    ``fail_first`` messages are answered ``451`` (a temporary failure the sender retries).
+    """
+    mailbox = _Mailbox(fail_first, needs_login=credentials is not None)
     port = free_port()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+    options: dict[str, Any] = {}
+    if credentials is not None:
+        expected = (credentials[0].encode(), credentials[1].encode())
+
+        def authenticator(
+            server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any
+        ) -> AuthResult:
+            accepted = (
+                isinstance(auth_data, LoginPassword)
+                and (
+                    auth_data.login,
+                    auth_data.password,
+                )
+                == expected
+            )
+            return AuthResult(success=accepted, handled=False)
+
+        options = {"authenticator": authenticator, "auth_require_tls": False}
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port, **options)
     controller.start()
     try:
         yield port, mailbox.messages

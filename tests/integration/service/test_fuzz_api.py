@@ -61,6 +61,7 @@ def test_schemathesis_finds_no_5xx_and_no_schema_violation(tmp_path: Path, kind:
                 capture_output=True,
                 text=True,
                 timeout=seconds + 300,
+                cwd=tmp_path,  # schemathesis keeps its crash cache in .schemathesis/ here
             )
             served = log.read_text()
         result = json.loads(report.read_text())

@@ -281,3 +281,32 @@ def test_backoff_doubles_with_jitter_up_to_the_cap(attempt: int, low: float, hig
     waits = [backoff(settings, attempt, rng).total_seconds() for _ in range(200)]
     assert low <= min(waits) and max(waits) <= high
     assert max(waits) - min(waits) > (high - low) / 2  # jittered, not constant
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        JenkinsTarget(
+            kind="jenkins", url="http://j:8080", job="j", token="build-tok", username="bot",
+            api_token="api-tok",
+        ),
+        AirflowTarget(kind="airflow", url="http://a:8080", dag_id="d", username="u", password="pw"),
+        AirflowTarget(kind="airflow", url="http://a:8080", dag_id="d", token="airflow-tok"),
+        GithubTarget(kind="github", repository="o/r", token="ghp_secret1"),
+    ],
+    ids=["jenkins-basic", "airflow-basic", "airflow-bearer", "github-bearer"],
+)  # fmt: skip
+def test_credentials_a_receiver_echoes_never_reach_the_recorded_error(target: Any) -> None:
+    """A receiver answering 401 with the Authorization header it got (a proxy's error page
+    may) must not put the credentials, even base64-encoded, into the recorded error."""
+    sent: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(request.headers["authorization"])
+        return httpx.Response(401, text=f"bad credentials: {request.headers['authorization']}")
+
+    client = httpx.Client(transport=httpx.MockTransport(handler))
+    outcome = RetrainSender(target, client, clock=lambda: NOW).send(delivery())
+    credential = sent[0].split(" ", 1)[1]
+    assert not outcome.ok and credential not in outcome.detail, outcome.detail
+    assert outcome.detail.startswith("HTTP 401 Unauthorized: bad credentials:")
