@@ -36,6 +36,7 @@ def run_command(args: argparse.Namespace, context: ServiceContext) -> int:
     store = Store(context.database_url)
     try:
         store.check_schema()
+        _record_configured_monitor(store, context.config, getattr(args, "monitor", None))
         if args.command == "retrain":
             return _retrain(args, store, context)
         if args.command == "silences":
@@ -43,6 +44,14 @@ def run_command(args: argparse.Namespace, context: ServiceContext) -> int:
         return _alerts(args, store, context.config)
     finally:
         store.close()
+
+
+def _record_configured_monitor(store: Store, config: cfg.Config, name: object) -> None:
+    """A monitor in driftline.yaml that no serve or check has recorded yet is recorded now,
+    so a command run before the first serve works from the configuration alone."""
+    configured = {m.name: m for m in config.monitors}
+    if isinstance(name, str) and name in configured and store.get_monitor(name) is None:
+        store.upsert_monitor(name, {"baseline": configured[name].baseline})
 
 
 def _at(value: dt.datetime | None) -> str:
