@@ -98,6 +98,9 @@ def _config_path(args: argparse.Namespace) -> Path:
 def run_service_command(args: argparse.Namespace) -> int:
     from monitor.store import Store, create_if_empty, upgrade
 
+    alone = getattr(args, "run_alone", None)
+    if alone is not None:  # a command that needs neither the configuration nor the database
+        return int(alone(args))
     if args.command == "serve-model":
         from monitor.serving.command import run_serve_model
 
