@@ -136,7 +136,7 @@ def _figure(column: ColumnResult, histogram: Histogram) -> go.Figure:
         total = sum(counts) or 1
         figure.add_trace(
             go.Bar(
-                x=list(histogram.labels),
+                x=[_e(label) for label in histogram.labels],  # Plotly reads tags in text
                 y=[count / total for count in counts],
                 customdata=list(counts),
                 name=f"{name} (n={sum(counts)})",
@@ -155,7 +155,7 @@ def _figure(column: ColumnResult, histogram: Histogram) -> go.Figure:
         bargap=0.15,
         height=320,
         margin={"l": 60, "r": 20, "t": 50, "b": 60},
-        title={"text": f"{column.name} ({column.kind}, {column.role}): {verdict}"},
+        title={"text": _e(f"{column.name} ({column.kind}, {column.role}): {verdict}")},
         legend={"orientation": "h", "y": 1.12, "x": 1, "xanchor": "right"},
     )
     axis = "baseline bin" if histogram.edges is not None else "category"
