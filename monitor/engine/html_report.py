@@ -29,11 +29,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 from monitor.engine.render import headline, settings_line
-from monitor.engine.report import ColumnResult, DriftReport, Histogram
 from monitor.errors import DriftlineError
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # DriftReport._repr_html_ imports this module: no import back at run time
     import plotly.graph_objects as go
+
+    from monitor.engine.report import ColumnResult, DriftReport, Histogram
 
 __all__ = ["MAX_CHARTS", "render_html", "write_html"]
 

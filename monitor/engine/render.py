@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from monitor.engine.report import ColumnResult, DriftReport
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # DriftReport._repr_html_ imports the renderers: no import back at run time
+    from monitor.engine.report import ColumnResult, DriftReport
 
 __all__ = ["headline", "render_text", "settings_line"]
 
@@ -38,6 +41,7 @@ def headline(report: DriftReport) -> str:
     """One line: drifted features over tested features (the share the dataset verdict
     uses), the prediction and target columns reported on their own.
 
+    >>> from monitor.engine.report import ColumnResult, DriftReport
     >>> feature = ColumnResult("income", "numeric", "feature", "tested", drifted=True)
     >>> other = ColumnResult("age", "numeric", "feature", "tested")
     >>> prediction = ColumnResult("proba", "numeric", "prediction", "tested", drifted=True)
