@@ -10,7 +10,7 @@ once (``include_plotlyjs=True``): the file opens offline and fetches nothing.
 
 ``standalone=False`` gives the compact fragment Jupyter shows for
 ``DriftReport._repr_html_``: the same text and tables, without the charts and their
-3.5 MB of JavaScript.
+4.8 MB of JavaScript.
 
 Every name from the data (columns, categories, messages) is HTML-escaped; Plotly escapes
 what it embeds in its JSON.

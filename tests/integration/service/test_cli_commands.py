@@ -1,5 +1,5 @@
-"""The alerts extension's commands as typed in a shell: ``alerts secret`` without any
-configuration, ``retrain list`` with its options before or after the monitor."""
+"""Commands as typed in a shell: ``alerts secret`` without any configuration, ``retrain
+list`` with its options before or after the monitor, ``monitors show`` without a database."""
 
 from __future__ import annotations
 
@@ -75,3 +75,16 @@ def test_retrain_list_shows_one_monitors_requests_wherever_the_options_are(
     out = capsys.readouterr().out
     assert "credit drifted" in out
     assert "churn drifted" not in out
+
+
+def test_monitors_show_reads_the_configuration_only(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """No database is opened or created to show a monitor's settings."""
+    config = tmp_path / "driftline.yaml"
+    config.write_text(CONFIG.format(folder=tmp_path))
+    assert main(["monitors", "show", "--config", str(config), "churn"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("name: churn\nbaseline: churn.driftline\n")
+    assert "window: 1h" in out.splitlines()
+    assert not (tmp_path / "driftline.db").exists()
