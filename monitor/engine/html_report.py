@@ -10,7 +10,8 @@ once (``include_plotlyjs=True``): the file opens offline and fetches nothing.
 
 ``standalone=False`` gives the compact fragment Jupyter shows for
 ``DriftReport._repr_html_``: the same text and tables, without the charts and their
-4.8 MB of JavaScript.
+4.8 MB of JavaScript. Its style rules apply only inside the report's ``div``, never to the
+notebook around it.
 
 Every name from the data (columns, categories, messages) is HTML-escaped; Plotly escapes
 what it embeds in its JSON.
@@ -44,18 +45,22 @@ MAX_CHARTS: Final = 60
 _REFERENCE: Final = "#8c8c8c"
 _CURRENT: Final = "#d62728"
 _STYLE: Final = """
-body { font-family: system-ui, sans-serif; margin: 2rem; color: #222; max-width: 1100px; }
-h1 { font-size: 1.5rem; } h2 { font-size: 1.2rem; margin-top: 2rem; }
-.verdict { display: inline-block; padding: .2rem .6rem; border-radius: .3rem; color: #fff;
-  font-weight: bold; }
-.verdict-drifting { background: #c62828; } .verdict-ok { background: #2e7d32; }
-.verdict-other { background: #757575; }
-table { border-collapse: collapse; font-size: .9rem; }
-th, td { border-bottom: 1px solid #ddd; padding: .3rem .6rem; text-align: left; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
-tr.drift td { background: #fdecea; }
-.chart { margin-bottom: 1.5rem; }
-.muted { color: #666; }
+.driftline-report { font-family: system-ui, sans-serif; margin: 2rem; color: #222;
+  max-width: 1100px; }
+.driftline-report h1 { font-size: 1.5rem; }
+.driftline-report h2 { font-size: 1.2rem; margin-top: 2rem; }
+.driftline-report .verdict { display: inline-block; padding: .2rem .6rem;
+  border-radius: .3rem; color: #fff; font-weight: bold; }
+.driftline-report .verdict-drifting { background: #c62828; }
+.driftline-report .verdict-ok { background: #2e7d32; }
+.driftline-report .verdict-other { background: #757575; }
+.driftline-report table { border-collapse: collapse; font-size: .9rem; }
+.driftline-report th, .driftline-report td { border-bottom: 1px solid #ddd;
+  padding: .3rem .6rem; text-align: left; }
+.driftline-report td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.driftline-report tr.drift td { background: #fdecea; }
+.driftline-report .chart { margin-bottom: 1.5rem; }
+.driftline-report .muted { color: #666; }
 """
 
 
@@ -219,8 +224,9 @@ def render_html(
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{_e(title)}</title><style>{_STYLE}</style></head><body>{body}"
-        f"<h2>Distributions: reference vs current</h2>{charts}</body></html>\n"
+        f"<title>{_e(title)}</title><style>{_STYLE}</style></head>"
+        '<body><div class="driftline-report">'
+        f"{body}<h2>Distributions: reference vs current</h2>{charts}</div></body></html>\n"
     )
 
 

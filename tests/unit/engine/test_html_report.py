@@ -48,6 +48,12 @@ def test_repr_html_is_the_compact_fragment_without_javascript(report: DriftRepor
     fragment = report._repr_html_()
     assert fragment.startswith('<div class="driftline-report">')
     assert "<script" not in fragment and "income" in fragment and "drifting" in fragment
+    # its style rules reach only the report's own div, not the notebook around it
+    style = fragment.split("<style>")[1].split("</style>")[0]
+    rules = [rule.split("{")[0] for rule in style.split("}") if "{" in rule]
+    assert rules and all(
+        part.strip().startswith(".driftline-report") for rule in rules for part in rule.split(",")
+    )
 
 
 def test_format_html_without_out_exits_two_saying_why(
