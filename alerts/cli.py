@@ -8,15 +8,14 @@
 - ``driftline silences add|list|expire`` manage silences.
 - ``driftline alerts list <monitor>`` shows alert states and recent transitions;
   ``driftline alerts deliveries`` the outbox with its attempts; ``driftline alerts
-  secret`` prints a new ``whsec_`` signing secret.
+  secret`` prints a new ``whsec_`` signing secret (``alerts.commands``: it needs neither the
+  configuration nor the database).
 """
 
 from __future__ import annotations
 
 import argparse
-import base64
 import datetime as dt
-import os
 
 from alerts.delivery import send_due
 from alerts.trigger import request_retrain
@@ -30,9 +29,6 @@ __all__ = ["run_command"]
 
 
 def run_command(args: argparse.Namespace, context: ServiceContext) -> int:
-    if args.command == "alerts" and args.alerts_command == "secret":
-        print("whsec_" + base64.b64encode(os.urandom(32)).decode())
-        return 0
     store = Store(context.database_url)
     try:
         store.check_schema()

@@ -22,7 +22,8 @@ _log = logging.getLogger("driftline")
 
 
 def add_service_commands(commands: Any) -> None:
-    """Register ``db``, ``serve``, ``checks`` and ``monitors`` on the CLI's subparsers."""
+    """Register ``db``, ``serve``, ``checks`` and ``monitors`` (``list``, ``show``, ``add``)
+    on the CLI's subparsers."""
     db = commands.add_parser("db", help="database schema")
     db_commands = db.add_subparsers(dest="db_command", required=True)
     upgrade = db_commands.add_parser("upgrade", help="migrate the database to this version")
@@ -63,6 +64,12 @@ def add_service_commands(commands: Any) -> None:
     monitors = commands.add_parser("monitors", help="configured monitors")
     monitors_commands = monitors.add_subparsers(dest="monitors_command", required=True)
     _config_option(monitors_commands.add_parser("list", help="monitors and their status"))
+    show = monitors_commands.add_parser(
+        "show", help="a monitor's effective settings (defaults filled in, secrets masked)"
+    )
+    show.add_argument("monitor")
+    show.add_argument("--format", choices=("text", "json"), default="text")
+    _config_option(show)
     from monitor.service.monitors_add import add_arguments
 
     add_arguments(monitors_commands.add_parser("add", help="add a monitor to driftline.yaml"))
@@ -98,6 +105,9 @@ def _config_path(args: argparse.Namespace) -> Path:
 def run_service_command(args: argparse.Namespace) -> int:
     from monitor.store import Store, create_if_empty, upgrade
 
+    alone = getattr(args, "run_alone", None)
+    if alone is not None:  # a command that needs neither the configuration nor the database
+        return int(alone(args))
     if args.command == "serve-model":
         from monitor.serving.command import run_serve_model
 
@@ -110,6 +120,8 @@ def run_service_command(args: argparse.Namespace) -> int:
     from monitor.config import load_config
 
     config = load_config(path, dict(os.environ))
+    if args.command == "monitors" and args.monitors_command == "show":
+        return _monitors_show(args, config)
     url = config.database_url
     if args.command == "db":
         upgrade(url)
@@ -147,6 +159,17 @@ def _monitors_list(store: Any, config: cfg.Config) -> int:
             f"{monitor.name:<24} {store.count_records(monitor.name):>9}  {end:<26} "
             f"{last.status if last else 'never checked'}"
         )
+    return 0
+
+
+def _monitors_show(args: argparse.Namespace, config: cfg.Config) -> int:
+    """``monitors show M``: the settings the API's ``GET /api/v1/monitors/M`` returns."""
+    import json
+
+    from monitor.config import effective_settings, settings_text
+
+    settings = effective_settings(config, args.monitor)
+    print(json.dumps(settings, indent=2) if args.format == "json" else settings_text(settings))
     return 0
 
 

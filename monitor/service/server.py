@@ -143,6 +143,7 @@ class Service:
             openapi=openapi,
             checks=self.checks,
             now=self.clock,
+            monitor_settings=lambda name: cfg.effective_settings(self.config, name),
         )
         service = self._service_context()
         for extension in self.extensions:
