@@ -29,6 +29,7 @@ from monitor.config.model import (
     redact_url,
     secret_values,
 )
+from monitor.config.operations import MetricsConfig, RetentionConfig
 
 __all__ = [
     "DEFAULT_CONFIG_FILE",
@@ -39,8 +40,10 @@ __all__ = [
     "DashboardConfig",
     "FilesSource",
     "IngestSource",
+    "MetricsConfig",
     "MlflowConfig",
     "Monitor",
+    "RetentionConfig",
     "Schedule",
     "Source",
     "SqlSource",
