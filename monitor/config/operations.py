@@ -7,7 +7,7 @@ metrics:
   top_k_columns: 10                  # per monitor, the columns with the largest effect size
 retention:
   records: 90d            # ingested records, by event time
-  prediction_logs: 30d    # records logged by serve-model (they carry model_version)
+  prediction_logs: 30d    # records logged by serve-model (default: the records age)
   labels: 180d            # labels, by the time they were received
   delivery_attempts: 30d  # attempts of finished deliveries, by the time they started
   interval: 1h            # how often serve's scheduler applies these
