@@ -55,7 +55,8 @@ def channel_kinds(config: cfg.Config) -> dict[tuple[str, str], str]:
     for monitor in config.monitors:
         for name, channel in monitor.alerts.channels.items():
             kinds[(monitor.name, name)] = channel.kind
-        kinds[(monitor.name, "retrain")] = "retrain"
+        if monitor.alerts.retrain is not None:
+            kinds[(monitor.name, "retrain")] = "retrain"
     return kinds
 
 
@@ -188,9 +189,11 @@ def _monitor_metrics(snapshot: MetricsSnapshot, configured: set[str]) -> Iterato
 def _delivery_metrics(
     snapshot: MetricsSnapshot, kinds: Mapping[tuple[str, str], str]
 ) -> Iterator[Metric]:
-    deliveries: dict[tuple[str, str], int] = {}
-    attempts: dict[tuple[str, str], int] = {}
-    retries: dict[str, int] = {}
+    # every configured kind has its series, at 0 until something is delivered
+    configured = sorted(set(kinds.values()))
+    deliveries = {(kind, status): 0 for kind in configured for status in _DELIVERY_STATUSES}
+    attempts = {(kind, outcome): 0 for kind in configured for outcome in ("sent", "failed")}
+    retries = dict.fromkeys(configured, 0)
     for counts in snapshot.channels:
         kind = kinds.get((counts.monitor, counts.channel))
         if kind is None:
