@@ -220,12 +220,14 @@ def _query(prometheus: str, expr: str) -> list[Any]:
     return result if isinstance(result, list) else [result]
 
 
-def _wait_for_scrapes(prometheus: str, folder: Path, count: int = 4) -> None:
-    """Until Prometheus holds ``count`` successful scrapes of a database that answered."""
+def _wait_for_scrapes(prometheus: str, folder: Path, count: int = 2) -> None:
+    """Until Prometheus holds ``count`` scrapes taken after the check (what ``rate`` and
+    ``delta`` need), from a serve whose database answered."""
     deadline = time.monotonic() + WAIT_S
+    scrapes = 'count_over_time(driftline_monitor_check_status{status="drifting"}[1m])'
     while True:
         try:
-            found = _query(prometheus, "count_over_time(driftline_up[1m])")
+            found = _query(prometheus, scrapes)
             up = _query(prometheus, "driftline_up")
             if found and float(found[0]["value"][1]) >= count and float(up[0]["value"][1]) == 1:
                 return
@@ -240,9 +242,11 @@ def _wait_for_scrapes(prometheus: str, folder: Path, count: int = 4) -> None:
 )
 def test_every_dashboard_and_rule_expression_returns_data(tmp_path: Path) -> None:
     _folder(tmp_path, free_port())
-    with live_serve(tmp_path) as (base, _log):
-        _feed(base)
-        with _prometheus(tmp_path, base.removeprefix("http://")) as prometheus:
+    port = free_port()
+    # Prometheus starts first (its scrapes fail until serve answers): both start together
+    with _prometheus(tmp_path, f"127.0.0.1:{port}") as prometheus:
+        with live_serve(tmp_path, port=port) as (base, _log):
+            _feed(base)
             _wait_for_scrapes(prometheus, tmp_path)
             empty = [
                 f"{where}: {expr}"
