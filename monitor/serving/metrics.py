@@ -26,7 +26,7 @@ from __future__ import annotations
 import hmac
 import time
 from collections.abc import Collection, Iterator
-from typing import Final
+from typing import Any, Final
 
 from flask import Flask, Response, g, request
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
@@ -34,7 +34,6 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 
 from monitor.mlflow.follow import ModelRef
-from monitor.mlflow.pyfunc import ServedModel
 from monitor.serving.prediction_log import PredictionLog
 from monitor.serving.swap import LiveModel
 
@@ -47,9 +46,7 @@ _SCORING_ENDPOINT: Final = "invocations"
 
 
 class _ModelCollector(Collector):
-    def __init__(
-        self, live: LiveModel[ServedModel], ref: ModelRef, log: PredictionLog | None
-    ) -> None:
+    def __init__(self, live: LiveModel[Any], ref: ModelRef, log: PredictionLog | None) -> None:
         self.live, self.ref, self.log = live, ref, log
 
     def collect(self) -> Iterator[Metric]:
@@ -101,7 +98,7 @@ def _authorised(tokens: Collection[str]) -> bool:
 
 def mount_model_metrics(
     app: Flask,
-    live: LiveModel[ServedModel],
+    live: LiveModel[Any],
     ref: ModelRef,
     log: PredictionLog | None,
     tokens: Collection[str] = (),
