@@ -17,8 +17,9 @@ removes a bounded amount: up to ``batch_rows`` records (or one record batch, whi
 more), labels or attempts, so a large prune never holds one long transaction.
 
 Records a window that is not checked yet needs are never removed: a monitor's records
-are safe to remove only before the end of its last checked window. A cut past that is
-refused (:class:`PruneRefused`, with the reason) or, with ``pending="keep"`` (the
+are safe to remove only before the end of its last checked window (and before any checked
+window whose realised performance waits to be recomputed because labels arrived). A cut
+past that is refused (:class:`PruneRefused`, with the reason) or, with ``pending="keep"`` (the
 scheduled job), lowered to that end. A cut in the future is refused.
 """
 
@@ -42,6 +43,7 @@ from monitor.store.models import (
     DeliveryRow,
     LabelRow,
     MonitorRow,
+    PerformanceDirtyRow,
     RecordBatchRow,
     RecordKeyRow,
     WindowMemberRow,
@@ -191,36 +193,50 @@ class RetentionStore(StoreBase):
         pending: Pending,
     ) -> tuple[dt.datetime | None, dt.datetime | None, dt.datetime | None]:
         """The records and prediction-log cuts of one monitor, lowered (or refused) so no
-        record of a window not checked yet goes; the third value is the bound applied."""
+        record of a window not checked yet goes, nor one of a checked window whose realised
+        performance waits to be recomputed (labels arrived); the third value is the bound
+        applied."""
         latest = max(cut for cut in cuts if cut is not None)
         with self._session(readonly=True) as session:
-            checked_until = session.scalar(
+            checked = session.scalar(
                 select(func.max(CheckRow.window_end_at)).where(CheckRow.monitor_id == monitor_id)
             )
+            dirty = session.scalar(
+                select(func.min(PerformanceDirtyRow.window_start_at)).where(
+                    PerformanceDirtyRow.monitor_id == monitor_id
+                )
+            )
+            checked_until = None if checked is None else _as_datetime(checked)
+            dirty_from = None if dirty is None else _as_datetime(dirty)
+            bound = checked_until
+            if dirty_from is not None and (bound is None or dirty_from < bound):
+                bound = dirty_from
             needed = select(func.min(RecordBatchRow.last_event_at)).where(
                 RecordBatchRow.monitor_id == monitor_id, RecordBatchRow.last_event_at < latest
             )
-            if checked_until is not None:
-                checked_until = aware("checked_until", _as_datetime(checked_until))
-                needed = needed.where(RecordBatchRow.last_event_at >= checked_until)
+            if bound is not None:
+                needed = needed.where(RecordBatchRow.last_event_at >= bound)
             first_needed = session.scalar(needed)
         if first_needed is None:
             return cuts[0], cuts[1], None
         if pending == "refuse":
-            checked = (
-                f"its last checked window ends {checked_until.isoformat()}"
-                if checked_until is not None
-                else "it has no check yet"
-            )
+            if checked_until is None:
+                why = "it has no check yet"
+            elif dirty_from is not None and bound == dirty_from:
+                why = (
+                    f"the window from {dirty_from.isoformat()} waits for its realised performance "
+                    "to be recomputed"
+                )
+            else:
+                why = f"its last checked window ends {checked_until.isoformat()}"
+            hint = f"give --before at most {bound.isoformat()}, or " if bound else ""
             raise PruneRefused(
                 f"monitor {name!r}: records before {latest.isoformat()} include records of "
-                f"windows not checked yet ({checked}); give --before at most "
-                f"{checked_until.isoformat() if checked_until else 'its first window start'}, "
-                f"or run 'driftline checks run {name}' first"
+                f"windows not checked yet ({why}); {hint}run 'driftline checks run {name}' "
+                "first"
             )
-        if checked_until is None:
+        if bound is None:
             return None, None, _as_datetime(first_needed)
-        bound = checked_until
         return (
             None if cuts[0] is None else min(cuts[0], bound),
             None if cuts[1] is None else min(cuts[1], bound),

@@ -147,3 +147,18 @@ def test_the_command_prunes_and_refuses_with_the_reason(
     future = main(["records", "prune", "--before", "2999-01-01T00:00:00Z", "--config", path])
     assert future == 2
     assert "in the future" in capsys.readouterr().err
+
+
+def test_records_of_a_window_waiting_for_its_performance_are_kept(store: Store) -> None:
+    """A label arrived for a checked window: its realised performance is recomputed from its
+    records at the next check, so they stay."""
+    for hour in range(3):
+        _add_hour(store, hour, 10)
+    _check_until(store, 3)
+    window = (T0 + timedelta(hours=1), T0 + timedelta(hours=2))
+    store.save_window_members("credit", *window, [f"r1-{i}" for i in range(10)])
+    store.add_labels("credit", [("r1-3", 1)])
+    with pytest.raises(PruneRefused, match="waits for its realised performance"):
+        store.prune(PruneCuts(records=T0 + timedelta(hours=3)))
+    kept = store.prune(PruneCuts(records=T0 + timedelta(hours=3)), pending="keep")
+    assert (kept.records, kept.kept_for_pending) == (10, {"credit": window[0]})
