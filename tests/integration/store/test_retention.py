@@ -13,7 +13,16 @@ from monitor.cli import main
 from monitor.engine.records import records_table
 from monitor.engine.report import DriftReport
 from monitor.serving.prediction_records import MODEL_VERSION_FIELD
-from monitor.store import PruneCuts, PruneRefused, Store, upgrade
+from monitor.store import (
+    AlertChange,
+    DeliveryAttempt,
+    NewDelivery,
+    NewTransition,
+    PruneCuts,
+    PruneRefused,
+    Store,
+    upgrade,
+)
 from monitor.store.retention import PREDICTION_LOG_FIELD
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
@@ -162,3 +171,54 @@ def test_records_of_a_window_waiting_for_its_performance_are_kept(store: Store) 
         store.prune(PruneCuts(records=T0 + timedelta(hours=3)))
     kept = store.prune(PruneCuts(records=T0 + timedelta(hours=3)), pending="keep")
     assert (kept.records, kept.kept_for_pending) == (10, {"credit": window[0]})
+
+
+def _deliveries(store: Store) -> list[int]:
+    """Two deliveries of one firing: ``ops`` failed after two attempts, ``team`` still
+    pending after one; every attempt started at T0."""
+    _check_until(store, 1)
+    check = store.list_checks("credit")[0]
+    change = AlertChange(
+        rule="ds", severity="warning", state="firing", streak=1, notified=True,
+        transition=NewTransition("ok", "firing", "for_reached", "x", True),
+        deliveries=(
+            NewDelivery("ops", "alert", "msg_ops", {"version": "1"}),
+            NewDelivery("team", "alert", "msg_team", {"version": "1"}),
+        ),
+    )  # fmt: skip
+    store.record_alert_changes(
+        "credit", [change], check_id=check.id,
+        window_start_at=check.window_start_at, window_end_at=check.window_end_at,
+    )  # fmt: skip
+    ops, team = sorted(store.list_deliveries("credit"), key=lambda d: d.channel)
+    for number, status in ((1, "pending"), (2, "failed")):
+        attempt = DeliveryAttempt(number, T0, 0.1, 503, False, True, "503")
+        store.record_delivery_attempt(ops.id, attempt, status=status, next_attempt_at=T0)
+    attempt = DeliveryAttempt(1, T0, 0.1, None, False, True, "refused")
+    store.record_delivery_attempt(team.id, attempt, status="pending", next_attempt_at=T0)
+    return [ops.id, team.id]
+
+
+def test_attempts_of_finished_deliveries_go_and_pending_ones_stay(store: Store) -> None:
+    ops, team = _deliveries(store)
+    result = store.prune(PruneCuts(delivery_attempts=T0 + timedelta(hours=1)))
+    assert result.delivery_attempts == 2
+    found = store.get_delivery(ops)
+    assert found is not None and found.attempts == () and found.status == "failed"
+    pending = store.get_delivery(team)
+    assert pending is not None and len(pending.attempts) == 1
+
+
+def test_the_metrics_snapshot_counts_deliveries_attempts_and_retries(store: Store) -> None:
+    _deliveries(store)
+    snapshot = store.metrics_snapshot(top_k=3)
+    counts = {c.channel: c for c in snapshot.channels}
+    assert counts["ops"].deliveries == {"failed": 1}
+    assert (counts["ops"].attempts_ok, counts["ops"].attempts_failed, counts["ops"].retries) == (
+        0,
+        2,
+        1,
+    )
+    assert counts["team"].deliveries == {"pending": 1}
+    [monitor] = snapshot.monitors
+    assert monitor.alerts == {"ds": "firing"}
