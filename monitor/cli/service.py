@@ -1,4 +1,5 @@
-"""Service commands of the ``driftline`` CLI: db, serve, checks, monitors, serve-model."""
+"""Service commands of the ``driftline`` CLI: db, serve, checks, records, monitors,
+serve-model."""
 
 from __future__ import annotations
 
@@ -60,6 +61,15 @@ def add_service_commands(commands: Any) -> None:
     backfill.add_argument("--until", default=None, help="ISO 8601 time with offset")
     _config_option(backfill)
     _clock_option(backfill)
+
+    records = commands.add_parser("records", help="stored live records")
+    records_commands = records.add_subparsers(dest="records_command", required=True)
+    prune = records_commands.add_parser(
+        "prune", help="remove records (and prediction logs) with event times before T"
+    )
+    prune.add_argument("--before", required=True, help="ISO 8601 time with offset, in the past")
+    prune.add_argument("--monitor", default=None, help="only this monitor (default: every one)")
+    _config_option(prune)
 
     monitors = commands.add_parser("monitors", help="configured monitors")
     monitors_commands = monitors.add_subparsers(dest="monitors_command", required=True)
@@ -144,6 +154,8 @@ def run_service_command(args: argparse.Namespace) -> int:
         store.check_schema()
         if args.command == "monitors":
             return _monitors_list(store, config)
+        if args.command == "records":
+            return _records_prune(args, store)
         return _checks(args, store, config, path)
     finally:
         store.close()
@@ -170,6 +182,21 @@ def _monitors_show(args: argparse.Namespace, config: cfg.Config) -> int:
 
     settings = effective_settings(config, args.monitor)
     print(json.dumps(settings, indent=2) if args.format == "json" else settings_text(settings))
+    return 0
+
+
+def _records_prune(args: argparse.Namespace, store: Any) -> int:
+    """``records prune``: the store's one prune (the retention job calls it too); refused
+    when a window not checked yet needs the records, or when ``--before`` is in the future."""
+    from monitor.engine.ingest import parse_event_time
+    from monitor.store import PruneCuts
+
+    try:
+        before = parse_event_time(args.before)
+    except ValueError as exc:
+        raise ConfigError(f"--before {args.before!r}: {exc}") from exc
+    result = store.prune(PruneCuts(records=before, prediction_logs=before), monitor=args.monitor)
+    print(result.describe())
     return 0
 
 

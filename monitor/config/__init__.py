@@ -31,6 +31,7 @@ from monitor.config.model import (
     redact_url,
     secret_values,
 )
+from monitor.config.operations import MetricsConfig, RetentionConfig
 
 __all__ = [
     "DEFAULT_CONFIG_FILE",
@@ -41,8 +42,10 @@ __all__ = [
     "DashboardConfig",
     "FilesSource",
     "IngestSource",
+    "MetricsConfig",
     "MlflowConfig",
     "Monitor",
+    "RetentionConfig",
     "Schedule",
     "Source",
     "SqlSource",
