@@ -4,12 +4,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install test lint run bench bench-anchors anchors sample-data clean browser fuzz
+.PHONY: install test lint run docs docs-serve bench bench-anchors anchors sample-data clean browser fuzz
 
 $(STAMP): pyproject.toml
+	@echo "installing Driftline and its dependencies into $(VENV) (a few minutes on a fresh machine)"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,mlflow]'
+	$(BIN)/python -m pip install --progress-bar off -e '.[dev,mlflow]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -38,6 +39,14 @@ browser: $(CHROMIUM) $(PROMETHEUS)
 
 test: lint browser
 	$(BIN)/pytest
+
+# The documentation site from docs/ (MkDocs, Material theme); `make test` builds it with
+# --strict too (tests/test_docs.py).
+docs: install
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+
+docs-serve: install
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000
 
 # Schemathesis against a real serve (SQLite and PostgreSQL when DRIFTLINE_TEST_POSTGRES_URL is
 # set) for 10 minutes per database; `make test` runs the same test for 60 s each.

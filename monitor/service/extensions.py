@@ -31,6 +31,7 @@ __all__ = [
     "ScheduledJob",
     "ServiceContext",
     "load_extensions",
+    "service_openapi",
 ]
 
 EXTENSION_GROUP: Final = "driftline.extensions"
@@ -100,3 +101,13 @@ def load_extensions() -> list[Extension]:
     for point in sorted(entry_points(group=EXTENSION_GROUP), key=lambda e: e.name):
         found.append(point.load()())
     return found
+
+
+def service_openapi(extensions: Sequence[Extension]) -> dict[str, Any]:
+    """The OpenAPI document of a running service: the core routes and each extension's."""
+    from monitor.service.openapi import document
+
+    out = document()
+    for extension in extensions:
+        out["paths"].update(extension.openapi_paths())
+    return out

@@ -34,9 +34,13 @@ from monitor.service.api import ApiSettings, allowed_hosts, create_app
 from monitor.service.checks import CheckJob
 from monitor.service.clock import FileClock, clock_from_spec
 from monitor.service.context import MonitorContext, monitor_context
-from monitor.service.extensions import MOUNT_GROUP, ServiceContext, load_extensions
+from monitor.service.extensions import (
+    MOUNT_GROUP,
+    ServiceContext,
+    load_extensions,
+    service_openapi,
+)
 from monitor.service.metrics import mount_metrics
-from monitor.service.openapi import document
 from monitor.service.scheduler import (
     LEASE_NAME,
     LEASE_TTL,
@@ -124,10 +128,7 @@ class Service:
         api = self.config.api
 
         def openapi() -> dict[str, Any]:
-            out = document()
-            for extension in self.extensions:
-                out["paths"].update(extension.openapi_paths())
-            return out
+            return service_openapi(self.extensions)
 
         app = create_app(
             self.store,
