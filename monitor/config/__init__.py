@@ -9,6 +9,7 @@ wrong field with its path, the value given and what is allowed.
 
 from __future__ import annotations
 
+from monitor.config.access import SCOPES, ApiToken, Scope
 from monitor.config.effective import effective_settings, settings_text
 from monitor.config.model import (
     DEFAULT_CONFIG_FILE,
@@ -34,9 +35,11 @@ from monitor.config.model import (
 from monitor.config.operations import MetricsConfig, RetentionConfig
 
 __all__ = [
+    "SCOPES",
     "DEFAULT_CONFIG_FILE",
     "DEFAULT_DATABASE_URL",
     "ApiConfig",
+    "ApiToken",
     "ColumnConfig",
     "Config",
     "DashboardConfig",
@@ -46,6 +49,7 @@ __all__ = [
     "MlflowConfig",
     "Monitor",
     "RetentionConfig",
+    "Scope",
     "Schedule",
     "Source",
     "SqlSource",
