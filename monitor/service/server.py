@@ -30,6 +30,7 @@ from flask import Flask
 from monitor import config as cfg
 from monitor.errors import ConfigError, DriftlineError
 from monitor.redact import SecretFilter, redact_url
+from monitor.service.access import Tokens
 from monitor.service.api import ApiSettings, allowed_hosts, create_app
 from monitor.service.checks import CheckJob
 from monitor.service.clock import FileClock, clock_from_spec
@@ -140,6 +141,7 @@ class Service:
                 max_event_ahead=api.max_event_ahead,
                 max_event_age=api.max_event_age,
                 allowed_hosts=allowed_hosts(self.options.host or api.host, api.allowed_hosts),
+                tokens=Tokens.from_config(api),
             ),
             openapi=openapi,
             checks=self.checks,
