@@ -20,7 +20,7 @@ from dashboards.context import DashboardSettings, PageContext
 from dashboards.links import alerts_href, overview_href
 from monitor.config import Config
 from monitor.service.extensions import RetrainAction, load_extensions
-from monitor.store import Store
+from monitor.store import RetrainTrigger, Store
 
 __all__ = ["DashboardSettings", "PageContext", "RetrainAction", "mount", "mount_dashboard"]
 
@@ -129,6 +129,19 @@ def mount(server: Flask, store: Store, config: Config) -> None:
     password = dashboard.password or config.api.token  # a token protects the dashboard too
     actions = (extension.retrain_action(store, config) for extension in load_extensions())
     retrain = next((action for action in actions if action is not None), None)
+    actor = f"dashboard:{dashboard.user}"
+
+    def audited(name: str, reason: str) -> RetrainTrigger:
+        assert retrain is not None
+        trigger = retrain(name, reason)
+        store.add_audit(
+            actor,
+            "retrain",
+            monitor=name,
+            detail={"trigger_id": trigger.trigger_id, "reason": reason[:200]},
+        )
+        return trigger
+
     mount_dashboard(
         server,
         store,
@@ -140,6 +153,8 @@ def mount(server: Flask, store: Store, config: Config) -> None:
             secure_cookies=dashboard.secure_cookies,
             refresh_s=dashboard.refresh.total_seconds(),
             sparkline_windows=dashboard.sparkline_windows,
-            retrain=retrain,
+            retrain=audited if retrain is not None else None,
+            user=dashboard.user,
+            scope=dashboard.scope,
         ),
     )
