@@ -35,9 +35,9 @@ from monitor.config.model import (
 from monitor.config.operations import MetricsConfig, RetentionConfig
 
 __all__ = [
-    "SCOPES",
     "DEFAULT_CONFIG_FILE",
     "DEFAULT_DATABASE_URL",
+    "SCOPES",
     "ApiConfig",
     "ApiToken",
     "ColumnConfig",
@@ -49,8 +49,8 @@ __all__ = [
     "MlflowConfig",
     "Monitor",
     "RetentionConfig",
-    "Scope",
     "Schedule",
+    "Scope",
     "Source",
     "SqlSource",
     "WebhookConfig",

@@ -331,7 +331,7 @@ def mount_metrics(
             return Response(
                 '{"error": {"code": "unauthorised", "message": '
                 "\"send 'Authorization: Bearer <token>' (metrics.token, or a token with "
-                "scope read or admin)\"}}",
+                'scope read or admin)"}}',
                 status=401,
                 mimetype="application/json",
             )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["with_scopes", "document", "error_responses", "json_body", "json_response"]
+__all__ = ["document", "error_responses", "json_body", "json_response", "with_scopes"]
 
 _ERROR = {"$ref": "#/components/schemas/Error"}
 
