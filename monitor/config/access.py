@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 __all__ = [
     "DEFAULT_TOKEN_NAME",
+    "MIN_TOKEN_CHARS",
     "SCOPES",
     "ApiToken",
     "DashboardScope",
@@ -36,6 +37,7 @@ __all__ = [
 Scope = Literal["ingest", "read", "admin"]
 DashboardScope = Literal["read", "admin"]
 SCOPES: Final[tuple[Scope, ...]] = ("ingest", "read", "admin")
+MIN_TOKEN_CHARS: Final = 16
 DEFAULT_TOKEN_NAME: Final = "default"
 """The name ``api.token`` goes by: an admin token, as it always was."""
 
@@ -46,8 +48,18 @@ class ApiToken(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
-    token: SecretStr = Field(min_length=16)
+    token: SecretStr
     scopes: tuple[Scope, ...]
+
+    @field_validator("token")
+    @classmethod
+    def _long_enough(cls, token: SecretStr) -> SecretStr:
+        if len(token.get_secret_value()) < MIN_TOKEN_CHARS:
+            raise ValueError(
+                f"a token needs at least {MIN_TOKEN_CHARS} characters; make one with "
+                "python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+            )
+        return token
 
     @field_validator("scopes")
     @classmethod
