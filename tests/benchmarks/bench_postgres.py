@@ -9,8 +9,12 @@ API processes because each batch is one transaction of two statements (the recor
 then the Arrow batch row).
 
 A second table times the store alone (``Store.add_batch`` of the same batches, one caller)
-on PostgreSQL and on a SQLite file, split into its two statements, to show where
-PostgreSQL's time goes. Each measurement is kept under a minute. Run it alone:
+on PostgreSQL and on a SQLite file, and a third the record-key statement three ways with
+psycopg directly, to see where PostgreSQL's time goes: the ``INSERT ... SELECT unnest(...)
+ON CONFLICT DO NOTHING RETURNING`` the store uses (one statement per batch), ``COPY`` into
+a temporary table followed by the same ``INSERT ... SELECT`` (COPY alone cannot skip known
+ids or return the new ones), and the store's statement with ``synchronous_commit = off``
+(what the commit's WAL flush costs). Each measurement is kept under a minute. Run it alone:
 
     nice -n 10 .venv/bin/python tests/benchmarks/bench_postgres.py
 """
@@ -52,8 +56,8 @@ DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_driftline"
 
 def _rows() -> list[dict[str, Any]]:
     frame = pd.read_csv(SAMPLE / "current_no_drift.csv").drop(columns=["record_id"])
-    rows: list[dict[str, Any]] = frame.astype(object).where(frame.notna(), None).to_dict("records")
-    return rows
+    records = frame.astype(object).where(frame.notna(), None).to_dict("records")
+    return [{str(key): value for key, value in row.items()} for row in records]
 
 
 def _batches(prefix: str, rows: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
@@ -146,9 +150,65 @@ def _store_rate(url: str, baseline: Any, rows: list[dict[str, Any]], tag: str) -
         start = time.perf_counter()
         for table in tables:
             store.add_batch("credit", table)
-        return 100 * BATCH / (time.perf_counter() - start)
+        return len(tables) * BATCH / (time.perf_counter() - start)
     finally:
         store.close()
+
+
+def _keys_rates(url: str) -> list[tuple[str, str]]:
+    """Record keys of 100 batches of BATCH ids, one transaction per batch, three ways."""
+    import psycopg
+
+    conninfo = url.replace("postgresql+psycopg://", "postgresql://")
+    out: list[tuple[str, str]] = []
+    with psycopg.connect(conninfo) as connection:
+        monitor_id = connection.execute(
+            "INSERT INTO monitors (name, config_json, created_at, updated_at) "
+            "VALUES ('keys', '{}', now(), now()) RETURNING id"
+        ).fetchone()
+        connection.commit()
+        assert monitor_id is not None
+        insert = (
+            "INSERT INTO record_keys (monitor_id, record_id) SELECT %s, unnest(%s::text[]) "
+            "ON CONFLICT DO NOTHING RETURNING record_id"
+        )
+
+        def unnest(ids: list[str]) -> int:
+            return len(connection.execute(insert, (monitor_id[0], ids)).fetchall())
+
+        def copy(ids: list[str]) -> int:
+            connection.execute(
+                "CREATE TEMP TABLE IF NOT EXISTS new_keys (record_id text) ON COMMIT DELETE ROWS"
+            )
+            with connection.cursor().copy("COPY new_keys (record_id) FROM STDIN") as target:
+                for record_id in ids:
+                    target.write_row((record_id,))
+            return len(
+                connection.execute(
+                    "INSERT INTO record_keys (monitor_id, record_id) "
+                    "SELECT %s, record_id FROM new_keys "
+                    "ON CONFLICT DO NOTHING RETURNING record_id",
+                    (monitor_id[0],),
+                ).fetchall()
+            )
+
+        def unnest_async_commit(ids: list[str]) -> int:
+            connection.execute("SET LOCAL synchronous_commit = off")
+            return unnest(ids)
+
+        for label, method in (
+            ("INSERT ... unnest ... RETURNING (the store's)", unnest),
+            ("COPY to a temp table + INSERT ... SELECT", copy),
+            ("the store's, synchronous_commit = off", unnest_async_commit),
+        ):
+            start = time.perf_counter()
+            for b in range(100):
+                ids = [f"{label[:4]}-{b}-{i}" for i in range(BATCH)]
+                assert method(ids) == BATCH
+                connection.commit()
+            rate = 100 * BATCH / (time.perf_counter() - start)
+            out.append((f"record keys only, {label}", f"{rate:,.0f} records/s"))
+    return out
 
 
 def main() -> None:
@@ -187,6 +247,8 @@ def main() -> None:
                     f"{rate:,.0f} records/s",
                 )
             )
+        _reset(url)
+        results += _keys_rates(url)
         _reset(url)
         sqlite_url = f"sqlite:///{folder / 'store.db'}"
         upgrade(sqlite_url)
