@@ -8,6 +8,7 @@ bound when the app is built, and every callback reads the store when it runs.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any, Final
 
@@ -19,6 +20,7 @@ from dashboards.auth import install_login
 from dashboards.context import DashboardSettings, PageContext
 from dashboards.links import alerts_href, overview_href
 from monitor.config import Config
+from monitor.errors import ConfigError
 from monitor.service.extensions import RetrainAction, load_extensions
 from monitor.store import RetrainTrigger, Store
 
@@ -67,15 +69,7 @@ def mount_dashboard(server: Flask, store: Store, settings: DashboardSettings) ->
     from dashboards.pages import alerts, column, monitor, overview
 
     base = settings.base.rstrip("/")
-    settings = DashboardSettings(
-        base=base,
-        password=settings.password,
-        session_secret=settings.session_secret,
-        secure_cookies=settings.secure_cookies,
-        refresh_s=settings.refresh_s,
-        sparkline_windows=settings.sparkline_windows,
-        retrain=settings.retrain,
-    )
+    settings = dataclasses.replace(settings, base=base)
     if settings.password:
         install_login(
             server,
@@ -132,7 +126,12 @@ def mount(server: Flask, store: Store, config: Config) -> None:
     actor = f"dashboard:{dashboard.user}"
 
     def audited(name: str, reason: str) -> RetrainTrigger:
+        """The retrain action, refused for a read-only login, recorded in the audit trail."""
+        from dashboards.pages.alerts import READ_ONLY
+
         assert retrain is not None
+        if dashboard.scope != "admin":
+            raise ConfigError(READ_ONLY)
         trigger = retrain(name, reason)
         store.add_audit(
             actor,
