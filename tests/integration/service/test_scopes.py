@@ -166,6 +166,9 @@ def test_the_audit_trail_records_each_state_change_with_its_actor(
             )
             == 0
         )
+        backfill = ["checks", "backfill", "credit", "--since", START.isoformat()]
+        clock = f"file:{tmp_path / 'clock'}"
+        assert main([*backfill, "--clock", clock, "--config", config]) == 0
         with app.client(token=READ) as client:
             response = client.get("/api/v1/audit", params={"monitor": "credit"})
         assert response.status_code == 200, response.text
@@ -178,13 +181,17 @@ def test_the_audit_trail_records_each_state_change_with_its_actor(
             ("ops", "check.run"),
             ("default", "silence.expire"),
             (cli_actor(), "silence.add"),
+            (cli_actor(), "check.backfill"),
         ]
+        assert events[0]["detail"]["since"] == START.isoformat()
+        assert events[0]["detail"]["windows"] >= 1
         first = events[-1]
         assert first["request_id"] == "req-silence-1" and first["monitor"] == "credit"
         assert first["detail"]["id"] == ids["silence"]
         assert first["detail"]["comment"] == "maintenance"
         assert events[-3]["detail"]["trigger_id"] == ids["trigger"]
-        assert all(e["request_id"] for e in events[1:])
+        assert all(e["request_id"] for e in events[2:])  # API requests; the CLI has none
+        assert [e["request_id"] for e in events[:2]] == [None, None]
         capsys.readouterr()
         assert main(["audit", "list", "--monitor", "credit", "--config", config]) == 0
         listed = capsys.readouterr().out
