@@ -166,6 +166,11 @@ class Tokens:
             return cls(())
         return cls((NamedToken(DEFAULT_TOKEN_NAME, ("admin",), token.encode()),))
 
+    def replace(self, other: Tokens) -> None:
+        """Serve ``other``'s tokens from now on (a reloaded driftline.yaml rotates tokens
+        without a restart); one assignment, so a request sees the old set or the new."""
+        self._tokens = other._tokens
+
     @property
     def is_open(self) -> bool:
         """No token is configured: every request is let in (as :data:`ANONYMOUS`)."""

@@ -128,6 +128,19 @@ def test_a_wrong_token_is_401_and_metrics_answers_a_read_token_but_not_an_ingest
         assert client.get("/metrics").status_code == 401
 
 
+def test_a_reloaded_configuration_rotates_the_tokens(served: Served) -> None:
+    """A token removed from driftline.yaml stops working at the reload, a new one starts."""
+    config = served.folder / "driftline.yaml"
+    rotated = "read-token-rotated-0123456789"
+    config.write_text(config.read_text().replace(READ, rotated))
+    assert served.service.reload()
+    with served.client(token=READ) as client:
+        assert client.get("/api/v1/monitors").status_code == 401
+    with served.client(token=rotated) as client:
+        assert client.get("/api/v1/monitors").status_code == 200
+        assert client.post("/api/v1/monitors/credit/silences", json={}).status_code == 403
+
+
 def _state_changes(client: httpx.Client) -> dict[str, Any]:
     """A silence added and expired, a retrain request, a check run now: the ids."""
     headers = {"X-Request-Id": "req-silence-1"}
