@@ -18,7 +18,7 @@ from inprocess import NOW, TOKEN, Served, records, serving, write_folder
 
 from monitor.cli.main import main
 from monitor.service.access import ROUTE_SCOPES, cli_actor, route_key
-from monitor.store import Store
+from monitor.store import Store, create_if_empty
 
 INGEST = "ingest-token-0123456789"
 READ = "read-token-0123456789ab"
@@ -216,3 +216,25 @@ def test_the_audit_trail_records_each_state_change_with_its_actor(
             store.close()
         for secret in (INGEST, READ, ADMIN, TOKEN):
             assert secret not in stored and secret not in listed
+
+
+def test_monitors_add_is_audited_when_the_database_exists_and_creates_none_otherwise(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path / 'driftline.db'}"
+    config = tmp_path / "driftline.yaml"
+    config.write_text(f"database_url: '{url}'\n")
+    add = ["monitors", "add", "--no-verify", "--config", str(config), "--model"]
+    assert main([*add, "models:/churn@production"]) == 0
+    assert not (tmp_path / "driftline.db").exists()  # no database: nothing to record in
+    create_if_empty(url)
+    assert main([*add, "models:/credit@production"]) == 0
+    store = Store(url)
+    try:
+        entries = store.list_audit()
+    finally:
+        store.close()
+    assert [(e.actor, e.action, e.monitor) for e in entries] == [
+        (cli_actor(), "monitor.add", "credit")
+    ]
+    assert entries[0].detail["model"] == "models:/credit@production"
