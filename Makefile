@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install test lint run docs docs-serve bench bench-anchors anchors sample-data clean browser fuzz
+.PHONY: install test lint run docs docs-serve bench bench-postgres bench-anchors anchors sample-data clean browser fuzz
 
 $(STAMP): pyproject.toml
 	@echo "installing Driftline and its dependencies into $(VENV) (a few minutes on a fresh machine)"
@@ -74,6 +74,11 @@ bench: install anchors
 	$(BIN)/python tests/benchmarks/bench_serve_model.py
 	$(BIN)/python tests/benchmarks/bench_hostile.py
 	$(BIN)/python tests/benchmarks/bench_anchors.py --venvs $(ANCHORS)
+
+# PostgreSQL ingest with one and two serve processes: drops and migrates the public schema of
+# $(DRIFTLINE_BENCH_POSTGRES_URL) (a database for the benchmark only).
+bench-postgres: install
+	$(BIN)/python tests/benchmarks/bench_postgres.py
 
 # The anchors (Evidently, NannyML, Alibi Detect, whylogs) each get their own venv from
 # tests/benchmarks/anchors/<tool>.txt; they are never project dependencies. A tool that fails

@@ -22,6 +22,7 @@ from alerts.trigger import request_retrain
 from monitor import config as cfg
 from monitor.engine.ingest import parse_event_time
 from monitor.errors import ConfigError
+from monitor.service.access import cli_actor
 from monitor.service.extensions import ServiceContext
 from monitor.store import RetrainTrigger, Store
 
@@ -91,6 +92,12 @@ def _retrain(args: argparse.Namespace, store: Store, context: ServiceContext) ->
         raise ConfigError("give --reason: why should the model be retrained?")
     monitor = config.monitor(args.monitor)
     trigger = request_retrain(store, monitor, reason=args.reason, requested_by=args.by)
+    store.add_audit(
+        cli_actor(),
+        "retrain",
+        monitor=monitor.name,
+        detail={"trigger_id": trigger.trigger_id, "reason": args.reason[:200]},
+    )
     print(f"retrain trigger {trigger.trigger_id} recorded for {monitor.name}")
     if monitor.alerts.retrain is None:
         print("no retrain target is configured (alerts.retrain); nothing was sent")
@@ -133,6 +140,17 @@ def _silences(args: argparse.Namespace, store: Store, config: cfg.Config) -> int
             created_by=args.by or "",
             comment=args.comment,
         )
+        store.add_audit(
+            cli_actor(),
+            "silence.add",
+            monitor=monitor.name,
+            detail={
+                "id": silence.id,
+                "rule": silence.rule,
+                "starts_at": silence.starts_at.isoformat(),
+                "ends_at": silence.ends_at.isoformat(),
+            },
+        )
         print(
             f"silence {silence.id}: {silence.rule or 'every rule'} of {monitor.name} muted "
             f"from {_at(silence.starts_at)} until {_at(silence.ends_at)}"
@@ -142,6 +160,12 @@ def _silences(args: argparse.Namespace, store: Store, config: cfg.Config) -> int
         expired = store.expire_silence(args.id)
         if expired is None:
             raise ConfigError(f"no silence with id {args.id}; see 'driftline silences list'")
+        store.add_audit(
+            cli_actor(),
+            "silence.expire",
+            monitor=expired.monitor,
+            detail={"id": expired.id, "ends_at": expired.ends_at.isoformat()},
+        )
         print(f"silence {expired.id} ends {_at(expired.ends_at)}")
         return 0
     at = dt.datetime.now(dt.UTC) if args.active else None

@@ -8,6 +8,7 @@ bound when the app is built, and every callback reads the store when it runs.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any, Final
 
@@ -19,8 +20,9 @@ from dashboards.auth import install_login
 from dashboards.context import DashboardSettings, PageContext
 from dashboards.links import alerts_href, overview_href
 from monitor.config import Config
+from monitor.errors import ConfigError
 from monitor.service.extensions import RetrainAction, load_extensions
-from monitor.store import Store
+from monitor.store import RetrainTrigger, Store
 
 __all__ = ["DashboardSettings", "PageContext", "RetrainAction", "mount", "mount_dashboard"]
 
@@ -67,15 +69,7 @@ def mount_dashboard(server: Flask, store: Store, settings: DashboardSettings) ->
     from dashboards.pages import alerts, column, monitor, overview
 
     base = settings.base.rstrip("/")
-    settings = DashboardSettings(
-        base=base,
-        password=settings.password,
-        session_secret=settings.session_secret,
-        secure_cookies=settings.secure_cookies,
-        refresh_s=settings.refresh_s,
-        sparkline_windows=settings.sparkline_windows,
-        retrain=settings.retrain,
-    )
+    settings = dataclasses.replace(settings, base=base)
     if settings.password:
         install_login(
             server,
@@ -129,6 +123,24 @@ def mount(server: Flask, store: Store, config: Config) -> None:
     password = dashboard.password or config.api.token  # a token protects the dashboard too
     actions = (extension.retrain_action(store, config) for extension in load_extensions())
     retrain = next((action for action in actions if action is not None), None)
+    actor = f"dashboard:{dashboard.user}"
+
+    def audited(name: str, reason: str) -> RetrainTrigger:
+        """The retrain action, refused for a read-only login, recorded in the audit trail."""
+        from dashboards.pages.alerts import READ_ONLY
+
+        assert retrain is not None
+        if dashboard.scope != "admin":
+            raise ConfigError(READ_ONLY)
+        trigger = retrain(name, reason)
+        store.add_audit(
+            actor,
+            "retrain",
+            monitor=name,
+            detail={"trigger_id": trigger.trigger_id, "reason": reason[:200]},
+        )
+        return trigger
+
     mount_dashboard(
         server,
         store,
@@ -140,6 +152,8 @@ def mount(server: Flask, store: Store, config: Config) -> None:
             secure_cookies=dashboard.secure_cookies,
             refresh_s=dashboard.refresh.total_seconds(),
             sparkline_windows=dashboard.sparkline_windows,
-            retrain=retrain,
+            retrain=audited if retrain is not None else None,
+            user=dashboard.user,
+            scope=dashboard.scope,
         ),
     )

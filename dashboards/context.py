@@ -6,6 +6,7 @@ Its own module so the pages need not import the app that imports them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from monitor.service.extensions import RetrainAction
 from monitor.store import Store
@@ -24,6 +25,10 @@ class DashboardSettings:
     refresh_s: float = 60.0
     sparkline_windows: int = 48
     retrain: RetrainAction | None = None
+    user: str = "operator"
+    """Who is logged in, for the audit trail: ``dashboard:<user>``."""
+    scope: Literal["read", "admin"] = "admin"
+    """``read``: the pages show everything and the retrain button refuses with a message."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,6 +23,7 @@ from monitor.errors import ConfigError
 from monitor.store import (
     AlertHistory,
     AlertTransition,
+    AuditEntry,
     CheckDetail,
     CheckPoint,
     ColumnPoint,
@@ -358,6 +359,11 @@ def silences(store: Store, monitor: str) -> list[Silence]:
 def retrain_triggers(store: Store, monitor: str, *, limit: int = 50) -> list[RetrainTrigger]:
     """The latest retraining triggers of ``monitor`` with their outcome, newest first."""
     return store.list_retrain_triggers(monitor, limit=limit)
+
+
+def audit_events(store: Store, monitor: str, *, limit: int = 50) -> list[AuditEntry]:
+    """The latest audit entries of ``monitor`` (who changed what), newest first."""
+    return store.list_audit(monitor, limit=limit)
 
 
 def known_monitor(store: Store, monitor: str) -> bool:

@@ -22,15 +22,19 @@ from dashboards import queries
 from dashboards.components import fmt_number, fmt_time, notice, status_badge, table
 from dashboards.links import monitor_href
 from monitor.errors import ConfigError
-from monitor.store import AlertHistory, Delivery, RetrainTrigger, Silence
+from monitor.store import AlertHistory, AuditEntry, Delivery, RetrainTrigger, Silence
 
 if TYPE_CHECKING:
     from dashboards.context import PageContext
 
-__all__ = ["DEFAULT_REASON", "make_layout", "register_callbacks", "trigger_outcome"]
+__all__ = ["DEFAULT_REASON", "READ_ONLY", "make_layout", "register_callbacks", "trigger_outcome"]
 
 DEFAULT_REASON: Final = "requested from the dashboard"
 _NO_ACTION: Final = "Retraining by hand needs the alerts package (driftline serve wires it in)."
+READ_ONLY: Final = (
+    "Your dashboard login is read-only (dashboard.scope: read): retraining needs scope "
+    "'admin'. Ask an administrator, or use a token with scope admin."
+)
 
 
 def make_layout(context: PageContext) -> Callable[..., Any]:
@@ -69,7 +73,13 @@ def make_layout(context: PageContext) -> Callable[..., Any]:
                             "Retrain now",
                             id="alerts-retrain",
                             disabled=not retrain,
-                            title="" if retrain else _NO_ACTION,
+                            title=(
+                                _NO_ACTION
+                                if not retrain
+                                else READ_ONLY
+                                if context.settings.scope != "admin"
+                                else ""
+                            ),
                         ),
                         html.Span(id="alerts-retrain-outcome", className="outcome"),
                     ],
@@ -85,6 +95,8 @@ def make_layout(context: PageContext) -> Callable[..., Any]:
                 html.Div(id="alerts-deliveries"),
                 html.H2("Retraining triggers"),
                 html.Div(id="alerts-triggers"),
+                html.H2("Audit trail"),
+                html.Div(id="alerts-audit"),
             ],
             className="page",
         )
@@ -252,6 +264,25 @@ def _triggers(found: Sequence[RetrainTrigger]) -> Any:
     )
 
 
+def _audit(found: Sequence[AuditEntry]) -> Any:
+    rows = [
+        [
+            fmt_time(e.at),
+            e.actor,
+            e.action,
+            ", ".join(f"{k}={v}" for k, v in sorted(e.detail.items())),
+            e.request_id or "-",
+        ]
+        for e in found
+    ]
+    return table(
+        ["at", "actor", "action", "detail", "request"],
+        rows,
+        id="alerts-audit-table",
+        empty="No recorded changes.",
+    )
+
+
 def register_callbacks(app: Dash, context: PageContext) -> None:
     store = context.store
 
@@ -262,13 +293,14 @@ def register_callbacks(app: Dash, context: PageContext) -> None:
         Output("alerts-silences", "children"),
         Output("alerts-deliveries", "children"),
         Output("alerts-triggers", "children"),
+        Output("alerts-audit", "children"),
         Input("alerts-monitor", "value"),
         Input("alerts-retrain-trigger", "data"),
         Input("refresh", "n_intervals"),
     )
     def _fill(monitor: str | None, _trigger: Any, _tick: Any) -> tuple[Any, ...]:
         if monitor is None:
-            return notice("No monitors yet.", id="alerts-no-monitors"), None, None, None, None, None
+            return notice("No monitors yet.", id="alerts-no-monitors"), *([None] * 6)
         history = queries.alert_history(store, monitor)
         return (
             dcc.Link("Monitor page", href=monitor_href(context.base, monitor)),
@@ -277,6 +309,7 @@ def register_callbacks(app: Dash, context: PageContext) -> None:
             _silences(queries.silences(store, monitor), dt.datetime.now(dt.UTC)),
             _deliveries(queries.deliveries(store, monitor)),
             _triggers(queries.retrain_triggers(store, monitor)),
+            _audit(queries.audit_events(store, monitor)),
         )
 
     @app.callback(
@@ -290,6 +323,8 @@ def register_callbacks(app: Dash, context: PageContext) -> None:
         action = context.settings.retrain
         if action is None:
             return {"error": _NO_ACTION}
+        if context.settings.scope != "admin":
+            return {"error": READ_ONLY}
         if monitor is None:
             return {"error": "Choose a monitor first."}
         try:

@@ -80,6 +80,12 @@ def add_service_commands(commands: Any) -> None:
     show.add_argument("monitor")
     show.add_argument("--format", choices=("text", "json"), default="text")
     _config_option(show)
+    audit = commands.add_parser("audit", help="the audit trail: who changed what")
+    audit_commands = audit.add_subparsers(dest="audit_command", required=True)
+    audit_list = audit_commands.add_parser("list", help="state changes, newest first")
+    audit_list.add_argument("--monitor", default=None, help="only this monitor")
+    audit_list.add_argument("--limit", type=int, default=50, help="at most this many (50)")
+    _config_option(audit_list)
     from monitor.service.monitors_add import add_arguments
 
     add_arguments(monitors_commands.add_parser("add", help="add a monitor to driftline.yaml"))
@@ -126,7 +132,10 @@ def run_service_command(args: argparse.Namespace) -> int:
     if args.command == "monitors" and args.monitors_command == "add":
         from monitor.service.monitors_add import add_monitor
 
-        return add_monitor(args, path)
+        code = add_monitor(args, path)
+        if code == 0:
+            _audit_monitor_added(path, args)
+        return code
     from monitor.config import load_config
 
     config = load_config(path, dict(os.environ))
@@ -156,6 +165,8 @@ def run_service_command(args: argparse.Namespace) -> int:
             return _monitors_list(store, config)
         if args.command == "records":
             return _records_prune(args, store)
+        if args.command == "audit":
+            return _audit_list(args, store)
         return _checks(args, store, config, path)
     finally:
         store.close()
@@ -252,6 +263,19 @@ def _checks(args: argparse.Namespace, store: Any, config: cfg.Config, path: Path
     finally:
         bar.close()
         job.close()
+    from monitor.service.access import cli_actor
+
+    detail = {
+        key: value
+        for key in ("start", "end", "since", "until")
+        if (value := getattr(args, key, None)) is not None
+    }
+    store.add_audit(
+        cli_actor(),
+        "check.backfill" if args.checks_command == "backfill" else "check.run",
+        monitor=args.monitor,
+        detail={**detail, "windows": len(run.checks), "failed": int(run.failed)},
+    )
     if run.refreshed:
         print(f"{args.monitor}: realised performance recomputed for {len(run.refreshed)} window(s)")
     if not run.checks:
@@ -259,6 +283,50 @@ def _checks(args: argparse.Namespace, store: Any, config: cfg.Config, path: Path
     if run.writeback is not None and run.checks:
         print(f"MLflow write-back: {run.writeback.sent} sent, {run.writeback.failed} postponed")
     return 2 if run.failed else 0
+
+
+def _audit_list(args: argparse.Namespace, store: Any) -> int:
+    """``audit list``: the rows ``GET /api/v1/audit`` returns, as text."""
+    import json
+
+    if not 1 <= args.limit <= 1_000:
+        raise ConfigError(f"--limit {args.limit}: give a number from 1 to 1000")
+    print(f"{'at':<26} {'actor':<24} {'action':<15} {'monitor':<16} detail")
+    for entry in store.list_audit(args.monitor, limit=args.limit):
+        print(
+            f"{entry.at.isoformat(timespec='seconds'):<26} {entry.actor:<24} "
+            f"{entry.action:<15} {entry.monitor or '-':<16} "
+            f"{json.dumps(dict(entry.detail), sort_keys=True)}"
+        )
+    return 0
+
+
+def _audit_monitor_added(path: Path, args: argparse.Namespace) -> None:
+    """Record ``monitors add`` in the audit trail when the database exists at the current
+    schema (the command itself needs no database: ``serve`` creates it)."""
+    from sqlalchemy.engine import make_url
+
+    from monitor.config import load_config
+    from monitor.service.access import cli_actor
+    from monitor.store import Store, is_up_to_date
+
+    config = load_config(path, dict(os.environ))
+    url = make_url(config.database_url)
+    if url.get_backend_name() == "sqlite" and not (url.database and Path(url.database).exists()):
+        return
+    if not is_up_to_date(config.database_url):
+        return
+    name = config.monitors[-1].name
+    store = Store(config.database_url)
+    try:
+        store.add_audit(
+            cli_actor(),
+            "monitor.add",
+            monitor=name,
+            detail={"model": args.model, "config": str(path)},
+        )
+    finally:
+        store.close()
 
 
 def _serve(args: argparse.Namespace, path: Path) -> int:

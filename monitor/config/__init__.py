@@ -9,6 +9,7 @@ wrong field with its path, the value given and what is allowed.
 
 from __future__ import annotations
 
+from monitor.config.access import SCOPES, ApiToken, Scope
 from monitor.config.effective import effective_settings, settings_text
 from monitor.config.model import (
     DEFAULT_CONFIG_FILE,
@@ -36,7 +37,9 @@ from monitor.config.operations import MetricsConfig, RetentionConfig
 __all__ = [
     "DEFAULT_CONFIG_FILE",
     "DEFAULT_DATABASE_URL",
+    "SCOPES",
     "ApiConfig",
+    "ApiToken",
     "ColumnConfig",
     "Config",
     "DashboardConfig",
@@ -47,6 +50,7 @@ __all__ = [
     "Monitor",
     "RetentionConfig",
     "Schedule",
+    "Scope",
     "Source",
     "SqlSource",
     "WebhookConfig",

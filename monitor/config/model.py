@@ -35,6 +35,7 @@ from pydantic import (
 )
 
 import monitor.config.alerts as alerts_config
+from monitor.config.access import DEFAULT_TOKEN_NAME, ApiToken, DashboardScope, unique_tokens
 from monitor.config.alerts import AlertsConfig, MlflowProjectTarget, Promotion
 from monitor.config.durations import DURATION_HINT, format_duration, parse_duration
 from monitor.config.operations import MetricsConfig, RetentionConfig
@@ -136,6 +137,21 @@ class ApiConfig(_Section):
     allowed_hosts: tuple[str, ...] = ()
     """Host header values served (names, without port); empty: the bind host, localhost,
     127.0.0.1 and ::1. ``*`` serves any (behind a proxy that checks it)."""
+    tokens: tuple[ApiToken, ...] = ()
+    """Named tokens with scopes (:mod:`monitor.config.access`); ``token`` is ``default``."""
+
+    @field_validator("tokens")
+    @classmethod
+    def _unique_tokens(cls, tokens: tuple[ApiToken, ...]) -> tuple[ApiToken, ...]:
+        return unique_tokens(tokens)
+
+    @model_validator(mode="after")
+    def _default_name_free(self) -> ApiConfig:
+        if self.token is not None and any(t.name == DEFAULT_TOKEN_NAME for t in self.tokens):
+            raise ValueError(
+                f"tokens: {DEFAULT_TOKEN_NAME!r} is the name of api.token; rename that token"
+            )
+        return self
 
 
 class DashboardConfig(_Section):
@@ -147,6 +163,10 @@ class DashboardConfig(_Section):
     """Mark the session cookie Secure: true, false, or unset (only on https requests)."""
     refresh: _Duration = timedelta(seconds=60)
     sparkline_windows: int = Field(default=48, ge=2, le=1000)
+    user: str = Field(default="operator", pattern=r"^[A-Za-z0-9][A-Za-z0-9_.@\-]{0,63}$")
+    """Who the password's holder is in the audit trail: ``dashboard:<user>``."""
+    scope: DashboardScope = "admin"
+    """What a logged-in user may do: ``admin`` (press retrain) or ``read`` (look only)."""
 
 
 class IngestSource(_Section):

@@ -13,14 +13,13 @@ folder.
 from __future__ import annotations
 
 import csv
-import hmac
 import io
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from monitor.engine.ingest import (
@@ -34,6 +33,15 @@ from monitor.engine.ingest import (
 )
 from monitor.engine.windows import Window
 from monitor.errors import ConfigError, DriftlineError, SchemaMismatch
+from monitor.service.access import (
+    ANONYMOUS,
+    Tokens,
+    audit_detail,
+    audited_action,
+    grants,
+    required_scope,
+)
+from monitor.service.access import request_id as new_request_id
 from monitor.service.checks import CheckJob
 from monitor.service.context import Clock, MonitorContext, utc_now
 from monitor.service.performance_json import history_json, parse_history_query
@@ -55,6 +63,7 @@ API_PREFIX: Final = "/api/v1"
 
 _LOCAL_HOSTS: Final = ("localhost", "127.0.0.1", "::1")
 MAX_CHECKS_LISTED: Final = 10_000
+MAX_AUDIT_LISTED: Final = 1_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +76,8 @@ class ApiSettings:
     max_event_age: timedelta = timedelta(days=3650)
     allowed_hosts: Collection[str] = field(default_factory=lambda: _LOCAL_HOSTS)
     """Host names served (``*``: any); see :func:`allowed_hosts`."""
+    tokens: Tokens | None = None
+    """The named tokens with scopes; None: ``token`` alone, as the admin ``default``."""
 
 
 def allowed_hosts(bind_host: str, configured: Collection[str]) -> tuple[str, ...]:
@@ -188,15 +199,56 @@ def create_app(
     def _bad_request(exc: BadRequest) -> tuple[Response, int]:
         return _error(exc.status, exc.code, exc.message, **exc.extra)
 
+    tokens = config.tokens if config.tokens is not None else Tokens.single(config.token)
+
     @app.before_request
     def _authorise() -> tuple[Response, int] | None:
-        if config.token is None or not request.path.startswith(API_PREFIX + "/"):
+        """The one place a request's token and scope are checked (the route → scope
+        table is :data:`monitor.service.access.ROUTE_SCOPES`)."""
+        g.driftline_request_id = new_request_id(request.headers.get("X-Request-Id"))
+        g.driftline_actor = ANONYMOUS
+        if tokens.is_open or not request.path.startswith(API_PREFIX + "/"):
             return None
-        header = request.headers.get("Authorization", "")
-        given = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
-        if not hmac.compare_digest(given.encode(), config.token.encode()):
+        found = tokens.identify(request.headers.get("Authorization", ""))
+        if found is None:
             return _error(401, "unauthorised", "send 'Authorization: Bearer <token>'")
+        g.driftline_actor = found.name
+        if request.url_rule is None:
+            return None  # a 404 or 405 follows; it reveals nothing a token could not read
+        needed = required_scope(request.method, request.url_rule.rule)
+        if not grants(found.scopes, needed):
+            return _error(
+                403,
+                "forbidden",
+                f"token {found.name!r} has scope(s) {', '.join(found.scopes)}; "
+                f"{request.method} {request.url_rule.rule} needs scope {needed!r}",
+            )
         return None
+
+    @app.after_request
+    def _audit(response: Response) -> Response:
+        """A successful state change leaves one audit entry: actor, action, monitor,
+        request id and a small detail (:func:`monitor.service.access.audit_detail`)."""
+        rule = request.url_rule
+        response.headers["X-Request-Id"] = g.get("driftline_request_id", "")
+        if rule is None or not 200 <= response.status_code < 300:
+            return response
+        action = audited_action(request.method, rule.rule)
+        if action is None:
+            return response
+        body = response.get_json(silent=True) if response.is_json else None
+        args = request.view_args or {}
+        monitor = args.get("name")
+        if monitor is None and isinstance(body, dict) and isinstance(body.get("monitor"), str):
+            monitor = body["monitor"]
+        store.add_audit(
+            g.get("driftline_actor", ANONYMOUS),
+            action,
+            monitor=monitor if isinstance(monitor, str) else None,
+            request_id=g.get("driftline_request_id"),
+            detail=audit_detail(args, body),
+        )
+        return response
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> tuple[Response, int]:
@@ -219,9 +271,9 @@ def create_app(
 
     @app.get("/api/openapi.json")
     def openapi_document() -> Response:
-        from monitor.service.openapi import document
+        from monitor.service.openapi import document, with_scopes
 
-        return jsonify(openapi() if openapi else document())
+        return jsonify(with_scopes(openapi() if openapi else document()))
 
     @app.get(f"{API_PREFIX}/monitors")
     def list_monitors() -> Response:
@@ -399,6 +451,14 @@ def create_app(
                 "quality": [q.to_dict() for q in detail.quality],
             }
         ), 200
+
+    @app.get(f"{API_PREFIX}/audit")
+    def audit_trail() -> tuple[Response, int]:
+        name = request.args.get("monitor") or None
+        limit = query_int(request, "limit", default=100, low=1, high=MAX_AUDIT_LISTED)
+        assert limit is not None
+        entries = store.list_audit(name, limit=limit)
+        return jsonify({"events": [entry.to_dict() for entry in entries]}), 200
 
     @app.errorhandler(DriftlineError)
     def _domain_error(exc: DriftlineError) -> tuple[Response, int]:

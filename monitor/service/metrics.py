@@ -12,7 +12,8 @@ the configured rules, channels are reported by their kind (webhook, slack, email
 and refusals by their error code. A scrape while the database is down still answers 200
 with ``driftline_up 0`` and the in-process counters.
 
-The route answers ``api.token`` and, when set, ``metrics.token`` (a scrape-only token), as
+The route answers ``metrics.token`` (a scrape-only token) and every ``read`` or ``admin``
+token of the API (``api.token`` among them), as
 ``Authorization: Bearer <token>``; with neither configured it is open like the API.
 """
 
@@ -32,6 +33,7 @@ from prometheus_client.registry import Collector
 from monitor import config as cfg
 from monitor.engine.report import CheckStatus
 from monitor.errors import DriftlineError
+from monitor.service.access import scrape_tokens
 from monitor.store import AlertState, MetricsSnapshot, Store
 
 __all__ = ["METRICS_PATH", "IngestCounters", "StoreCollector", "mount_metrics"]
@@ -316,11 +318,7 @@ def mount_metrics(
     registry.register(StoreCollector(store, config))
     counters = IngestCounters(registry)
     current = config()
-    tokens = [
-        secret.get_secret_value()
-        for secret in (current.api.token, current.metrics.token)
-        if secret is not None
-    ]
+    tokens = scrape_tokens(current)
 
     @app.after_request
     def _ingest_metrics(response: Response) -> Response:
@@ -332,7 +330,8 @@ def mount_metrics(
         if tokens and not _authorised(tokens):
             return Response(
                 '{"error": {"code": "unauthorised", "message": '
-                "\"send 'Authorization: Bearer <token>' (api.token or metrics.token)\"}}",
+                "\"send 'Authorization: Bearer <token>' (metrics.token, or a token with "
+                'scope read or admin)"}}',
                 status=401,
                 mimetype="application/json",
             )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["document", "error_responses", "json_body", "json_response"]
+__all__ = ["document", "error_responses", "json_body", "json_response", "with_scopes"]
 
 _ERROR = {"$ref": "#/components/schemas/Error"}
 
@@ -367,6 +367,32 @@ def document() -> dict[str, Any]:
                     },
                 }
             },
+            "/api/v1/audit": {
+                "get": {
+                    "summary": "The audit trail: state changes with their actor, newest first",
+                    "parameters": [
+                        {"name": "monitor", "in": "query", "schema": {"type": "string"}},
+                        {
+                            "name": "limit",
+                            "in": "query",
+                            "schema": {"type": "integer", "minimum": 1, "maximum": 1000},
+                        },
+                    ],
+                    "responses": {
+                        "200": _json(
+                            {
+                                "type": "object",
+                                "required": ["events"],
+                                "properties": {
+                                    "events": {"type": "array", "items": {"type": "object"}}
+                                },
+                            },
+                            "audit events",
+                        ),
+                        **_errors(401, 422),
+                    },
+                }
+            },
             "/api/v1/checks/{id}": {
                 "get": {
                     "summary": "One check with its column results and quality findings",
@@ -397,3 +423,17 @@ def document() -> dict[str, Any]:
             },
         },
     }
+
+
+def with_scopes(doc: dict[str, Any]) -> dict[str, Any]:
+    """``doc`` with each guarded operation's scope (``x-driftline-scope``, from
+    :data:`monitor.service.access.ROUTE_SCOPES`) and its 403 answer."""
+    from monitor.service.access import required_scope
+
+    for path, item in doc.get("paths", {}).items():
+        for method, operation in item.items():
+            if not isinstance(operation, dict) or operation.get("security") == []:
+                continue
+            operation["x-driftline-scope"] = required_scope(method, path)
+            operation.setdefault("responses", {}).setdefault("403", _json(_ERROR, "forbidden"))
+    return doc

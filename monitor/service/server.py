@@ -10,7 +10,9 @@ The configuration is live: :meth:`Service.reload` (on SIGHUP, and when the file 
 sees driftline.yaml change) validates the file first; an invalid change is refused with the
 usual message and the running configuration stays. A valid one adds, changes and removes
 monitors in place: ingest accepts records for a new monitor at once, and the scheduler
-gains or drops its check job.
+gains or drops its check job. The API's tokens (``api.token``, ``api.tokens``) change at
+once too, so a token is rotated without a restart (the dashboard's login and ``/metrics``
+keep the tokens they started with).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from flask import Flask
 from monitor import config as cfg
 from monitor.errors import ConfigError, DriftlineError
 from monitor.redact import SecretFilter, redact_url
+from monitor.service.access import Tokens
 from monitor.service.api import ApiSettings, allowed_hosts, create_app
 from monitor.service.checks import CheckJob
 from monitor.service.clock import FileClock, clock_from_spec
@@ -114,6 +117,7 @@ class Service:
             contexts=self.contexts,
         )
         self._apply(self.config, first=True)
+        self.tokens = Tokens.from_config(self.config.api)
         self.app = self._app()
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -141,6 +145,7 @@ class Service:
                 max_event_ahead=api.max_event_ahead,
                 max_event_age=api.max_event_age,
                 allowed_hosts=allowed_hosts(self.options.host or api.host, api.allowed_hosts),
+                tokens=self.tokens,
             ),
             openapi=openapi,
             checks=self.checks,
@@ -232,6 +237,7 @@ class Service:
                 )
                 return False
             self.secrets.update(cfg.secret_values(config))
+            self.tokens.replace(Tokens.from_config(config.api))
             if self._scheduler is not None:
                 sync_check_jobs(
                     self._scheduler, config, self.path, config.database_url, self.clock_spec

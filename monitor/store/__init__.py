@@ -27,6 +27,7 @@ from monitor.store.alert_domain import (
     RunStatus,
     Silence,
 )
+from monitor.store.audit import AuditEntry
 from monitor.store.domain import CheckDetail, CheckStatus, CheckSummary, Monitor
 from monitor.store.history import CheckPoint, ColumnPoint, HeatmapCell
 from monitor.store.links import DetectedBy, ModelVersionEvent, PendingWriteback
@@ -54,6 +55,7 @@ __all__ = [
     "AlertState",
     "AlertStatus",
     "AlertTransition",
+    "AuditEntry",
     "ChannelCounts",
     "CheckDetail",
     "CheckPoint",

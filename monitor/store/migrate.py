@@ -2,7 +2,7 @@
 
 >>> from monitor.store.migrate import head_revision
 >>> head_revision()
-'0008'
+'0009'
 """
 
 from __future__ import annotations

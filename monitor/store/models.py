@@ -10,7 +10,8 @@ promotion gate), and the outbox ``deliveries`` with their ``delivery_attempts``;
 ``model_version_events`` (which registered model version a monitor follows, and when that
 changed) and ``mlflow_writebacks`` (checks whose results still have to reach MLflow);
 ``performance_results`` per window, with ``window_members`` and ``performance_dirty`` for
-labels that arrive later. Every change here needs an Alembic migration in
+labels that arrive later; ``audit_events``, who changed what (the actor is a token's name,
+never the token). Every change here needs an Alembic migration in
 ``migrations/versions``; a test compares the two.
 """
 
@@ -47,6 +48,7 @@ __all__ = [
     "RUN_STATUSES",
     "AlertRow",
     "AlertTransitionRow",
+    "AuditRow",
     "Base",
     "CheckRow",
     "ColumnResultRow",
@@ -477,3 +479,21 @@ class PerformanceDirtyRow(Base):
     window_end_at: Mapped[UtcTimestamp] = mapped_column(primary_key=True)
     generation: Mapped[int]
     marked_at: Mapped[UtcTimestamp]
+
+
+class AuditRow(Base):
+    """One state change made by a person or a client: who (``actor``: a token's name,
+    ``dashboard:<user>`` or ``cli:<os user>``), what (``action``), on which monitor, when,
+    in which request, and a small JSON detail that holds no secret. The monitor is kept by
+    name, so the trail outlives a monitor removed from the configuration."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index(None, "at"), Index(None, "monitor", "at"))
+
+    id: Mapped[IntPK]
+    at: Mapped[UtcTimestamp]
+    actor: Mapped[Name]
+    action: Mapped[str] = mapped_column(SafeString(64))
+    monitor: Mapped[Name | None]
+    request_id: Mapped[str | None] = mapped_column(SafeString(64))
+    detail_json: Mapped[str] = mapped_column(SafeText)

@@ -36,6 +36,7 @@ from monitor.store._rows import (
 from monitor.store._writes import acquire_lease, insert_keyed, release_lease, upsert
 from monitor.store.alert_reads import AlertReads
 from monitor.store.alert_store import AlertStoreMixin
+from monitor.store.audit import AuditStore
 from monitor.store.domain import CheckDetail, CheckSummary, Monitor
 from monitor.store.history import HistoryReads
 from monitor.store.links import ModelLinkStore, metrics_sent_at
@@ -60,6 +61,7 @@ __all__ = ["Store"]
 class Store(
     AlertStoreMixin,
     AlertReads,
+    AuditStore,
     HistoryReads,
     MetricsReads,
     ModelLinkStore,

@@ -127,6 +127,10 @@ def test_retrain_now_creates_a_trigger_and_shows_its_delivered_outcome(
     created = {t["trigger_id"]: t for t in httpx.get(api).json()["triggers"]}[trigger_id]
     assert (created["source"], created["requested_by"]) == ("manual", "dashboard")
     assert (created["reason"], created["outcome"]) == ("browser test: new labels", "delivered")
+    audit = httpx.get(f"{server}/api/v1/audit", params={"monitor": "credit"}).json()["events"]
+    mine = [e for e in audit if e["detail"].get("trigger_id") == trigger_id]
+    assert [(e["actor"], e["action"]) for e in mine] == [("dashboard:operator", "retrain")]
+    expect(tab.page.locator("#alerts-audit-table")).to_contain_text(trigger_id)
     sent = [json.loads(r.body) for r in receiver.on("/retrain")]
     assert trigger_id in [body["trigger_id"] for body in sent]
     expect(tab.page.locator("#alerts-triggers-table")).to_contain_text(trigger_id)

@@ -46,6 +46,7 @@ CANARIES = {
         "database_password",
         "session_secret",
         "dashboard_password",
+        "ops_token",
     )
 }
 # the webhook secret's key part is base64: a canary that is base64 itself
@@ -162,7 +163,7 @@ def _config(url: str, hooks: str, smtp_port: int) -> str:
     c = CANARIES
     return f"""\
 database_url: '{url}'
-api: {{token: {c["api_token"]}}}
+api: {{token: {c["api_token"]}, tokens: [{{name: ops, token: {c["ops_token"]}, scopes: [admin]}}]}}
 dashboard: {{password: {c["dashboard_password"]}, session_secret: {c["session_secret"]},
             refresh: 0s}}
 monitors:
@@ -304,6 +305,15 @@ def test_no_canary_leaks_anywhere(tmp_path: Path, kind: str) -> None:
                 ingested = api.post("/api/v1/monitors/credit/records", json=_records())
                 assert ingested.status_code == 200, ingested.text
                 seen.append(ingested.text)
+                ops = {"Authorization": f"Bearer {CANARIES['ops_token']}"}
+                future = {"starts_at": "2030-01-01T00:00:00+00:00", "duration": "1h"}
+                response = api.post(
+                    "/api/v1/monitors/credit/silences",
+                    json={**future, "created_by": "canary"},
+                    headers=ops,
+                )
+                assert response.status_code == 201, response.text  # audited as "ops"
+                seen.append(response.text)
                 for name in ("github", "gitlab"):
                     response = api.post(
                         f"/api/v1/monitors/{name}/retrain", json={"reason": "canary test"}
@@ -353,6 +363,7 @@ def test_no_canary_leaks_anywhere(tmp_path: Path, kind: str) -> None:
                 paths = {
                     "/api/health",
                     "/api/openapi.json",
+                    "/api/v1/audit",
                     "/api/v1/monitors",
                     "/api/v1/monitors/credit/checks",
                     "/api/v1/monitors/credit/performance",
