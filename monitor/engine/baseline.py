@@ -104,18 +104,65 @@ class Baseline:
         return [name for name, col in self.columns.items() if col.role == "feature"]
 
 
+IDENTIFIER_MIN_ROWS: Final = 50
+"""Columns of at most this many non-missing values are never taken for identifiers."""
+IDENTIFIER_UNIQUE_SHARE: Final = 0.99
+"""A column whose distinct values are at least this share of its values is nearly all unique."""
+IDENTIFIER_DENSITY: Final = 10.0
+"""Nearly unique integers spanning at most this many times as many values as they have
+(``max - min + 1 <= 10 n``) are a numbering (1, 2, 3, ... shuffled, or a sample of one),
+not a measurement."""
+
+
+def _nearly_unique(non_null: pd.Series) -> bool:
+    return len(
+        non_null
+    ) > IDENTIFIER_MIN_ROWS and non_null.nunique() >= IDENTIFIER_UNIQUE_SHARE * len(non_null)
+
+
+def _is_integer_identifier(non_null: pd.Series) -> bool:
+    """A numbering: strictly increasing in row order (the order of time), or nearly all
+    unique and dense. Sparse unique integers (a population, an amount in cents) stay
+    numeric; random-number identifiers go in ``ignore``."""
+    if len(non_null) <= IDENTIFIER_MIN_ROWS:
+        return False
+    values = non_null.to_numpy(dtype=np.int64)
+    if bool(np.all(np.diff(values) > 0)):
+        return True
+    span = float(values.max()) - float(values.min()) + 1.0
+    return _nearly_unique(non_null) and span <= IDENTIFIER_DENSITY * len(values)
+
+
+def _looks_like_datetime(non_null: pd.Series) -> bool:
+    """ISO 8601 date-times written as text (a CSV's timestamp column)."""
+    head = non_null.head(100)
+    if len(head) == 0 or not all(isinstance(v, str) and len(v) >= 10 for v in head):
+        return False
+    try:
+        pd.to_datetime(head, format="ISO8601")
+    except (ValueError, TypeError, OverflowError):
+        return False
+    return True
+
+
 def _infer_kind(series: pd.Series, *, categorical: bool) -> ColumnKind:
+    """The column's kind. Identifiers (nearly all unique text; integer numberings, see
+    :func:`_is_integer_identifier`) and date-times are kept in the schema and not compared."""
     dtype = series.dtype
     if pd.api.types.is_bool_dtype(dtype):
         return "boolean"
     if pd.api.types.is_datetime64_any_dtype(dtype):
         return "datetime"
+    non_null = series.dropna()
+    if pd.api.types.is_integer_dtype(dtype) and not categorical:
+        return "identifier" if _is_integer_identifier(non_null) else "numeric"
     if pd.api.types.is_numeric_dtype(dtype) and not categorical:
         return "numeric"
-    non_null = series.dropna()
     if len(non_null) and set(non_null.unique()) <= {True, False} and not categorical:
         return "boolean"
-    if not categorical and len(non_null) > 50 and non_null.nunique() == len(non_null):
+    if not categorical and _looks_like_datetime(non_null):
+        return "datetime"
+    if not categorical and _nearly_unique(non_null):
         return "identifier"
     return "categorical"
 

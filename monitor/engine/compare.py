@@ -196,6 +196,18 @@ def _compare_numeric(
 
 
 def _check_column(column: ColumnBaseline, current: pd.DataFrame, method: str | None) -> _Outcome:
+    if column.role == "target" and (
+        column.name not in current.columns or not current[column.name].notna().any()
+    ):
+        # Labels arrive later (POST /labels): no label in the window yet is no error.
+        result = ColumnResult(
+            column.name,
+            column.kind,
+            column.role,
+            "no_data",
+            detail="no label in the window yet; labels sent later are compared when present",
+        )
+        return _Outcome(result, ())
     if column.name not in current.columns:
         result = ColumnResult(
             column.name,
@@ -216,7 +228,7 @@ def _check_column(column: ColumnBaseline, current: pd.DataFrame, method: str | N
             column.kind,
             column.role,
             "not_compared",
-            detail=f"{column.kind} columns are not compared for drift",
+            detail=f"{column.kind} column: kept in the schema, not compared for drift",
         )
         return _Outcome(result, tuple(findings))
     chosen = method or _auto_method(column)

@@ -12,7 +12,14 @@ def _fmt(value: float | None, spec: str) -> str:
 
 
 def _row(result: ColumnResult) -> list[str]:
-    verdict = "DRIFT" if result.drifted else ("ok" if result.status == "tested" else result.status)
+    if result.drifted:
+        verdict = "DRIFT"
+    elif result.status == "tested":
+        verdict = "ok"
+    elif result.not_compared is not None:
+        verdict = f"not compared ({result.not_compared})"
+    else:
+        verdict = result.status
     return [
         result.name + ("" if result.role == "feature" else f" ({result.role})"),
         result.kind,

@@ -148,11 +148,18 @@ class ColumnResult:
     detail: str = ""
     histogram: Histogram | None = None
 
+    @property
+    def not_compared(self) -> str | None:
+        """Why the column is not tested (``"identifier"`` or ``"datetime"``: not a feature),
+        or None for a column that is."""
+        return self.kind if self.status == "not_compared" else None
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "kind": self.kind,
             "role": self.role,
             "status": self.status,
+            "not_compared": self.not_compared,
             "method": self.method,
             "statistic": _num(self.statistic),
             "p_value": _num(self.p_value),
