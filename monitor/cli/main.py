@@ -13,7 +13,12 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from monitor.cli.service import add_service_commands, run_service_command
-from monitor.engine.defaults import DEFAULT_ALPHA, DEFAULT_DELTA, DEFAULT_DRIFT_SHARE
+from monitor.engine.defaults import (
+    DEFAULT_ALPHA,
+    DEFAULT_DELTA,
+    DEFAULT_DELTA_PREDICTION,
+    DEFAULT_DRIFT_SHARE,
+)
 from monitor.errors import DriftlineError
 
 __all__ = ["main"]
@@ -85,6 +90,12 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--alpha", type=float, default=DEFAULT_ALPHA)
     check.add_argument("--delta", type=float, default=DEFAULT_DELTA)
     check.add_argument("--delta-categorical", type=float, default=None)
+    check.add_argument(
+        "--delta-prediction",
+        type=float,
+        default=DEFAULT_DELTA_PREDICTION,
+        help=f"effect-size tolerance of the prediction column (default {DEFAULT_DELTA_PREDICTION})",
+    )
     check.add_argument("--drift-share", type=float, default=DEFAULT_DRIFT_SHARE)
     check.add_argument("--correction", choices=("bh", "bonferroni"), default="bh")
     check.add_argument(
@@ -167,6 +178,7 @@ def _check(args: argparse.Namespace) -> int:
         alpha=args.alpha,
         delta=args.delta,
         delta_categorical=args.delta_categorical,
+        delta_prediction=args.delta_prediction,
         drift_share=args.drift_share,
         correction=args.correction,
         methods=_method_overrides(args.method),

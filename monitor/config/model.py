@@ -245,6 +245,7 @@ class Monitor(_Section):
     alpha: _Fraction = 0.05
     delta: _Tolerance = 0.1
     delta_categorical: _Tolerance | None = None
+    delta_prediction: _Tolerance = 0.1
     drift_share: _Fraction = 0.5
     columns: dict[str, ColumnConfig] = Field(default_factory=dict)
     ignore: tuple[str, ...] = ()

@@ -11,11 +11,12 @@ def _fmt(value: float | None, spec: str) -> str:
     return "-" if value is None else format(value, spec)
 
 
+_LABELS = {"drift": "DRIFT", "watch": "watch (small)", "ok": "ok"}
+
+
 def _row(result: ColumnResult) -> list[str]:
-    if result.drifted:
-        verdict = "DRIFT"
-    elif result.status == "tested":
-        verdict = "ok"
+    if result.verdict is not None:
+        verdict = _LABELS[result.verdict]
     elif result.not_compared is not None:
         verdict = f"not compared ({result.not_compared})"
     else:
@@ -38,12 +39,15 @@ def render_text(report: DriftReport) -> str:
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
     drifted = report.drifted_columns
+    watch = f", {len(report.watch_columns)} on watch" if report.watch_columns else ""
     summary = (
         f"{len(drifted)} of {report.n_tested_features} feature columns drifted "
-        f"({report.share_drifted:.0%}); dataset drift: {'YES' if report.dataset_drift else 'no'}"
+        f"({report.share_drifted:.0%}{watch}); "
+        f"dataset drift: {'YES' if report.dataset_drift else 'no'}"
         f" (threshold {report.drift_share:.0%}); rows: reference {report.n_reference}, "
         f"current {report.n_current}; alpha {report.alpha} ({report.correction}), "
         f"delta {report.delta_numeric}/{report.delta_categorical}"
+        f" (prediction {report.delta_prediction})"
     )
     out = [summary, ""] + lines
     if report.quality:

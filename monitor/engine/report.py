@@ -16,6 +16,7 @@ __all__ = [
     "Histogram",
     "QualityFinding",
     "REPORT_FORMAT_VERSION",
+    "Verdict",
 ]
 
 REPORT_FORMAT_VERSION: Final = 1
@@ -47,6 +48,11 @@ def _float(value: Any) -> float | None:
     if value in ("inf", "-inf"):
         return math.inf if value == "inf" else -math.inf
     return float(value)
+
+
+Verdict = Literal["drift", "watch", "ok"]
+"""A tested column's verdict: ``drift`` (significant and at least δ), ``watch`` (significant,
+effect below δ: real but small; never counted as drift, never alerting), ``ok``."""
 
 
 CheckStatus = Literal["ok", "drifting", "failed", "insufficient_data", "no_data"]
@@ -149,6 +155,28 @@ class ColumnResult:
     histogram: Histogram | None = None
 
     @property
+    def verdict(self) -> Verdict | None:
+        """``drift``, ``watch`` or ``ok`` for a tested column, None for one not tested.
+
+        ``watch``: the adjusted p-value is below a significance level that is on
+        (``alpha < 1``) but the effect is below ``delta``.
+
+        >>> ColumnResult("a", "numeric", "feature", "tested", p_value_adjusted=1e-6,
+        ...              effect_size=0.02).verdict
+        'watch'
+        """
+        if self.status != "tested":
+            return None
+        if self.drifted:
+            return "drift"
+        significant = (
+            self.alpha < 1.0
+            and self.p_value_adjusted is not None
+            and self.p_value_adjusted < self.alpha
+        )
+        return "watch" if significant else "ok"
+
+    @property
     def not_compared(self) -> str | None:
         """Why the column is not tested (``"identifier"`` or ``"datetime"``: not a feature),
         or None for a column that is."""
@@ -159,6 +187,7 @@ class ColumnResult:
             "kind": self.kind,
             "role": self.role,
             "status": self.status,
+            "verdict": self.verdict,
             "not_compared": self.not_compared,
             "method": self.method,
             "statistic": _num(self.statistic),
@@ -268,6 +297,8 @@ class DriftReport:
     correction: str
     impact: tuple[ColumnImpact, ...] = ()
     """Tested features by impact, highest first (empty without a baseline performance)."""
+    delta_prediction: float = 0.1
+    """The prediction column's effect-size tolerance."""
 
     @property
     def drifted_by_impact(self) -> list[str]:
@@ -277,6 +308,11 @@ class DriftReport:
     @property
     def drifted_columns(self) -> list[str]:
         return [c.name for c in self.columns if c.drifted]
+
+    @property
+    def watch_columns(self) -> list[str]:
+        """Columns with a significant shift below their tolerance (never counted as drift)."""
+        return [c.name for c in self.columns if c.verdict == "watch"]
 
     @property
     def share_drifted(self) -> float:
@@ -304,6 +340,12 @@ class DriftReport:
     @property
     def target_drift(self) -> bool | None:
         return self._role_drift("target")
+
+    @property
+    def prediction_verdict(self) -> Verdict | None:
+        """The prediction column's verdict (None without a tested prediction)."""
+        found = [c for c in self.columns if c.role == "prediction" and c.status == "tested"]
+        return found[0].verdict if found else None
 
     def column(self, name: str) -> ColumnResult:
         for result in self.columns:
@@ -359,6 +401,7 @@ class DriftReport:
             alpha=float(data["alpha"]),
             delta_numeric=float(delta.get("numeric", 0.1)),
             delta_categorical=float(delta.get("categorical", 0.1)),
+            delta_prediction=float(delta.get("prediction", 0.1)),
             drift_share=float(data["drift_share"]),
             correction=str(data["correction"]),
             impact=tuple(ColumnImpact.from_dict(i) for i in data.get("impact") or ()),
@@ -370,13 +413,19 @@ class DriftReport:
             "n_reference": self.n_reference,
             "n_current": self.n_current,
             "drifted_columns": self.drifted_columns,
+            "watch_columns": self.watch_columns,
             "share_drifted": self.share_drifted,
             "dataset_drift": self.dataset_drift,
             "drift_share": self.drift_share,
             "prediction_drift": self.prediction_drift,
+            "prediction_verdict": self.prediction_verdict,
             "target_drift": self.target_drift,
             "alpha": self.alpha,
-            "delta": {"numeric": self.delta_numeric, "categorical": self.delta_categorical},
+            "delta": {
+                "numeric": self.delta_numeric,
+                "categorical": self.delta_categorical,
+                "prediction": self.delta_prediction,
+            },
             "correction": self.correction,
             "columns": {c.name: c.to_dict() for c in self.columns},
             "quality": [q.to_dict() for q in self.quality],

@@ -93,6 +93,7 @@ def run_check(
             alpha=monitor.alpha,
             delta=monitor.delta,
             delta_categorical=monitor.delta_categorical,
+            delta_prediction=monitor.delta_prediction,
             drift_share=monitor.drift_share,
             columns=monitor.columns,
             unexpected=unexpected,

@@ -46,6 +46,7 @@ class MonitorContext:
     alpha: float = 0.05
     delta: float = 0.1
     delta_categorical: float | None = None
+    delta_prediction: float = 0.1
     drift_share: float = 0.5
     columns: Mapping[str, ColumnOptions] = field(default_factory=dict)
     source: Source | None = None
@@ -104,6 +105,7 @@ def monitor_context(
         alpha=monitor.alpha,
         delta=monitor.delta,
         delta_categorical=monitor.delta_categorical,
+        delta_prediction=monitor.delta_prediction,
         drift_share=monitor.drift_share,
         columns={
             name: ColumnOptions(method=column.method, alpha=column.alpha, delta=column.delta)

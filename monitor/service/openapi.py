@@ -356,7 +356,21 @@ def document() -> dict[str, Any]:
                                 "type": "object",
                                 "required": ["columns", "quality"],
                                 "properties": {
-                                    "columns": {"type": "object"},
+                                    "columns": {
+                                        "type": "object",
+                                        "description": "per column: verdict drift, watch "
+                                        "(significant, below its tolerance; never alerting) "
+                                        "or ok, null when not tested; not_compared says why "
+                                        "(identifier, datetime)",
+                                    },
+                                    "watch_columns": {
+                                        "type": "array",
+                                        "items": {"type": "string"},
+                                    },
+                                    "prediction_verdict": {
+                                        "type": ["string", "null"],
+                                        "enum": ["drift", "watch", "ok", None],
+                                    },
                                     "quality": {"type": "array", "items": {"type": "object"}},
                                 },
                             },
