@@ -1,7 +1,8 @@
 """The ``driftline`` command line.
 
-Exit status of ``driftline check``: 0 no column drifted, 1 some column drifted,
-2 usage or input error (one line on stderr naming the file, column or option).
+Exit status of ``driftline check``: 0 no column drifted, 1 some column (or the joint
+distribution of the features) drifted, 2 usage or input error (one line on stderr naming
+the file, column or option).
 """
 
 from __future__ import annotations
@@ -97,6 +98,19 @@ def _parser() -> argparse.ArgumentParser:
         help=f"effect-size tolerance of the prediction column (default {DEFAULT_DELTA_PREDICTION})",
     )
     check.add_argument("--drift-share", type=float, default=DEFAULT_DRIFT_SHARE)
+    check.add_argument(
+        "--multivariate",
+        choices=("classifier", "off"),
+        default="classifier",
+        help="multivariate drift of the joint distribution: a domain classifier (default; "
+        "needs at least 2 feature columns) or off",
+    )
+    check.add_argument(
+        "--multivariate-threshold",
+        type=float,
+        default=0.05,
+        help="tolerance of the domain classifier's AUC - 0.5 (default 0.05)",
+    )
     check.add_argument("--correction", choices=("bh", "bonferroni"), default="bh")
     check.add_argument(
         "--method",
@@ -168,8 +182,12 @@ def _check(args: argparse.Namespace) -> int:
     from monitor.engine.baseline_file import load_baseline
     from monitor.engine.compare import compare
     from monitor.engine.io import read_table
+    from monitor.engine.multivariate import MultivariateOptions
     from monitor.engine.render import render_text
 
+    multivariate = MultivariateOptions(
+        method=args.multivariate, threshold=args.multivariate_threshold
+    )
     reference = load_baseline(args.baseline) if args.baseline else read_table(args.reference)
     current = read_table(args.current)
     report = compare(
@@ -186,12 +204,14 @@ def _check(args: argparse.Namespace) -> int:
         prediction=args.prediction,
         categorical=args.categorical,
         ignore=args.ignore,
+        multivariate=multivariate,
     )
     if args.format == "json":
         print(json.dumps(report.to_dict(), indent=2))
     else:
         print(render_text(report))
-    return EXIT_DRIFT if report.drifted_columns else EXIT_OK
+    joint_drift = report.multivariate is not None and report.multivariate.drifted
+    return EXIT_DRIFT if report.drifted_columns or joint_drift else EXIT_OK
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -247,6 +247,8 @@ class Monitor(_Section):
     delta_categorical: _Tolerance | None = None
     delta_prediction: _Tolerance = 0.1
     drift_share: _Fraction = 0.5
+    multivariate: Literal["classifier", "off"] = "classifier"
+    multivariate_threshold: float = Field(default=0.05, ge=0.0, le=0.5)
     columns: dict[str, ColumnConfig] = Field(default_factory=dict)
     ignore: tuple[str, ...] = ()
     target: str | None = None

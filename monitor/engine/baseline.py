@@ -21,6 +21,7 @@ from monitor.engine.baseline_performance import BaselinePerformance, Task, build
 from monitor.errors import ConfigError
 
 __all__ = [
+    "DEFAULT_JOINT_SAMPLE_SIZE",
     "FORMAT_VERSION",
     "Baseline",
     "ColumnBaseline",
@@ -31,8 +32,12 @@ __all__ = [
     "number_label",
 ]
 
-FORMAT_VERSION: Final = 2  # 2: the optional performance part (format 1 files still load)
+FORMAT_VERSION: Final = 3
+"""2: the optional performance part; 3: the joint row sample (older files still load, and
+their checks say that multivariate drift needs a rebuilt baseline)."""
 DEFAULT_SAMPLE_SIZE: Final = 100_000
+DEFAULT_JOINT_SAMPLE_SIZE: Final = 20_000
+"""Rows in the baseline's joint sample, the reference side of multivariate drift."""
 DEFAULT_BINS: Final = 10
 MAX_CATEGORIES: Final = 200
 DISCRETE_MAX_VALUES: Final = 20
@@ -98,6 +103,10 @@ class Baseline:
     format_version: int = FORMAT_VERSION
     performance: BaselinePerformance | None = None
     """The model's performance on this data, when it has a target and a prediction."""
+    joint_sample: pd.DataFrame | None = None
+    """A uniform sample of up to ``DEFAULT_JOINT_SAMPLE_SIZE`` whole rows of the compared
+    features (numeric columns as float64, categorical and boolean ones as their labels,
+    missing as None): what multivariate drift compares. None in files before format 3."""
 
     @property
     def features(self) -> list[str]:
@@ -259,6 +268,7 @@ def build_baseline(
     task: Task | None = None,
     threshold: float = 0.5,
     feature_importances: Mapping[str, float] | None = None,
+    joint_sample_size: int = DEFAULT_JOINT_SAMPLE_SIZE,
 ) -> Baseline:
     """Build the baseline of a reference DataFrame.
 
@@ -285,6 +295,9 @@ def build_baseline(
         (binary probabilities) and ``feature_importances`` (from the model), used for
         the baseline's performance part, built when both ``target`` and ``prediction``
         are given (:func:`monitor.engine.baseline_performance.build_performance`).
+    joint_sample_size : int
+        Cap on the joint row sample of the compared features (default 20 000), a seeded
+        uniform draw of whole rows kept for multivariate drift.
 
     Raises
     ------
@@ -295,6 +308,8 @@ def build_baseline(
         raise ConfigError(f"sample_size must be >= 2, got {sample_size}")
     if bins < 2:
         raise ConfigError(f"bins must be >= 2, got {bins}")
+    if joint_sample_size < 2:
+        raise ConfigError(f"joint_sample_size must be >= 2, got {joint_sample_size}")
     categorical_set, ignore_set = set(categorical), set(ignore)
     for option, names in (
         ("target", [target] if target else []),
@@ -367,7 +382,45 @@ def build_baseline(
         sample_size=sample_size,
         seed=seed,
         performance=performance,
+        joint_sample=_joint_sample(df, columns, joint_sample_size, seed),
     )
+
+
+def joint_labels(series: pd.Series) -> NDArray[np.object_]:
+    """A categorical or boolean column's values as the labels the baseline counts
+    (``str(value)``, as :func:`label_counts`), missing values as None."""
+    values = series.to_numpy(dtype=object)
+    missing = pd.isna(series).to_numpy()
+    return np.array(
+        [None if gone else str(v) for v, gone in zip(values, missing, strict=True)], dtype=object
+    )
+
+
+def _joint_sample(
+    df: pd.DataFrame, columns: Mapping[str, ColumnBaseline], size: int, seed: int
+) -> pd.DataFrame:
+    """A uniform sample of whole rows of the compared features (its own seeded stream, so
+    the per-column samples do not change with it)."""
+    names = [
+        name
+        for name, column in columns.items()
+        if column.role == "feature" and column.kind in ("numeric", "categorical", "boolean")
+    ]
+    by_name = {str(c): c for c in df.columns}
+    n_rows = len(df)
+    rows = (
+        np.sort(np.random.default_rng([seed, 2]).choice(n_rows, size=size, replace=False))
+        if n_rows > size
+        else np.arange(n_rows)
+    )
+    data: dict[str, Any] = {}
+    for name in names:
+        series = df[by_name[name]].iloc[rows]
+        if columns[name].kind == "numeric":
+            data[name] = series.to_numpy(dtype=np.float64, na_value=np.nan)
+        else:
+            data[name] = joint_labels(series)
+    return pd.DataFrame(data, index=pd.RangeIndex(len(rows)))
 
 
 def column_to_dict(column: ColumnBaseline) -> dict[str, Any]:

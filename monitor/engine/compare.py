@@ -36,6 +36,7 @@ from monitor.engine.defaults import (
 )
 from monitor.engine.histogram import category_histogram, numeric_histogram
 from monitor.engine.impact import rank_impact
+from monitor.engine.multivariate import MultivariateOptions, domain_classifier
 from monitor.engine.report import ColumnResult, ColumnStatus, DriftReport, QualityFinding
 from monitor.errors import ConfigError
 from monitor.stats._result import MethodResult
@@ -279,6 +280,7 @@ def compare(
     ignore: Iterable[str] = (),
     workers: int | None = None,
     unexpected: Iterable[str] = (),
+    multivariate: MultivariateOptions | None = None,
 ) -> DriftReport:
     """Check ``current`` against a baseline (or a reference DataFrame) for drift.
 
@@ -312,6 +314,10 @@ def compare(
     unexpected : iterable of str, optional
         Names of fields the window had but that were not read into ``current``; reported
         as unexpected columns like those of ``current`` the baseline does not know.
+    multivariate : MultivariateOptions, optional
+        Multivariate drift of the features' joint distribution: a domain classifier on
+        the joint row samples (:mod:`monitor.engine.multivariate`) by default;
+        ``MultivariateOptions(method="off")`` skips it.
     """
     _validate(alpha, delta, delta_categorical, drift_share, delta_prediction)
     if correction not in CORRECTIONS:
@@ -374,6 +380,7 @@ def compare(
     n_current = len(current)
     if n_current == 0:
         findings.append(quality.empty_window())
+    joint = domain_classifier(baseline, current, alpha=alpha, options=multivariate)
     return DriftReport(
         n_reference=baseline.n_rows,
         n_current=n_current,
@@ -386,6 +393,7 @@ def compare(
         correction=correction,
         impact=rank_impact(baseline, decided),
         delta_prediction=delta_prediction,
+        multivariate=joint,
     )
 
 

@@ -32,6 +32,21 @@ def _row(result: ColumnResult) -> list[str]:
     ]
 
 
+def _multivariate(report: DriftReport) -> list[str]:
+    joint = report.multivariate
+    if joint is None or joint.status == "off":
+        return []
+    if joint.verdict is None:
+        return [f"multivariate ({joint.method}): {joint.status}: {joint.reason}"]
+    label = _LABELS[joint.verdict]
+    top = f"; top columns: {', '.join(joint.top_columns)}" if joint.top_columns else ""
+    return [
+        f"multivariate ({joint.method}): {label}: AUC {_fmt(joint.statistic, '.3f')}, "
+        f"p {_fmt(joint.p_value, '.2e')}, effect {_fmt(joint.effect_size, '.3f')} "
+        f"(threshold {joint.threshold}){top}"
+    ]
+
+
 def render_text(report: DriftReport) -> str:
     header = ["column", "kind", "test", "p (adj.)", "effect size", "psi", "verdict"]
     rows = [header] + [_row(r) for r in report.columns]
@@ -49,7 +64,7 @@ def render_text(report: DriftReport) -> str:
         f"delta {report.delta_numeric}/{report.delta_categorical}"
         f" (prediction {report.delta_prediction})"
     )
-    out = [summary, ""] + lines
+    out = [summary] + _multivariate(report) + [""] + lines
     if report.quality:
         out += ["", "data quality:"] + [f"  [{q.severity}] {q.message}" for q in report.quality]
     return "\n".join(out)

@@ -14,6 +14,8 @@ __all__ = [
     "ColumnStatus",
     "DriftReport",
     "Histogram",
+    "MultivariateResult",
+    "MultivariateStatus",
     "QualityFinding",
     "REPORT_FORMAT_VERSION",
     "Verdict",
@@ -277,6 +279,88 @@ class ColumnImpact:
         )
 
 
+MultivariateStatus = Literal["tested", "insufficient_data", "off"]
+
+
+@dataclass(frozen=True, slots=True)
+class MultivariateResult:
+    """Drift of the features' joint distribution (:mod:`monitor.engine.multivariate`).
+
+    ``statistic`` is the domain classifier's cross-validated ROC AUC, ``effect_size`` is
+    AUC − 0.5 and ``threshold`` its tolerance; ``drifted`` when ``p_value < alpha`` and
+    ``effect_size >= threshold`` (the column rule, on one test). ``top_columns`` are the
+    columns the classifier leans on most, by permutation importance (``importances``).
+    ``status`` is ``insufficient_data`` (with ``reason``) when there were too few rows or
+    columns, ``off`` when it was not asked for.
+    """
+
+    status: MultivariateStatus
+    method: str = "classifier"
+    statistic: float | None = None
+    p_value: float | None = None
+    effect_size: float | None = None
+    alpha: float = 0.05
+    threshold: float = 0.05
+    drifted: bool = False
+    top_columns: tuple[str, ...] = ()
+    importances: tuple[float, ...] = ()
+    n_reference: int = 0
+    n_current: int = 0
+    columns: tuple[str, ...] = ()
+    reason: str = ""
+
+    @property
+    def verdict(self) -> Verdict | None:
+        """``drift``, ``watch`` (significant, effect below the threshold) or ``ok``; None
+        when not tested."""
+        if self.status != "tested":
+            return None
+        if self.drifted:
+            return "drift"
+        significant = self.alpha < 1.0 and self.p_value is not None and self.p_value < self.alpha
+        return "watch" if significant else "ok"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "drifted": self.drifted,
+            "verdict": self.verdict,
+            "method": self.method,
+            "statistic": _num(self.statistic),
+            "p_value": _num(self.p_value),
+            "effect_size": _num(self.effect_size),
+            "alpha": self.alpha,
+            "threshold": self.threshold,
+            "top_columns": list(self.top_columns),
+            "importances": [_num(v) for v in self.importances],
+            "n_reference": self.n_reference,
+            "n_current": self.n_current,
+            "columns": list(self.columns),
+            "reason": self.reason,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> MultivariateResult:
+        if "status" not in data:
+            raise ValueError("multivariate result is missing ['status']")
+        return cls(
+            status=data["status"],
+            method=str(data.get("method", "classifier")),
+            statistic=_float(data.get("statistic")),
+            p_value=_float(data.get("p_value")),
+            effect_size=_float(data.get("effect_size")),
+            alpha=float(data.get("alpha", 0.05)),
+            threshold=float(data.get("threshold", 0.05)),
+            drifted=bool(data.get("drifted", False)),
+            top_columns=tuple(str(c) for c in data.get("top_columns") or ()),
+            importances=tuple(_float(v) or 0.0 for v in data.get("importances") or ()),
+            n_reference=int(data.get("n_reference", 0)),
+            n_current=int(data.get("n_current", 0)),
+            columns=tuple(str(c) for c in data.get("columns") or ()),
+            reason=str(data.get("reason", "")),
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class DriftReport:
     """Per-column decisions, quality findings and the dataset-level verdict.
@@ -299,6 +383,8 @@ class DriftReport:
     """Tested features by impact, highest first (empty without a baseline performance)."""
     delta_prediction: float = 0.1
     """The prediction column's effect-size tolerance."""
+    multivariate: MultivariateResult | None = None
+    """Drift of the joint distribution of the features; None when not computed."""
 
     @property
     def drifted_by_impact(self) -> list[str]:
@@ -379,6 +465,13 @@ class DriftReport:
             return "drifting", f"{summary} (share {share:.2f} >= drift share {needed:.2f}): " + (
                 ", ".join(drifted)
             )
+        joint = self.multivariate
+        if joint is not None and joint.drifted:
+            return "drifting", (
+                f"{summary} (share {share:.2f} < drift share {needed:.2f}); the joint "
+                f"distribution drifted (domain classifier AUC {joint.statistic:.3f}, p "
+                f"{joint.p_value:.1e}): " + ", ".join(joint.top_columns)
+            )
         return "ok", f"{summary} (share {share:.2f} < drift share {needed:.2f})"
 
     @classmethod
@@ -405,6 +498,11 @@ class DriftReport:
             drift_share=float(data["drift_share"]),
             correction=str(data["correction"]),
             impact=tuple(ColumnImpact.from_dict(i) for i in data.get("impact") or ()),
+            multivariate=(
+                None
+                if data.get("multivariate") is None
+                else MultivariateResult.from_dict(data["multivariate"])
+            ),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -430,4 +528,5 @@ class DriftReport:
             "columns": {c.name: c.to_dict() for c in self.columns},
             "quality": [q.to_dict() for q in self.quality],
             "impact": [c.to_dict() for c in self.impact],
+            "multivariate": None if self.multivariate is None else self.multivariate.to_dict(),
         }

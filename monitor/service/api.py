@@ -389,6 +389,11 @@ def create_app(
                     None,
                 ),
                 "quality": [q.to_dict() for q in detail.quality],
+                "multivariate": (
+                    None
+                    if detail.report is None or detail.report.multivariate is None
+                    else detail.report.multivariate.to_dict()
+                ),
             }
         ), 200
 

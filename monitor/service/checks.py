@@ -94,6 +94,7 @@ def run_check(
             delta=monitor.delta,
             delta_categorical=monitor.delta_categorical,
             delta_prediction=monitor.delta_prediction,
+            multivariate=monitor.multivariate,
             drift_share=monitor.drift_share,
             columns=monitor.columns,
             unexpected=unexpected,

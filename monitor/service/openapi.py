@@ -367,6 +367,13 @@ def document() -> dict[str, Any]:
                                         "type": "array",
                                         "items": {"type": "string"},
                                     },
+                                    "multivariate": {
+                                        "type": ["object", "null"],
+                                        "description": "drift of the features' joint "
+                                        "distribution (domain classifier): status, drifted, "
+                                        "verdict, method, statistic (AUC), p_value, "
+                                        "effect_size (AUC - 0.5), threshold, top_columns",
+                                    },
                                     "prediction_verdict": {
                                         "type": ["string", "null"],
                                         "enum": ["drift", "watch", "ok", None],
