@@ -303,6 +303,28 @@ def test_target_without_labels_is_silent_and_labels_sent_later_are_compared(
     assert joined.status == "tested" and joined.n_current == 300
 
 
+@pytest.mark.parametrize(
+    ("setting", "status"), [("", "tested"), ("    multivariate: 'off'\n", "off")]
+)
+def test_the_monitor_setting_decides_multivariate_drift_of_stored_checks(
+    tmp_path: Path, setting: str, status: str
+) -> None:
+    folder = _workdir(tmp_path, "w", setting)
+    url = f"sqlite:///{folder / 'driftline.db'}"
+    upgrade(url)
+    _ingest(url, _live(T0, 1))
+    assert _cli(folder, "checks", "run", "credit") == 0
+    store = Store(url)
+    try:
+        (check,) = store.list_checks("credit")
+        detail = store.get_check(check.id)
+    finally:
+        store.close()
+    assert detail is not None and detail.report is not None
+    assert detail.report.multivariate is not None
+    assert detail.report.multivariate.status == status
+
+
 def test_an_unknown_monitor_is_one_line_naming_the_known_ones(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -1,5 +1,6 @@
-"""A check's verdicts as stored and served: ``watch`` and ``not_compared`` per column
-survive the store (SQLite and PostgreSQL) and come back from ``GET /api/v1/checks/<id>``."""
+"""A check's verdicts as stored and served: ``watch`` and ``not_compared`` per column and
+the multivariate result survive the store (SQLite and PostgreSQL) and come back from
+``GET /api/v1/checks/<id>``."""
 
 from __future__ import annotations
 
@@ -49,3 +50,28 @@ def test_watch_and_not_compared_are_stored_and_served(store: Store) -> None:
     assert sorted(body["watch_columns"]) == ["score", "small"]
     assert body["prediction_verdict"] == "watch"
     assert body["status"] == "ok"
+    assert body["multivariate"]["status"] == "tested"
+    assert body["multivariate"] == report.multivariate.to_dict()  # type: ignore[union-attr]
+
+
+def test_multivariate_drift_is_stored_and_served(store: Store) -> None:
+    rng = np.random.default_rng(9)
+
+    def pairs(rho: float) -> pd.DataFrame:
+        a, c = rng.normal(size=2_000), rng.normal(size=2_000)
+        b = rho * a + np.sqrt(1 - rho**2) * rng.normal(size=2_000)
+        d = rho * c + np.sqrt(1 - rho**2) * rng.normal(size=2_000)
+        return pd.DataFrame({"a": a, "b": b, "c": c, "d": d})
+
+    report = compare(pairs(0.9), pairs(0.0))
+    summary = store.save_check("credit", T0, T0 + dt.timedelta(hours=1), report,
+                               started_at=T0, finished_at=T0)  # fmt: skip
+    assert summary.status == "drifting" and "joint distribution drifted" in summary.reason
+    detail = store.get_check(summary.id)
+    assert detail is not None and detail.report is not None
+    assert detail.report.multivariate == report.multivariate
+    body = create_app(store, {}).test_client().get(f"/api/v1/checks/{summary.id}").get_json()
+    joint = body["multivariate"]
+    assert joint["drifted"] is True and joint["method"] == "classifier"
+    assert set(joint["top_columns"]) <= {"a", "b", "c", "d"} and joint["top_columns"]
+    assert joint["effect_size"] >= joint["threshold"] == 0.05

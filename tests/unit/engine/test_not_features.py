@@ -75,6 +75,9 @@ def test_random_split_passes_and_reports_not_compared(
     assert report["columns"]["lifeExp"]["not_compared"] is None
     assert report["columns"]["lifeExp"]["status"] == "tested"
     assert report["drifted_columns"] == []
+    joint = report["multivariate"]  # row_id and logged_at are not in the joint sample either
+    assert joint["status"] == "tested" and joint["drifted"] is False
+    assert "row_id" not in joint["columns"] and "logged_at" not in joint["columns"]
     assert main(args) == 0
     table = capsys.readouterr().out
     row = next(line for line in table.splitlines() if line.startswith("row_id"))
