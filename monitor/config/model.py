@@ -276,6 +276,12 @@ class Monitor(_Section):
             data["window"] = interval if valid else timedelta(seconds=1)
         return data
 
+    @field_validator("multivariate", mode="before")
+    @classmethod
+    def _bare_off(cls, value: Any) -> Any:
+        """YAML reads a bare ``off`` as false: take it as ``"off"``."""
+        return "off" if value is False else value
+
     @field_validator("name")
     @classmethod
     def _slug(cls, value: str) -> str:

@@ -45,7 +45,7 @@ monitors:
     delta: 0.2
     delta_categorical: 0.05
     delta_prediction: 0.2
-    multivariate: "off"
+    multivariate: off
     drift_share: 0.3
     columns:
       income: {method: ks, alpha: 0.001}
