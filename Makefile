@@ -18,8 +18,10 @@ lint: install
 	$(BIN)/ruff check monitor alerts dashboards tests sample_data
 	$(BIN)/mypy
 
-# The browser tests drive Debian's Chromium (never a Playwright browser download).
+# The browser tests drive Debian's Chromium (never a Playwright browser download); the
+# monitoring tests run Debian's Prometheus and promtool against deploy/prometheus/rules.yml.
 CHROMIUM := /usr/bin/chromium
+PROMETHEUS := /usr/bin/prometheus
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 $(CHROMIUM):
@@ -27,7 +29,12 @@ $(CHROMIUM):
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -q
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver
 
-browser: $(CHROMIUM)
+$(PROMETHEUS):
+	@echo "installing Debian prometheus (with promtool) for the monitoring tests"
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -q
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q prometheus
+
+browser: $(CHROMIUM) $(PROMETHEUS)
 
 test: lint browser
 	$(BIN)/pytest

@@ -8,15 +8,14 @@
 - ``driftline silences add|list|expire`` manage silences.
 - ``driftline alerts list <monitor>`` shows alert states and recent transitions;
   ``driftline alerts deliveries`` the outbox with its attempts; ``driftline alerts
-  secret`` prints a new ``whsec_`` signing secret.
+  secret`` prints a new ``whsec_`` signing secret (``alerts.commands``: it needs neither the
+  configuration nor the database).
 """
 
 from __future__ import annotations
 
 import argparse
-import base64
 import datetime as dt
-import os
 
 from alerts.delivery import send_due
 from alerts.trigger import request_retrain
@@ -30,12 +29,10 @@ __all__ = ["run_command"]
 
 
 def run_command(args: argparse.Namespace, context: ServiceContext) -> int:
-    if args.command == "alerts" and args.alerts_command == "secret":
-        print("whsec_" + base64.b64encode(os.urandom(32)).decode())
-        return 0
     store = Store(context.database_url)
     try:
         store.check_schema()
+        _record_configured_monitor(store, context.config, getattr(args, "monitor", None))
         if args.command == "retrain":
             return _retrain(args, store, context)
         if args.command == "silences":
@@ -43,6 +40,14 @@ def run_command(args: argparse.Namespace, context: ServiceContext) -> int:
         return _alerts(args, store, context.config)
     finally:
         store.close()
+
+
+def _record_configured_monitor(store: Store, config: cfg.Config, name: object) -> None:
+    """A monitor in driftline.yaml that no serve or check has recorded yet is recorded now,
+    so a command run before the first serve works from the configuration alone."""
+    configured = {m.name: m for m in config.monitors}
+    if isinstance(name, str) and name in configured and store.get_monitor(name) is None:
+        store.upsert_monitor(name, {"baseline": configured[name].baseline})
 
 
 def _at(value: dt.datetime | None) -> str:

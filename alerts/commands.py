@@ -4,6 +4,7 @@ only, cheap to import, so ``driftline --help`` loads nothing else; ``alerts.cli`
 from __future__ import annotations
 
 import argparse
+import base64
 import os
 from typing import Any
 
@@ -57,5 +58,15 @@ def add_commands(commands: Any) -> list[str]:
     deliveries.add_argument("--status", choices=("pending", "delivered", "failed"))
     deliveries.add_argument("--limit", type=int, default=20)
     _config_option(deliveries)
-    alert_commands.add_parser("secret", help="print a new webhook signing secret (whsec_...)")
+    secret = alert_commands.add_parser(
+        "secret", help="print a new webhook signing secret (whsec_...)"
+    )
+    _config_option(secret)  # accepted like everywhere, not needed: no config, no database
+    secret.set_defaults(run_alone=_print_secret)
     return list(COMMANDS)
+
+
+def _print_secret(args: argparse.Namespace) -> int:
+    """``driftline alerts secret``: a new Standard Webhooks secret, 32 random bytes."""
+    print("whsec_" + base64.b64encode(os.urandom(32)).decode())
+    return 0

@@ -118,7 +118,10 @@ def prediction_drift(rule: PredictionDriftRule, check: CheckDetail) -> Outcome:
         return Outcome(None, "the prediction column was not tested")
     column = found[0]
     if column.drifted:
-        return Outcome(True, f"prediction {column.name!r} drifted ({column.detail})".strip())
+        evidence = column.evidence()
+        return Outcome(
+            True, f"prediction {column.name!r} drifted" + (f" ({evidence})" if evidence else "")
+        )
     return Outcome(False, f"prediction {column.name!r} did not drift")
 
 

@@ -11,6 +11,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import NoReturn
 
 from monitor.cli.service import add_service_commands, run_service_command
@@ -28,8 +29,29 @@ EXIT_OK, EXIT_DRIFT, EXIT_ERROR = 0, 1, 2
 
 
 class _Parser(argparse.ArgumentParser):
+    """The CLI's parser: usage errors exit 2 with one line, and a command's options may
+    come before, between or after its positional arguments (``retrain list --config F M``
+    as well as ``retrain list M --config F``)."""
+
+    _intermixing = False
+
     def error(self, message: str) -> NoReturn:
         self.exit(EXIT_ERROR, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        # A command with sub-commands parses as usual; a leaf command parses intermixed, so
+        # an optional positional (``retrain list [M]``) is not taken as absent when an
+        # option comes first. parse_known_intermixed_args calls back here: the flag
+        # makes those inner calls plain ones.
+        if self._intermixing or self._subparsers is not None:
+            return super().parse_known_args(args, namespace)
+        self._intermixing = True
+        try:
+            return self.parse_known_intermixed_args(args, namespace)
+        finally:
+            self._intermixing = False
 
 
 def _names(value: str) -> list[str]:
@@ -87,7 +109,15 @@ def _parser() -> argparse.ArgumentParser:
     source.add_argument("--baseline", help="baseline file")
     source.add_argument("--reference", help="reference data (CSV or Parquet)")
     check.add_argument("--current", required=True, help="current data (CSV or Parquet)")
-    check.add_argument("--format", choices=("text", "json"), default="text")
+    check.add_argument(
+        "--format",
+        choices=("text", "json", "html"),
+        default="text",
+        help="html: one self-contained page with charts (needs --out)",
+    )
+    check.add_argument(
+        "--out", default=None, help="write the report to this file instead of stdout"
+    )
     check.add_argument("--alpha", type=float, default=DEFAULT_ALPHA)
     check.add_argument("--delta", type=float, default=DEFAULT_DELTA)
     check.add_argument("--delta-categorical", type=float, default=None)
@@ -183,8 +213,12 @@ def _check(args: argparse.Namespace) -> int:
     from monitor.engine.compare import compare
     from monitor.engine.io import read_table
     from monitor.engine.multivariate import MultivariateOptions
-    from monitor.engine.render import render_text
+    from monitor.engine.render import headline, render_text
 
+    if args.format == "html" and not args.out:
+        raise DriftlineError(
+            "--format html writes a file of several MB: give --out FILE, e.g. --out report.html"
+        )
     multivariate = MultivariateOptions(
         method=args.multivariate, threshold=args.multivariate_threshold
     )
@@ -206,12 +240,32 @@ def _check(args: argparse.Namespace) -> int:
         ignore=args.ignore,
         multivariate=multivariate,
     )
-    if args.format == "json":
-        print(json.dumps(report.to_dict(), indent=2))
+    if args.format == "html":
+        from monitor.engine.html_report import write_html
+
+        path = write_html(report, args.out)
+        print(f"{headline(report)}\nreport -> {path}")
     else:
-        print(render_text(report))
+        text = (
+            json.dumps(report.to_dict(), indent=2) if args.format == "json" else render_text(report)
+        )
+        if args.out:
+            _write(args.out, text + "\n")
+            print(f"{headline(report)}\nreport -> {args.out}")
+        else:
+            print(text)
     joint_drift = report.multivariate is not None and report.multivariate.drifted
     return EXIT_DRIFT if report.drifted_columns or joint_drift else EXIT_OK
+
+
+def _write(path: str, text: str) -> None:
+    try:
+        Path(path).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise DriftlineError(
+            f"--out {path!r}: cannot write the report ({exc.strerror or type(exc).__name__}); "
+            "give a file in an existing, writable folder"
+        ) from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:

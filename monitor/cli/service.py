@@ -1,4 +1,5 @@
-"""Service commands of the ``driftline`` CLI: db, serve, checks, monitors, serve-model."""
+"""Service commands of the ``driftline`` CLI: db, serve, checks, records, monitors,
+serve-model."""
 
 from __future__ import annotations
 
@@ -22,7 +23,8 @@ _log = logging.getLogger("driftline")
 
 
 def add_service_commands(commands: Any) -> None:
-    """Register ``db``, ``serve``, ``checks`` and ``monitors`` on the CLI's subparsers."""
+    """Register ``db``, ``serve``, ``checks`` and ``monitors`` (``list``, ``show``, ``add``)
+    on the CLI's subparsers."""
     db = commands.add_parser("db", help="database schema")
     db_commands = db.add_subparsers(dest="db_command", required=True)
     upgrade = db_commands.add_parser("upgrade", help="migrate the database to this version")
@@ -60,9 +62,24 @@ def add_service_commands(commands: Any) -> None:
     _config_option(backfill)
     _clock_option(backfill)
 
+    records = commands.add_parser("records", help="stored live records")
+    records_commands = records.add_subparsers(dest="records_command", required=True)
+    prune = records_commands.add_parser(
+        "prune", help="remove records (and prediction logs) with event times before T"
+    )
+    prune.add_argument("--before", required=True, help="ISO 8601 time with offset, in the past")
+    prune.add_argument("--monitor", default=None, help="only this monitor (default: every one)")
+    _config_option(prune)
+
     monitors = commands.add_parser("monitors", help="configured monitors")
     monitors_commands = monitors.add_subparsers(dest="monitors_command", required=True)
     _config_option(monitors_commands.add_parser("list", help="monitors and their status"))
+    show = monitors_commands.add_parser(
+        "show", help="a monitor's effective settings (defaults filled in, secrets masked)"
+    )
+    show.add_argument("monitor")
+    show.add_argument("--format", choices=("text", "json"), default="text")
+    _config_option(show)
     from monitor.service.monitors_add import add_arguments
 
     add_arguments(monitors_commands.add_parser("add", help="add a monitor to driftline.yaml"))
@@ -98,6 +115,9 @@ def _config_path(args: argparse.Namespace) -> Path:
 def run_service_command(args: argparse.Namespace) -> int:
     from monitor.store import Store, create_if_empty, upgrade
 
+    alone = getattr(args, "run_alone", None)
+    if alone is not None:  # a command that needs neither the configuration nor the database
+        return int(alone(args))
     if args.command == "serve-model":
         from monitor.serving.command import run_serve_model
 
@@ -110,6 +130,8 @@ def run_service_command(args: argparse.Namespace) -> int:
     from monitor.config import load_config
 
     config = load_config(path, dict(os.environ))
+    if args.command == "monitors" and args.monitors_command == "show":
+        return _monitors_show(args, config)
     url = config.database_url
     if args.command == "db":
         upgrade(url)
@@ -132,6 +154,8 @@ def run_service_command(args: argparse.Namespace) -> int:
         store.check_schema()
         if args.command == "monitors":
             return _monitors_list(store, config)
+        if args.command == "records":
+            return _records_prune(args, store)
         return _checks(args, store, config, path)
     finally:
         store.close()
@@ -147,6 +171,32 @@ def _monitors_list(store: Any, config: cfg.Config) -> int:
             f"{monitor.name:<24} {store.count_records(monitor.name):>9}  {end:<26} "
             f"{last.status if last else 'never checked'}"
         )
+    return 0
+
+
+def _monitors_show(args: argparse.Namespace, config: cfg.Config) -> int:
+    """``monitors show M``: the settings the API's ``GET /api/v1/monitors/M`` returns."""
+    import json
+
+    from monitor.config import effective_settings, settings_text
+
+    settings = effective_settings(config, args.monitor)
+    print(json.dumps(settings, indent=2) if args.format == "json" else settings_text(settings))
+    return 0
+
+
+def _records_prune(args: argparse.Namespace, store: Any) -> int:
+    """``records prune``: the store's one prune (the retention job calls it too); refused
+    when a window not checked yet needs the records, or when ``--before`` is in the future."""
+    from monitor.engine.ingest import parse_event_time
+    from monitor.store import PruneCuts
+
+    try:
+        before = parse_event_time(args.before)
+    except ValueError as exc:
+        raise ConfigError(f"--before {args.before!r}: {exc}") from exc
+    result = store.prune(PruneCuts(records=before, prediction_logs=before), monitor=args.monitor)
+    print(result.describe())
     return 0
 
 

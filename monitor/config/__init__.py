@@ -1,5 +1,6 @@
 """driftline.yaml: the schema of the service configuration, loading with ``${VAR}``
-substitution, durations and the ``alerts`` section of a monitor.
+substitution, durations, the ``alerts`` section of a monitor, and a monitor's effective
+settings with secrets masked (``effective_settings``).
 
 Beside ``monitor.engine`` in the layering (it may use engine types, never the store or
 anything above it). ``load_config`` validates the whole file at once and names every
@@ -8,6 +9,7 @@ wrong field with its path, the value given and what is allowed.
 
 from __future__ import annotations
 
+from monitor.config.effective import effective_settings, settings_text
 from monitor.config.model import (
     DEFAULT_CONFIG_FILE,
     DEFAULT_DATABASE_URL,
@@ -29,6 +31,7 @@ from monitor.config.model import (
     redact_url,
     secret_values,
 )
+from monitor.config.operations import MetricsConfig, RetentionConfig
 
 __all__ = [
     "DEFAULT_CONFIG_FILE",
@@ -39,15 +42,19 @@ __all__ = [
     "DashboardConfig",
     "FilesSource",
     "IngestSource",
+    "MetricsConfig",
     "MlflowConfig",
     "Monitor",
+    "RetentionConfig",
     "Schedule",
     "Source",
     "SqlSource",
     "WebhookConfig",
+    "effective_settings",
     "format_duration",
     "load_config",
     "parse_duration",
     "redact_url",
     "secret_values",
+    "settings_text",
 ]

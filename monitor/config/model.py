@@ -37,6 +37,7 @@ from pydantic import (
 import monitor.config.alerts as alerts_config
 from monitor.config.alerts import AlertsConfig, MlflowProjectTarget, Promotion
 from monitor.config.durations import DURATION_HINT, format_duration, parse_duration
+from monitor.config.operations import MetricsConfig, RetentionConfig
 from monitor.errors import ConfigError
 from monitor.redact import redact_url
 
@@ -370,6 +371,8 @@ class Config(_Section):
     api: ApiConfig = Field(default_factory=ApiConfig)
     dashboard: DashboardConfig = Field(default_factory=DashboardConfig)
     mlflow: MlflowConfig = Field(default_factory=MlflowConfig)
+    metrics: MetricsConfig = Field(default_factory=MetricsConfig)
+    retention: RetentionConfig = Field(default_factory=RetentionConfig)
     monitors: tuple[Monitor, ...] = ()
 
     @field_validator("monitors")
@@ -483,6 +486,8 @@ def _allowed_keys(parent: tuple[int | str, ...]) -> list[str]:
         "api": ApiConfig,
         "dashboard": DashboardConfig,
         "mlflow": MlflowConfig,
+        "metrics": MetricsConfig,
+        "retention": RetentionConfig,
         "webhook": WebhookConfig,
         "monitors": Monitor,
         "schedule": Schedule,

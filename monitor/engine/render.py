@@ -1,10 +1,13 @@
-"""Plain-text rendering of a DriftReport: a table, most drifted first."""
+"""Plain-text rendering of a DriftReport: a headline, then a table, most drifted first."""
 
 from __future__ import annotations
 
-from monitor.engine.report import ColumnResult, DriftReport
+from typing import TYPE_CHECKING
 
-__all__ = ["render_text"]
+if TYPE_CHECKING:  # DriftReport._repr_html_ imports the renderers: no import back at run time
+    from monitor.engine.report import ColumnResult, DriftReport
+
+__all__ = ["headline", "multivariate_line", "render_text", "settings_line"]
 
 
 def _fmt(value: float | None, spec: str) -> str:
@@ -32,7 +35,8 @@ def _row(result: ColumnResult) -> list[str]:
     ]
 
 
-def _multivariate(report: DriftReport) -> list[str]:
+def multivariate_line(report: DriftReport) -> list[str]:
+    """The multivariate result in one line (no line when it was off or not computed)."""
     joint = report.multivariate
     if joint is None or joint.status == "off":
         return []
@@ -47,24 +51,56 @@ def _multivariate(report: DriftReport) -> list[str]:
     ]
 
 
+def _role_line(report: DriftReport, role: str) -> str | None:
+    found = [c for c in report.columns if c.role == role]
+    if not found:
+        return None
+    column = found[0]
+    if column.status != "tested":
+        return f"{role} {column.name!r}: not tested ({column.status})"
+    shown = {"drift": "DRIFT", "watch": "watch (small)"}.get(column.verdict or "", "no drift")
+    return f"{role} {column.name!r}: {shown}"
+
+
+def headline(report: DriftReport) -> str:
+    """One line: drifted features over tested features (the share the dataset verdict
+    uses), the prediction and target columns reported on their own.
+
+    >>> from monitor.engine.report import ColumnResult, DriftReport
+    >>> feature = ColumnResult("income", "numeric", "feature", "tested", drifted=True)
+    >>> other = ColumnResult("age", "numeric", "feature", "tested")
+    >>> prediction = ColumnResult("proba", "numeric", "prediction", "tested", drifted=True)
+    >>> report = DriftReport(9, 9, (feature, other, prediction), (), 0.05, 0.1, 0.1, 0.5, "bh")
+    >>> headline(report)
+    "1 of 2 feature columns drifted (50%); prediction 'proba': DRIFT; dataset drift: YES"
+    """
+    parts = [
+        f"{len(report.drifted_features)} of {report.n_tested_features} feature columns drifted "
+        f"({report.share_drifted:.0%})"
+        + (f", {len(report.watch_columns)} on watch" if report.watch_columns else "")
+    ]
+    parts += [line for role in ("prediction", "target") if (line := _role_line(report, role))]
+    parts.append(f"dataset drift: {'YES' if report.dataset_drift else 'no'}")
+    return "; ".join(parts)
+
+
+def settings_line(report: DriftReport) -> str:
+    """The check's thresholds and sample sizes, in one line."""
+    return (
+        f"drift share threshold {report.drift_share:.0%}; rows: reference {report.n_reference}, "
+        f"current {report.n_current}; alpha {report.alpha} ({report.correction}), "
+        f"delta {report.delta_numeric}/{report.delta_categorical}"
+        f" (prediction {report.delta_prediction})"
+    )
+
+
 def render_text(report: DriftReport) -> str:
     header = ["column", "kind", "test", "p (adj.)", "effect size", "psi", "verdict"]
     rows = [header] + [_row(r) for r in report.columns]
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
-    drifted = report.drifted_columns
-    watch = f", {len(report.watch_columns)} on watch" if report.watch_columns else ""
-    summary = (
-        f"{len(drifted)} of {report.n_tested_features} feature columns drifted "
-        f"({report.share_drifted:.0%}{watch}); "
-        f"dataset drift: {'YES' if report.dataset_drift else 'no'}"
-        f" (threshold {report.drift_share:.0%}); rows: reference {report.n_reference}, "
-        f"current {report.n_current}; alpha {report.alpha} ({report.correction}), "
-        f"delta {report.delta_numeric}/{report.delta_categorical}"
-        f" (prediction {report.delta_prediction})"
-    )
-    out = [summary] + _multivariate(report) + [""] + lines
+    out = [headline(report), settings_line(report)] + multivariate_line(report) + [""] + lines
     if report.quality:
         out += ["", "data quality:"] + [f"  [{q.severity}] {q.message}" for q in report.quality]
     return "\n".join(out)

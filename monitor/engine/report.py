@@ -184,6 +184,35 @@ class ColumnResult:
         or None for a column that is."""
         return self.kind if self.status == "not_compared" else None
 
+    def evidence(self) -> str:
+        """Why the drift decision came out as it did, in a few words: the test's adjusted
+        p-value against alpha and the effect size against delta (an untested column: its
+        ``detail``; "" when there is nothing to say).
+
+        >>> ColumnResult("p", "numeric", "prediction", "tested", method="cvm",
+        ...     p_value_adjusted=1e-6, effect_method="wasserstein", effect_size=0.25,
+        ...     delta=0.1, drifted=True).evidence()
+        'cvm p (adj.) 1e-06 < alpha 0.05, wasserstein 0.25 >= delta 0.1'
+        """
+        if self.status != "tested":
+            return self.detail
+        parts: list[str] = []
+        if self.p_value_adjusted is not None:
+            below = self.p_value_adjusted < self.alpha
+            parts.append(
+                f"{self.method or 'test'} p (adj.) {self.p_value_adjusted:.3g} "
+                f"{'<' if below else '>='} alpha {self.alpha:g}"
+            )
+        if self.effect_size is not None:
+            large = self.effect_size >= self.delta
+            parts.append(
+                f"{self.effect_method or 'effect size'} {self.effect_size:.3g} "
+                f"{'>=' if large else '<'} delta {self.delta:g}"
+            )
+        if self.detail:
+            parts.append(self.detail)
+        return ", ".join(parts)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "kind": self.kind,
@@ -393,12 +422,18 @@ class DriftReport:
 
     @property
     def drifted_columns(self) -> list[str]:
+        """Every drifted column, features, target and prediction alike."""
         return [c.name for c in self.columns if c.drifted]
 
     @property
     def watch_columns(self) -> list[str]:
         """Columns with a significant shift below their tolerance (never counted as drift)."""
         return [c.name for c in self.columns if c.verdict == "watch"]
+
+    @property
+    def drifted_features(self) -> list[str]:
+        """The drifted feature columns: the numerator of :attr:`share_drifted`."""
+        return [c.name for c in self.columns if c.role == "feature" and c.drifted]
 
     @property
     def share_drifted(self) -> float:
@@ -473,6 +508,13 @@ class DriftReport:
                 f"{joint.p_value:.1e}): " + ", ".join(joint.top_columns)
             )
         return "ok", f"{summary} (share {share:.2f} < drift share {needed:.2f})"
+
+    def _repr_html_(self) -> str:
+        """Jupyter's rich display: the HTML report (charts drawn by Plotly, loaded once
+        per notebook from the bundled copy)."""
+        from monitor.engine.html_report import render_html
+
+        return render_html(self, standalone=False)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> DriftReport:

@@ -152,11 +152,15 @@ def create_app(
     openapi: Callable[[], dict[str, Any]] | None = None,
     checks: CheckJob | None = None,
     now: Clock | None = None,
+    monitor_settings: Callable[[str], Mapping[str, Any]] | None = None,
 ) -> Flask:
     """The API app. ``monitors`` maps monitor names to what their checks need (``serve``
     updates the mapping when driftline.yaml changes); ``checks`` is the check job that
     the run-now route calls (without it, the route answers 503); ``now`` is the service
-    clock ingest bounds event times by (default: the check job's, else the system's)."""
+    clock ingest bounds event times by (default: the check job's, else the system's);
+    ``monitor_settings`` gives a monitor's effective settings, secrets masked
+    (:func:`monitor.config.effective.effective_settings` on the running configuration;
+    without it, ``GET /api/v1/monitors/<name>`` answers 503)."""
     config = settings or ApiSettings()
     clock: Clock = now or (checks.now if checks is not None else utc_now)
     app = Flask("driftline", static_folder=None)  # never serve ./static
@@ -232,6 +236,15 @@ def create_app(
                 }
             )
         return jsonify({"monitors": out})
+
+    @app.get(f"{API_PREFIX}/monitors/<name>")
+    def show_monitor(name: str) -> tuple[Response, int]:
+        monitor = monitor_or_404(name)
+        if not isinstance(monitor, MonitorContext):
+            return monitor
+        if monitor_settings is None:
+            return _error(503, "settings_unavailable", "this server has no configuration")
+        return jsonify(dict(monitor_settings(name))), 200
 
     @app.post(f"{API_PREFIX}/monitors/<name>/records")
     def add_records(name: str) -> tuple[Response, int]:

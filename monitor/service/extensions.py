@@ -83,7 +83,10 @@ class Extension(Protocol):
         ...
 
     def add_commands(self, commands: Any) -> list[str]:
-        """Add CLI sub-commands; returns the command names it handles."""
+        """Add CLI sub-commands; returns the command names it handles. A command that
+        needs neither the configuration nor the database sets the parser default
+        ``run_alone`` to a function ``(args) -> int``, which the CLI calls instead of
+        :meth:`run_command`."""
         ...
 
     def run_command(self, args: argparse.Namespace, context: ServiceContext) -> int:

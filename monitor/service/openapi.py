@@ -18,6 +18,23 @@ def _errors(*codes: int) -> dict[str, Any]:
 
 
 _NAME = {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}
+_MONITOR_SETTINGS: dict[str, Any] = {
+    "type": "object",
+    "required": ["name", "baseline", "source", "schedule", "window", "alpha", "delta"],
+    "properties": {
+        "name": {"type": "string"},
+        "baseline": {"type": "string"},
+        "source": {"type": "object"},
+        "schedule": {"type": "object"},
+        "window": {"type": "string", "description": "a duration such as 1h30m"},
+        "alpha": {"type": "number"},
+        "delta": {"type": "number"},
+        "delta_categorical": {"type": "number"},
+        "drift_share": {"type": "number"},
+        "alerts": {"type": "object"},
+    },
+    "additionalProperties": True,
+}
 _SUMMARY = "#/components/schemas/CheckSummary"
 
 
@@ -199,6 +216,18 @@ def document() -> dict[str, Any]:
                             "monitors",
                         ),
                         **_errors(401),
+                    },
+                }
+            },
+            "/api/v1/monitors/{name}": {
+                "get": {
+                    "summary": "A monitor's effective settings: driftline.yaml after ${VAR} "
+                    "substitution and defaults, secrets shown as ***, durations as 1h30m "
+                    "(the same as `driftline monitors show NAME --format json`)",
+                    "parameters": [_NAME],
+                    "responses": {
+                        "200": _json(_MONITOR_SETTINGS, "effective settings"),
+                        **_errors(401, 404, 503),
                     },
                 }
             },

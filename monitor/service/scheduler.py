@@ -1,5 +1,6 @@
-"""Wiring APScheduler: one job per monitor, and the jobs of extensions (``alerts``: send
-due deliveries), in the same database as everything else.
+"""Wiring APScheduler: one job per monitor, the jobs of extensions (``alerts``: send
+due deliveries) and the retention job (``retention`` in driftline.yaml), in the same
+database as everything else.
 
 Jobs are top-level functions taking strings (they are stored in the job store). Each
 run loads the configuration and checks every complete window since the last checked
@@ -29,6 +30,7 @@ from monitor.mlflow.configured import writeback_job
 from monitor.service.checks import CheckJob
 from monitor.service.clock import clock_from_spec
 from monitor.service.extensions import ServiceContext, load_extensions
+from monitor.service.retention import retention_job
 from monitor.store import Store
 
 __all__ = [
@@ -165,6 +167,20 @@ def build_scheduler(
             args=[path, _NO_URL],
             id="mlflow:writeback",
             name="MLflow write-back",
+            replace_existing=True,
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=None,
+        )
+    if not config.retention.is_empty:
+        scheduler.add_job(
+            retention_job,
+            trigger=IntervalTrigger(
+                seconds=config.retention.interval.total_seconds(), timezone=UTC
+            ),
+            args=[path, _NO_URL],
+            id="retention",
+            name="retention",
             replace_existing=True,
             coalesce=True,
             max_instances=1,

@@ -35,6 +35,7 @@ from monitor.service.checks import CheckJob
 from monitor.service.clock import FileClock, clock_from_spec
 from monitor.service.context import MonitorContext, monitor_context
 from monitor.service.extensions import MOUNT_GROUP, ServiceContext, load_extensions
+from monitor.service.metrics import mount_metrics
 from monitor.service.openapi import document
 from monitor.service.scheduler import (
     LEASE_NAME,
@@ -143,7 +144,9 @@ class Service:
             openapi=openapi,
             checks=self.checks,
             now=self.clock,
+            monitor_settings=lambda name: cfg.effective_settings(self.config, name),
         )
+        mount_metrics(app, self.store, lambda: self.config, self.contexts)
         service = self._service_context()
         for extension in self.extensions:
             extension.register_api(app, self.store, service)

@@ -141,7 +141,11 @@ def run_serve_model(args: argparse.Namespace) -> int:
         _log.info("logging predictions to monitor %r at %s", monitor, redact_url(base))
     hook = config.mlflow.webhook
     secret = hook.secret.get_secret_value() if hook is not None else None
-    app = create_model_app(live, ref, log, webhook_secret=secret)
+    tokens = [
+        os.environ.get("DRIFTLINE_API_TOKEN", ""),
+        *(t.get_secret_value() for t in (config.api.token, config.metrics.token) if t),
+    ]
+    app = create_model_app(live, ref, log, webhook_secret=secret, metrics_tokens=tokens)
     if args.webhook_url:
         if secret is None:
             raise ConfigError("--webhook-url needs mlflow.webhook.secret in driftline.yaml")

@@ -18,6 +18,9 @@ Routes (``create_model_app``):
     prediction log's counters (buffered, sent, dropped, rejected). ``status`` is ``ok``, or
     ``degraded`` while a new version failed to load or Driftline cannot be reached; the
     HTTP status stays 200 because predictions are still answered.
+``GET /metrics``
+    Prometheus metrics (:mod:`monitor.serving.metrics`): requests, latency, the version
+    serving, the prediction log's queue depth and drops.
 ``POST /api/mlflow/webhook``
     MLflow's signed webhook (only with a secret): an alias change of this model wakes the
     alias check at once (:mod:`monitor.mlflow.webhook` verifies the signature).
@@ -28,7 +31,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import UTC, datetime
 from typing import Any, Final
 
@@ -43,6 +46,7 @@ from monitor.mlflow.pyfunc import (
     predictions_json,
 )
 from monitor.mlflow.webhook import WEBHOOK_PATH, verify_signature
+from monitor.serving.metrics import mount_model_metrics
 from monitor.serving.prediction_log import PredictionLog
 from monitor.serving.prediction_records import prediction_records
 from monitor.serving.swap import LiveModel
@@ -68,9 +72,12 @@ def create_model_app(
     *,
     webhook_secret: str | None = None,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    metrics_tokens: Collection[str] = (),
 ) -> Flask:
-    """The app serving ``live`` (following ``ref``); records go to ``log`` when given."""
+    """The app serving ``live`` (following ``ref``); records go to ``log`` when given.
+    ``/metrics`` answers a bearer token among ``metrics_tokens`` (open when empty)."""
     app = Flask("driftline-serve-model")
+    mount_model_metrics(app, live, ref, log, metrics_tokens)
     unlogged = [0]
     unlogged_lock = threading.Lock()
 

@@ -30,6 +30,13 @@ from monitor.store.alert_domain import (
 from monitor.store.domain import CheckDetail, CheckStatus, CheckSummary, Monitor
 from monitor.store.history import CheckPoint, ColumnPoint, HeatmapCell
 from monitor.store.links import DetectedBy, ModelVersionEvent, PendingWriteback
+from monitor.store.metrics_reads import (
+    ChannelCounts,
+    LastCheck,
+    LastPerformance,
+    MetricsSnapshot,
+    MonitorMetrics,
+)
 from monitor.store.migrate import (
     create_if_empty,
     current_revision,
@@ -38,6 +45,7 @@ from monitor.store.migrate import (
     upgrade,
 )
 from monitor.store.performance import DirtyWindow, WindowPerformance
+from monitor.store.retention import PruneCuts, PruneRefused, PruneResult
 from monitor.store.store import Store
 
 __all__ = [
@@ -46,6 +54,7 @@ __all__ = [
     "AlertState",
     "AlertStatus",
     "AlertTransition",
+    "ChannelCounts",
     "CheckDetail",
     "CheckPoint",
     "CheckStatus",
@@ -59,14 +68,21 @@ __all__ = [
     "DirtyWindow",
     "GateStatus",
     "HeatmapCell",
+    "LastCheck",
+    "LastPerformance",
+    "MetricsSnapshot",
     "ModelVersionEvent",
     "Monitor",
+    "MonitorMetrics",
     "NewDelivery",
     "NewRetrainTrigger",
     "NewTransition",
     "OpenAlerts",
     "PendingWriteback",
     "PromotionGate",
+    "PruneCuts",
+    "PruneRefused",
+    "PruneResult",
     "RetrainRun",
     "RetrainTrigger",
     "RunStatus",

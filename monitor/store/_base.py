@@ -67,6 +67,6 @@ class StoreBase:
         found = session.scalar(statement)
         if found is None:
             raise ConfigError(
-                f"no monitor named {name!r}; add it to the configuration (upsert_monitor) first"
+                f"no monitor named {name!r}; add it to driftline.yaml ('driftline monitors add')"
             )
         return found

@@ -39,6 +39,7 @@ from monitor.store.alert_store import AlertStoreMixin
 from monitor.store.domain import CheckDetail, CheckSummary, Monitor
 from monitor.store.history import HistoryReads
 from monitor.store.links import ModelLinkStore, metrics_sent_at
+from monitor.store.metrics_reads import MetricsReads
 from monitor.store.migrate import head_revision, revision_of
 from monitor.store.models import (
     CheckRow,
@@ -50,13 +51,21 @@ from monitor.store.models import (
     RecordBatchRow,
 )
 from monitor.store.performance import PerformanceStore, changed_labels, mark_dirty
+from monitor.store.retention import RetentionStore
 from monitor.store.retrain_runs import RetrainRunStore
 
 __all__ = ["Store"]
 
 
 class Store(
-    AlertStoreMixin, AlertReads, HistoryReads, ModelLinkStore, PerformanceStore, RetrainRunStore
+    AlertStoreMixin,
+    AlertReads,
+    HistoryReads,
+    MetricsReads,
+    ModelLinkStore,
+    PerformanceStore,
+    RetentionStore,
+    RetrainRunStore,
 ):
     """Driftline's database at ``url`` (default ``$DRIFTLINE_DATABASE_URL``, else
     ``sqlite:///./driftline.db``). Creating one does not connect; the first call does.

@@ -1,5 +1,9 @@
 """Real-browser fixtures: a seeded `driftline serve` on a free 127.0.0.1 port and headless
-Debian Chromium driven by Playwright (see browsing.py)."""
+Debian Chromium driven by Playwright (see browsing.py).
+
+The fixtures live as long as this package's tests, not the session: a sync Playwright left open
+marks the thread's asyncio loop as running, and any later test that starts its own (the secret
+canaries) would then be refused by Playwright."""
 
 from __future__ import annotations
 
@@ -15,7 +19,7 @@ from browser.seed import AlertPeers, closed_port, seed, write_config
 from monitor.store import Store
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def receiver() -> Iterator[Receiver]:
     """A real HTTP receiver on 127.0.0.1 for ``credit``'s ``ops`` channel (its first request
     gets 503) and retrain target."""
@@ -23,7 +27,7 @@ def receiver() -> Iterator[Receiver]:
         yield running
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def seeded(
     tmp_path_factory: pytest.TempPathFactory, receiver: Receiver
 ) -> Iterator[tuple[Path, Store]]:
@@ -35,7 +39,7 @@ def seeded(
     store.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def server(seeded: tuple[Path, Store]) -> Iterator[str]:
     """The base URL of `driftline serve` on the seeded folder (no password)."""
     process, base = start(seeded[0])
@@ -43,7 +47,7 @@ def server(seeded: tuple[Path, Store]) -> Iterator[str]:
     stop(process)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
     if not CHROMIUM.exists():
         pytest.fail(

@@ -19,16 +19,18 @@ STARTUP_S = 120.0
 
 
 @contextmanager
-def live_serve(folder: Path, env: Mapping[str, str] | None = None) -> Iterator[tuple[str, Path]]:
-    """Run `driftline db upgrade` then `driftline serve` in ``folder``; yield the base URL
-    and the file holding serve's output."""
+def live_serve(
+    folder: Path, env: Mapping[str, str] | None = None, port: int | None = None
+) -> Iterator[tuple[str, Path]]:
+    """Run `driftline db upgrade` then `driftline serve` in ``folder`` (on ``port``, else a
+    free one); yield the base URL and the file holding serve's output."""
     environment = {**os.environ, "DRIFTLINE_CONFIG": str(folder / "driftline.yaml"), **(env or {})}
     command = [sys.executable, "-m", "monitor.cli"]
     upgraded = subprocess.run(
         [*command, "db", "upgrade"], cwd=folder, env=environment, capture_output=True, text=True
     )
     assert upgraded.returncode == 0, upgraded.stderr
-    port = free_port()
+    port = port or free_port()
     log = folder / "serve.log"
     with log.open("w") as output:
         process = subprocess.Popen(

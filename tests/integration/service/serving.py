@@ -18,6 +18,8 @@ import sqlalchemy as sa
 from monitor import build_baseline, save_baseline
 
 SAMPLE = Path(__file__).resolve().parents[3] / "sample_data"
+COMMAND_TIMEOUT_S = 300
+"""A one-shot command that runs longer is stuck (a serve that should have been refused)."""
 
 
 def prepare_folder(folder: Path, api: str, *, window: str = "1h") -> None:
@@ -52,6 +54,7 @@ def driftline(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
         capture_output=True,
         text=True,
         check=False,
+        timeout=COMMAND_TIMEOUT_S,
     )
 
 

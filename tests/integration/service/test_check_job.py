@@ -332,3 +332,20 @@ def test_an_unknown_monitor_is_one_line_naming_the_known_ones(
     assert _cli(folder, "checks", "run", "nope") == 2
     err = capsys.readouterr().err.strip().splitlines()[-1]
     assert "'nope'" in err and "credit" in err and "upsert_monitor" not in err
+
+
+def test_retrain_before_any_serve_records_the_configured_monitor(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = _workdir(tmp_path, "w", "")
+    config = ["--config", str(folder / "driftline.yaml")]
+    # no retrain target is configured: the trigger is recorded, nothing is sent (exit 2)
+    assert main(["retrain", "credit", "--reason", "manual", *config]) == 2
+    printed = capsys.readouterr()
+    assert "no monitor named" not in printed.err
+    assert "no retrain target is configured" in printed.out
+    store = Store(f"sqlite:///{folder / 'driftline.db'}")
+    try:
+        assert [t.reason for t in store.list_retrain_triggers("credit")] == ["manual"]
+    finally:
+        store.close()

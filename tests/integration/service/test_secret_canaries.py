@@ -356,6 +356,7 @@ def test_no_canary_leaks_anywhere(tmp_path: Path, kind: str) -> None:
                     "/api/v1/monitors",
                     "/api/v1/monitors/credit/checks",
                     "/api/v1/monitors/credit/performance",
+                    *(f"/api/v1/monitors/{n}" for n in ("credit", "github", "gitlab")),
                     *(
                         f"/api/v1/monitors/{n}/{what}"
                         for n in ("credit", "github", "gitlab")

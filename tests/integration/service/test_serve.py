@@ -12,6 +12,8 @@ import pandas as pd
 import pytest
 from serving import SAMPLE, driftline, prepare_folder, start_serve, stop_serve
 
+from monitor.store import upgrade
+
 HOUR_START = datetime(2026, 1, 5, 10, tzinfo=UTC)
 
 
@@ -28,7 +30,10 @@ def _records(name: str, start: datetime, rows: int) -> list[dict[str, Any]]:
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     tmp_path = tmp_path_factory.mktemp("serve")
     prepare_folder(tmp_path, "{token: test-token}")
-    refused = driftline(tmp_path, "serve")
+    # a database at an older revision is refused with the command that fixes it (an empty
+    # one would be created at the latest schema, so serve would start)
+    upgrade(f"sqlite:///{tmp_path / 'driftline.db'}", "0006")
+    refused = driftline(tmp_path, "serve", "--port", "0")
     assert refused.returncode == 2 and "driftline db upgrade" in refused.stderr
     assert driftline(tmp_path, "db", "upgrade").returncode == 0
     process, base = start_serve(tmp_path)

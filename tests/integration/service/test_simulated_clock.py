@@ -41,7 +41,8 @@ def test_serve_refuses_a_clock_file_it_cannot_read(tmp_path: Path) -> None:
 def test_a_window_is_checked_only_once_the_simulated_clock_passes_its_end(
     tmp_path: Path,
 ) -> None:
-    prepare_folder(tmp_path, "{}", window="1d")
+    # two days of traffic are sent while the simulated clock still reads their start
+    prepare_folder(tmp_path, "{max_event_ahead: 3d}", window="1d")
     assert driftline(tmp_path, "db", "upgrade").returncode == 0
     traffic = generate_live(days=2)
     clock = FileClock(tmp_path / "clock")

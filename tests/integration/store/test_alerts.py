@@ -10,6 +10,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
+import numpy as np
+import pandas as pd
 import pytest
 from sqlalchemy.exc import IntegrityError
 from standardwebhooks.webhooks import Webhook
@@ -17,7 +19,7 @@ from standardwebhooks.webhooks import Webhook
 from alerts.delivery import send_due
 from alerts.outbox import evaluate_monitor
 from alerts.trigger import request_retrain
-from monitor import DriftReport
+from monitor import DriftReport, compare
 from monitor import config as cfg
 from monitor.store import AlertChange, NewDelivery, NewTransition, Store
 
@@ -251,3 +253,27 @@ def test_a_claimed_delivery_is_not_taken_twice(
     assert timed.claim_delivery(due.id, until=clock.now + HOUR)
     assert not timed.claim_delivery(due.id, until=clock.now + HOUR)
     assert timed.due_deliveries() == []
+
+
+def test_prediction_drift_reason_in_the_payload_names_the_evidence(timed: Store) -> None:
+    """The stored reason of a prediction_drift alert (what the webhook, the Alerts page and
+    `driftline alerts list` show) says why, and never ends in empty parentheses."""
+    rng = np.random.default_rng(7)
+
+    def frame(shift: float) -> pd.DataFrame:
+        return pd.DataFrame(
+            {"income": rng.normal(50, 10, 400), "proba": rng.normal(0.3 + shift, 0.1, 400)}
+        )
+
+    report = compare(frame(0.0), frame(0.3), prediction="proba")
+    assert report.prediction_drift is True
+    rules = [{"name": "pred", "kind": "prediction_drift", "for": 1}]
+    monitor = _config(rules=rules).monitors[0]
+    _save(timed, 0, report)
+    evaluate_monitor(timed, monitor)
+    [delivery] = timed.list_deliveries("credit")
+    reason = delivery.payload["reason"]
+    assert reason.startswith("prediction 'proba' drifted (cvm p (adj.) ")
+    assert "wasserstein" in reason and "()" not in reason
+    [history] = timed.list_alerts("credit")
+    assert history.transitions[0].detail == reason

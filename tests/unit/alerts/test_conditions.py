@@ -109,6 +109,25 @@ def test_prediction_drift(drifted: bool, holds: bool) -> None:
     assert evaluate(rule, found).holds is holds
 
 
+def test_prediction_drift_reason_gives_the_evidence_not_empty_parentheses() -> None:
+    rule = ca.PredictionDriftRule(name="p", kind="prediction_drift")
+    drifted = ColumnResult(
+        "predicted_proba", "numeric", "prediction", "tested", method="cvm",
+        p_value_adjusted=2e-9, effect_method="wasserstein", effect_size=0.42, drifted=True,
+    )  # fmt: skip
+    outcome = evaluate(rule, check(drifted))
+    assert outcome.detail == (
+        "prediction 'predicted_proba' drifted "
+        "(cvm p (adj.) 2e-09 < alpha 0.05, wasserstein 0.42 >= delta 0.1)"
+    )
+
+
+def test_prediction_drift_reason_without_evidence_has_no_parentheses() -> None:
+    rule = ca.PredictionDriftRule(name="p", kind="prediction_drift")
+    bare = ColumnResult("predicted_proba", "numeric", "prediction", "tested", drifted=True)
+    assert evaluate(rule, check(bare)).detail == "prediction 'predicted_proba' drifted"
+
+
 @pytest.mark.parametrize("status", ["failed", "insufficient_data", "no_data"])
 def test_a_check_without_a_verdict_is_unknown_for_every_kind(status: CheckStatus) -> None:
     rules = [

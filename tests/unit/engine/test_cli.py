@@ -152,3 +152,32 @@ def test_console_script_runs_as_a_process(files: dict[str, Path]) -> None:
     )
     assert completed.returncode == 1, completed.stderr
     assert "DRIFT" in completed.stdout
+
+
+def test_headline_counts_features_over_features_and_the_prediction_apart(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """1 of 2 features drifted is 50%, whatever the prediction column does; the
+    prediction's own drift is stated beside it, not added to the features' numerator."""
+    rng = np.random.default_rng(1)
+    n = 2_000
+
+    def frame(shift: float) -> pd.DataFrame:
+        return pd.DataFrame(
+            {
+                "income": rng.normal(50 + 10 * shift, 10, n),
+                "age": rng.normal(40, 5, n),
+                "proba": np.clip(rng.normal(0.3 + 0.3 * shift, 0.1, n), 0, 1),
+            }
+        )
+
+    reference, current = tmp_path / "reference.csv", tmp_path / "current.csv"
+    frame(0.0).to_csv(reference, index=False)
+    frame(1.0).to_csv(current, index=False)
+    code = main(
+        ["check", "--reference", str(reference), "--current", str(current)]
+        + ["--prediction", "proba"]
+    )
+    headline = capsys.readouterr().out.splitlines()[0]
+    assert code == 1
+    assert headline.startswith("1 of 2 feature columns drifted (50%); prediction 'proba': DRIFT")
