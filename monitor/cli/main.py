@@ -1,7 +1,8 @@
 """The ``driftline`` command line.
 
-Exit status of ``driftline check``: 0 no column drifted, 1 some column drifted,
-2 usage or input error (one line on stderr naming the file, column or option).
+Exit status of ``driftline check``: 0 no column drifted, 1 some column (or the joint
+distribution of the features) drifted, 2 usage or input error (one line on stderr naming
+the file, column or option).
 """
 
 from __future__ import annotations
@@ -14,7 +15,12 @@ from pathlib import Path
 from typing import NoReturn
 
 from monitor.cli.service import add_service_commands, run_service_command
-from monitor.engine.defaults import DEFAULT_ALPHA, DEFAULT_DELTA, DEFAULT_DRIFT_SHARE
+from monitor.engine.defaults import (
+    DEFAULT_ALPHA,
+    DEFAULT_DELTA,
+    DEFAULT_DELTA_PREDICTION,
+    DEFAULT_DRIFT_SHARE,
+)
 from monitor.errors import DriftlineError
 
 __all__ = ["main"]
@@ -115,7 +121,26 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--alpha", type=float, default=DEFAULT_ALPHA)
     check.add_argument("--delta", type=float, default=DEFAULT_DELTA)
     check.add_argument("--delta-categorical", type=float, default=None)
+    check.add_argument(
+        "--delta-prediction",
+        type=float,
+        default=DEFAULT_DELTA_PREDICTION,
+        help=f"effect-size tolerance of the prediction column (default {DEFAULT_DELTA_PREDICTION})",
+    )
     check.add_argument("--drift-share", type=float, default=DEFAULT_DRIFT_SHARE)
+    check.add_argument(
+        "--multivariate",
+        choices=("classifier", "off"),
+        default="classifier",
+        help="multivariate drift of the joint distribution: a domain classifier (default; "
+        "needs at least 2 feature columns) or off",
+    )
+    check.add_argument(
+        "--multivariate-threshold",
+        type=float,
+        default=0.05,
+        help="tolerance of the domain classifier's AUC - 0.5 (default 0.05)",
+    )
     check.add_argument("--correction", choices=("bh", "bonferroni"), default="bh")
     check.add_argument(
         "--method",
@@ -187,12 +212,16 @@ def _check(args: argparse.Namespace) -> int:
     from monitor.engine.baseline_file import load_baseline
     from monitor.engine.compare import compare
     from monitor.engine.io import read_table
+    from monitor.engine.multivariate import MultivariateOptions
     from monitor.engine.render import headline, render_text
 
     if args.format == "html" and not args.out:
         raise DriftlineError(
             "--format html writes a file of several MB: give --out FILE, e.g. --out report.html"
         )
+    multivariate = MultivariateOptions(
+        method=args.multivariate, threshold=args.multivariate_threshold
+    )
     reference = load_baseline(args.baseline) if args.baseline else read_table(args.reference)
     current = read_table(args.current)
     report = compare(
@@ -201,6 +230,7 @@ def _check(args: argparse.Namespace) -> int:
         alpha=args.alpha,
         delta=args.delta,
         delta_categorical=args.delta_categorical,
+        delta_prediction=args.delta_prediction,
         drift_share=args.drift_share,
         correction=args.correction,
         methods=_method_overrides(args.method),
@@ -208,6 +238,7 @@ def _check(args: argparse.Namespace) -> int:
         prediction=args.prediction,
         categorical=args.categorical,
         ignore=args.ignore,
+        multivariate=multivariate,
     )
     if args.format == "html":
         from monitor.engine.html_report import write_html
@@ -223,7 +254,8 @@ def _check(args: argparse.Namespace) -> int:
             print(f"{headline(report)}\nreport -> {args.out}")
         else:
             print(text)
-    return EXIT_DRIFT if report.drifted_columns else EXIT_OK
+    joint_drift = report.multivariate is not None and report.multivariate.drifted
+    return EXIT_DRIFT if report.drifted_columns or joint_drift else EXIT_OK
 
 
 def _write(path: str, text: str) -> None:

@@ -266,7 +266,10 @@ class Monitor(_Section):
     alpha: _Fraction = 0.05
     delta: _Tolerance = 0.1
     delta_categorical: _Tolerance | None = None
+    delta_prediction: _Tolerance = 0.1
     drift_share: _Fraction = 0.5
+    multivariate: Literal["classifier", "off"] = "classifier"
+    multivariate_threshold: float = Field(default=0.05, ge=0.0, le=0.5)
     columns: dict[str, ColumnConfig] = Field(default_factory=dict)
     ignore: tuple[str, ...] = ()
     target: str | None = None
@@ -293,6 +296,12 @@ class Monitor(_Section):
             valid = isinstance(interval, timedelta) and interval > timedelta(0)
             data["window"] = interval if valid else timedelta(seconds=1)
         return data
+
+    @field_validator("multivariate", mode="before")
+    @classmethod
+    def _bare_off(cls, value: Any) -> Any:
+        """YAML reads a bare ``off`` as false: take it as ``"off"``."""
+        return "off" if value is False else value
 
     @field_validator("name")
     @classmethod

@@ -21,6 +21,7 @@ from monitor.engine.baseline_performance import BaselinePerformance, Task, build
 from monitor.errors import ConfigError
 
 __all__ = [
+    "DEFAULT_JOINT_SAMPLE_SIZE",
     "FORMAT_VERSION",
     "Baseline",
     "ColumnBaseline",
@@ -31,8 +32,12 @@ __all__ = [
     "number_label",
 ]
 
-FORMAT_VERSION: Final = 2  # 2: the optional performance part (format 1 files still load)
+FORMAT_VERSION: Final = 3
+"""2: the optional performance part; 3: the joint row sample (older files still load, and
+their checks say that multivariate drift needs a rebuilt baseline)."""
 DEFAULT_SAMPLE_SIZE: Final = 100_000
+DEFAULT_JOINT_SAMPLE_SIZE: Final = 20_000
+"""Rows in the baseline's joint sample, the reference side of multivariate drift."""
 DEFAULT_BINS: Final = 10
 MAX_CATEGORIES: Final = 200
 DISCRETE_MAX_VALUES: Final = 20
@@ -98,24 +103,75 @@ class Baseline:
     format_version: int = FORMAT_VERSION
     performance: BaselinePerformance | None = None
     """The model's performance on this data, when it has a target and a prediction."""
+    joint_sample: pd.DataFrame | None = None
+    """A uniform sample of up to ``DEFAULT_JOINT_SAMPLE_SIZE`` whole rows of the compared
+    features (numeric columns as float64, categorical and boolean ones as their labels,
+    missing as None): what multivariate drift compares. None in files before format 3."""
 
     @property
     def features(self) -> list[str]:
         return [name for name, col in self.columns.items() if col.role == "feature"]
 
 
+IDENTIFIER_MIN_ROWS: Final = 50
+"""Columns of at most this many non-missing values are never taken for identifiers."""
+IDENTIFIER_UNIQUE_SHARE: Final = 0.99
+"""A column whose distinct values are at least this share of its values is nearly all unique."""
+IDENTIFIER_DENSITY: Final = 10.0
+"""Nearly unique integers spanning at most this many times as many values as they have
+(``max - min + 1 <= 10 n``) are a numbering (1, 2, 3, ... shuffled, or a sample of one),
+not a measurement."""
+
+
+def _nearly_unique(non_null: pd.Series) -> bool:
+    return len(
+        non_null
+    ) > IDENTIFIER_MIN_ROWS and non_null.nunique() >= IDENTIFIER_UNIQUE_SHARE * len(non_null)
+
+
+def _is_integer_identifier(non_null: pd.Series) -> bool:
+    """A numbering: strictly increasing in row order (the order of time), or nearly all
+    unique and dense. Sparse unique integers (a population, an amount in cents) stay
+    numeric; random-number identifiers go in ``ignore``."""
+    if len(non_null) <= IDENTIFIER_MIN_ROWS:
+        return False
+    values = non_null.to_numpy(dtype=np.int64)
+    if bool(np.all(np.diff(values) > 0)):
+        return True
+    span = float(values.max()) - float(values.min()) + 1.0
+    return _nearly_unique(non_null) and span <= IDENTIFIER_DENSITY * len(values)
+
+
+def _looks_like_datetime(non_null: pd.Series) -> bool:
+    """ISO 8601 date-times written as text (a CSV's timestamp column)."""
+    head = non_null.head(100)
+    if len(head) == 0 or not all(isinstance(v, str) and len(v) >= 10 for v in head):
+        return False
+    try:
+        pd.to_datetime(head, format="ISO8601")
+    except (ValueError, TypeError, OverflowError):
+        return False
+    return True
+
+
 def _infer_kind(series: pd.Series, *, categorical: bool) -> ColumnKind:
+    """The column's kind. Identifiers (nearly all unique text; integer numberings, see
+    :func:`_is_integer_identifier`) and date-times are kept in the schema and not compared."""
     dtype = series.dtype
     if pd.api.types.is_bool_dtype(dtype):
         return "boolean"
     if pd.api.types.is_datetime64_any_dtype(dtype):
         return "datetime"
+    non_null = series.dropna()
+    if pd.api.types.is_integer_dtype(dtype) and not categorical:
+        return "identifier" if _is_integer_identifier(non_null) else "numeric"
     if pd.api.types.is_numeric_dtype(dtype) and not categorical:
         return "numeric"
-    non_null = series.dropna()
     if len(non_null) and set(non_null.unique()) <= {True, False} and not categorical:
         return "boolean"
-    if not categorical and len(non_null) > 50 and non_null.nunique() == len(non_null):
+    if not categorical and _looks_like_datetime(non_null):
+        return "datetime"
+    if not categorical and _nearly_unique(non_null):
         return "identifier"
     return "categorical"
 
@@ -212,6 +268,7 @@ def build_baseline(
     task: Task | None = None,
     threshold: float = 0.5,
     feature_importances: Mapping[str, float] | None = None,
+    joint_sample_size: int = DEFAULT_JOINT_SAMPLE_SIZE,
 ) -> Baseline:
     """Build the baseline of a reference DataFrame.
 
@@ -238,6 +295,9 @@ def build_baseline(
         (binary probabilities) and ``feature_importances`` (from the model), used for
         the baseline's performance part, built when both ``target`` and ``prediction``
         are given (:func:`monitor.engine.baseline_performance.build_performance`).
+    joint_sample_size : int
+        Cap on the joint row sample of the compared features (default 20 000), a seeded
+        uniform draw of whole rows kept for multivariate drift.
 
     Raises
     ------
@@ -248,6 +308,8 @@ def build_baseline(
         raise ConfigError(f"sample_size must be >= 2, got {sample_size}")
     if bins < 2:
         raise ConfigError(f"bins must be >= 2, got {bins}")
+    if joint_sample_size < 2:
+        raise ConfigError(f"joint_sample_size must be >= 2, got {joint_sample_size}")
     categorical_set, ignore_set = set(categorical), set(ignore)
     for option, names in (
         ("target", [target] if target else []),
@@ -320,7 +382,45 @@ def build_baseline(
         sample_size=sample_size,
         seed=seed,
         performance=performance,
+        joint_sample=_joint_sample(df, columns, joint_sample_size, seed),
     )
+
+
+def joint_labels(series: pd.Series) -> NDArray[np.object_]:
+    """A categorical or boolean column's values as the labels the baseline counts
+    (``str(value)``, as :func:`label_counts`), missing values as None."""
+    values = series.to_numpy(dtype=object)
+    missing = pd.isna(series).to_numpy()
+    return np.array(
+        [None if gone else str(v) for v, gone in zip(values, missing, strict=True)], dtype=object
+    )
+
+
+def _joint_sample(
+    df: pd.DataFrame, columns: Mapping[str, ColumnBaseline], size: int, seed: int
+) -> pd.DataFrame:
+    """A uniform sample of whole rows of the compared features (its own seeded stream, so
+    the per-column samples do not change with it)."""
+    names = [
+        name
+        for name, column in columns.items()
+        if column.role == "feature" and column.kind in ("numeric", "categorical", "boolean")
+    ]
+    by_name = {str(c): c for c in df.columns}
+    n_rows = len(df)
+    rows = (
+        np.sort(np.random.default_rng([seed, 2]).choice(n_rows, size=size, replace=False))
+        if n_rows > size
+        else np.arange(n_rows)
+    )
+    data: dict[str, Any] = {}
+    for name in names:
+        series = df[by_name[name]].iloc[rows]
+        if columns[name].kind == "numeric":
+            data[name] = series.to_numpy(dtype=np.float64, na_value=np.nan)
+        else:
+            data[name] = joint_labels(series)
+    return pd.DataFrame(data, index=pd.RangeIndex(len(rows)))
 
 
 def column_to_dict(column: ColumnBaseline) -> dict[str, Any]:

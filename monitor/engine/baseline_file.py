@@ -1,8 +1,9 @@
 """Saving and loading a Baseline as one versioned file.
 
-The file is a ZIP archive: ``baseline.json`` (format version, schema, summaries) and
-one ``samples/<index>.npy`` per numeric column (the sorted reference sample, float64).
-A 1 000 000-row, 20-column baseline takes about 13 MB.
+The file is a ZIP archive: ``baseline.json`` (format version, schema, summaries), one
+``samples/<index>.npy`` per numeric column (the sorted reference sample, float64) and, from
+format 3, ``joint_sample.parquet`` (the joint row sample multivariate drift compares).
+Files of formats 1 and 2 still load, without a joint sample.
 """
 
 from __future__ import annotations
@@ -15,8 +16,17 @@ from pathlib import Path
 from typing import Any, Final
 
 import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
-from monitor.engine.baseline import FORMAT_VERSION, Baseline, ColumnBaseline, column_to_dict
+from monitor.engine.baseline import (
+    FORMAT_VERSION,
+    Baseline,
+    ColumnBaseline,
+    column_to_dict,
+    joint_labels,
+)
 from monitor.engine.baseline_performance import BaselinePerformance
 from monitor.errors import BaselineError, BaselineNotFound
 
@@ -24,7 +34,8 @@ __all__ = ["load_baseline", "save_baseline"]
 
 _MANIFEST: Final = "baseline.json"
 _MAGIC: Final = "driftline-baseline"
-_READABLE: Final = (1, FORMAT_VERSION)  # format 1 had no performance part
+_READABLE: Final = (1, 2, FORMAT_VERSION)  # 1: no performance part; 1, 2: no joint sample
+_JOINT: Final = "joint_sample.parquet"
 
 
 def save_baseline(baseline: Baseline, path: str | Path) -> Path:
@@ -55,6 +66,12 @@ def save_baseline(baseline: Baseline, path: str | Path) -> Path:
     }
     if baseline.performance is not None:
         manifest["performance"] = baseline.performance.to_dict()
+    if baseline.joint_sample is not None:
+        buffer = io.BytesIO()
+        table = pa.Table.from_pandas(baseline.joint_sample, preserve_index=False)
+        pq.write_table(table, buffer, compression="zstd")
+        samples[_JOINT] = buffer.getvalue()
+        manifest["joint_sample"] = _JOINT
     partial = target.with_name(target.name + ".partial")
     with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(_MANIFEST, json.dumps(manifest, indent=1))
@@ -93,6 +110,10 @@ def load_baseline(path: str | Path) -> Baseline:
                         sample = np.load(io.BytesIO(member.read()), allow_pickle=False)
                 columns[entry["name"]] = _column_from_dict(entry, sample)
             performance = manifest.get("performance")
+            joint = None
+            if manifest.get("joint_sample"):
+                with archive.open(manifest["joint_sample"]) as member:
+                    joint = _joint_from(pq.read_table(io.BytesIO(member.read())).to_pandas())
             return Baseline(
                 columns=columns,
                 n_rows=int(manifest["n_rows"]),
@@ -101,14 +122,23 @@ def load_baseline(path: str | Path) -> Baseline:
                 created_at=datetime.fromisoformat(manifest["created_at"]),
                 sample_size=int(manifest["sample_size"]),
                 seed=int(manifest["seed"]),
-                format_version=FORMAT_VERSION,
+                format_version=int(manifest["format_version"]),
+                joint_sample=joint,
                 performance=(
                     None if performance is None else BaselinePerformance.from_dict(performance)
                 ),
             )
     except BaselineError:
         raise
-    except (zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError, EOFError) as exc:
+    except (
+        zipfile.BadZipFile,
+        KeyError,
+        ValueError,
+        TypeError,
+        OSError,
+        EOFError,
+        pa.ArrowException,
+    ) as exc:
         raise BaselineError(
             f"baseline file {str(source)!r} is corrupt or not a Driftline baseline "
             f"({type(exc).__name__}: {exc}); rebuild it with 'driftline baseline build'"
@@ -129,6 +159,18 @@ def _check_version(manifest: Any, source: Path) -> None:
             "baseline with "
             "this version ('driftline baseline build') or use the Driftline that wrote it"
         )
+
+
+def _joint_from(frame: pd.DataFrame) -> pd.DataFrame:
+    """The joint sample as written: float64 numeric columns, object labels (None missing)."""
+    out: dict[str, Any] = {}
+    for name in frame.columns:
+        column = frame[name]
+        if pd.api.types.is_float_dtype(column.dtype):
+            out[str(name)] = column.to_numpy(dtype=np.float64)
+        else:
+            out[str(name)] = joint_labels(column)
+    return pd.DataFrame(out, index=pd.RangeIndex(len(frame)))
 
 
 def _column_from_dict(entry: dict[str, Any], sample: np.ndarray[Any, Any] | None) -> ColumnBaseline:

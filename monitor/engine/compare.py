@@ -28,9 +28,15 @@ from monitor.engine.baseline import (
     label_counts,
     number_label,
 )
-from monitor.engine.defaults import DEFAULT_ALPHA, DEFAULT_DELTA, DEFAULT_DRIFT_SHARE
+from monitor.engine.defaults import (
+    DEFAULT_ALPHA,
+    DEFAULT_DELTA,
+    DEFAULT_DELTA_PREDICTION,
+    DEFAULT_DRIFT_SHARE,
+)
 from monitor.engine.histogram import category_histogram, numeric_histogram
 from monitor.engine.impact import rank_impact
+from monitor.engine.multivariate import MultivariateOptions, domain_classifier
 from monitor.engine.report import ColumnResult, ColumnStatus, DriftReport, QualityFinding
 from monitor.errors import ConfigError
 from monitor.stats._result import MethodResult
@@ -62,11 +68,19 @@ class _Outcome:
 
 
 def _validate(
-    alpha: float, delta: float, delta_categorical: float | None, drift_share: float
+    alpha: float,
+    delta: float,
+    delta_categorical: float | None,
+    drift_share: float,
+    delta_prediction: float = DEFAULT_DELTA_PREDICTION,
 ) -> None:
     if not 0.0 < alpha <= 1.0:
         raise ConfigError(f"alpha must be in (0, 1], got {alpha}; use 1 to switch p-values off")
-    for name, value in (("delta", delta), ("delta_categorical", delta_categorical)):
+    for name, value in (
+        ("delta", delta),
+        ("delta_categorical", delta_categorical),
+        ("delta_prediction", delta_prediction),
+    ):
         if value is not None and not (value >= 0.0 and math.isfinite(value)):
             raise ConfigError(
                 f"{name} must be finite and >= 0, got {value}; use 0 to switch it off"
@@ -196,6 +210,18 @@ def _compare_numeric(
 
 
 def _check_column(column: ColumnBaseline, current: pd.DataFrame, method: str | None) -> _Outcome:
+    if column.role == "target" and (
+        column.name not in current.columns or not current[column.name].notna().any()
+    ):
+        # Labels arrive later (POST /labels): no label in the window yet is no error.
+        result = ColumnResult(
+            column.name,
+            column.kind,
+            column.role,
+            "no_data",
+            detail="no label in the window yet; labels sent later are compared when present",
+        )
+        return _Outcome(result, ())
     if column.name not in current.columns:
         result = ColumnResult(
             column.name,
@@ -216,7 +242,7 @@ def _check_column(column: ColumnBaseline, current: pd.DataFrame, method: str | N
             column.kind,
             column.role,
             "not_compared",
-            detail=f"{column.kind} columns are not compared for drift",
+            detail=f"{column.kind} column: kept in the schema, not compared for drift",
         )
         return _Outcome(result, tuple(findings))
     chosen = method or _auto_method(column)
@@ -243,6 +269,7 @@ def compare(
     alpha: float = DEFAULT_ALPHA,
     delta: float = DEFAULT_DELTA,
     delta_categorical: float | None = None,
+    delta_prediction: float = DEFAULT_DELTA_PREDICTION,
     drift_share: float = DEFAULT_DRIFT_SHARE,
     correction: str = "bh",
     methods: Mapping[str, str] | None = None,
@@ -253,6 +280,7 @@ def compare(
     ignore: Iterable[str] = (),
     workers: int | None = None,
     unexpected: Iterable[str] = (),
+    multivariate: MultivariateOptions | None = None,
 ) -> DriftReport:
     """Check ``current`` against a baseline (or a reference DataFrame) for drift.
 
@@ -268,7 +296,10 @@ def compare(
     delta : float
         Effect-size tolerance: normalised Wasserstein for numeric columns (default
         0.1); also Jensen–Shannon distance for categorical ones unless
-        ``delta_categorical`` is given. 0 switches it off.
+        ``delta_categorical`` is given. 0 switches it off. A column significant but below
+        its tolerance gets the verdict ``watch``: reported, never counted as drift.
+    delta_prediction : float
+        Effect-size tolerance of the prediction column (default 0.1, same measures).
     drift_share : float
         Share of drifted feature columns at which ``dataset_drift`` is true (0.5).
     correction : {"bh", "bonferroni"}
@@ -283,8 +314,12 @@ def compare(
     unexpected : iterable of str, optional
         Names of fields the window had but that were not read into ``current``; reported
         as unexpected columns like those of ``current`` the baseline does not know.
+    multivariate : MultivariateOptions, optional
+        Multivariate drift of the features' joint distribution: a domain classifier on
+        the joint row samples (:mod:`monitor.engine.multivariate`) by default;
+        ``MultivariateOptions(method="off")`` skips it.
     """
-    _validate(alpha, delta, delta_categorical, drift_share)
+    _validate(alpha, delta, delta_categorical, drift_share, delta_prediction)
     if correction not in CORRECTIONS:
         raise ConfigError(f"correction must be one of {sorted(CORRECTIONS)}, got {correction!r}")
     baseline = (
@@ -334,6 +369,8 @@ def compare(
         option = options.get(result.name, ColumnOptions())
         col_alpha = option.alpha if option.alpha is not None else alpha
         default_delta = delta if result.effect_method == "wasserstein" else delta_cat
+        if result.role == "prediction":
+            default_delta = delta_prediction
         col_delta = option.delta if option.delta is not None else default_delta
         if result.status == "tested":
             decided.append(_decide(result, col_alpha, col_delta))
@@ -343,6 +380,7 @@ def compare(
     n_current = len(current)
     if n_current == 0:
         findings.append(quality.empty_window())
+    joint = domain_classifier(baseline, current, alpha=alpha, options=multivariate)
     return DriftReport(
         n_reference=baseline.n_rows,
         n_current=n_current,
@@ -354,6 +392,8 @@ def compare(
         drift_share=drift_share,
         correction=correction,
         impact=rank_impact(baseline, decided),
+        delta_prediction=delta_prediction,
+        multivariate=joint,
     )
 
 

@@ -29,7 +29,7 @@ import html
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
-from monitor.engine.render import headline, settings_line
+from monitor.engine.render import headline, multivariate_line, settings_line
 from monitor.errors import DriftlineError
 
 if TYPE_CHECKING:  # DriftReport._repr_html_ imports this module: no import back at run time
@@ -73,9 +73,11 @@ def _fmt(value: float | None, spec: str) -> str:
 
 
 def _verdict_cell(column: ColumnResult) -> str:
-    if column.drifted:
-        return "DRIFT"
-    return "ok" if column.status == "tested" else column.status
+    if column.verdict is not None:
+        return {"drift": "DRIFT", "watch": "watch (small)", "ok": "ok"}[column.verdict]
+    if column.not_compared is not None:
+        return f"not compared ({column.not_compared})"
+    return column.status
 
 
 def _columns_table(report: DriftReport, anchors: dict[str, str]) -> str:
@@ -212,6 +214,7 @@ def render_html(
         f'<p><span class="verdict verdict-{kind}" id="verdict">{_e(status)}</span> '
         f"{_e(reason)}</p><p><strong>{_e(headline(report))}</strong></p>"
         f'<p class="muted">{_e(settings_line(report))}</p>'
+        + "".join(f'<p id="multivariate">{_e(line)}</p>' for line in multivariate_line(report))
     )
     charts, anchors = _charts(report) if standalone else ("", {})
     body = (

@@ -29,6 +29,7 @@ from monitor.engine.baseline_performance import (
     label_text,
 )
 from monitor.engine.compare import compare
+from monitor.engine.multivariate import MultivariateOptions
 from monitor.engine.performance_report import EstimatedPerformance, RealisedPerformance
 from monitor.engine.records import RECORD_ID
 from monitor.engine.report import ColumnResult
@@ -83,6 +84,7 @@ def target_drift(
         alpha=alpha,
         delta=delta,
         workers=1,
+        multivariate=MultivariateOptions(method="off"),
     )
     return report.column(column.name)
 

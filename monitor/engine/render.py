@@ -7,15 +7,23 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # DriftReport._repr_html_ imports the renderers: no import back at run time
     from monitor.engine.report import ColumnResult, DriftReport
 
-__all__ = ["headline", "render_text", "settings_line"]
+__all__ = ["headline", "multivariate_line", "render_text", "settings_line"]
 
 
 def _fmt(value: float | None, spec: str) -> str:
     return "-" if value is None else format(value, spec)
 
 
+_LABELS = {"drift": "DRIFT", "watch": "watch (small)", "ok": "ok"}
+
+
 def _row(result: ColumnResult) -> list[str]:
-    verdict = "DRIFT" if result.drifted else ("ok" if result.status == "tested" else result.status)
+    if result.verdict is not None:
+        verdict = _LABELS[result.verdict]
+    elif result.not_compared is not None:
+        verdict = f"not compared ({result.not_compared})"
+    else:
+        verdict = result.status
     return [
         result.name + ("" if result.role == "feature" else f" ({result.role})"),
         result.kind,
@@ -27,6 +35,22 @@ def _row(result: ColumnResult) -> list[str]:
     ]
 
 
+def multivariate_line(report: DriftReport) -> list[str]:
+    """The multivariate result in one line (no line when it was off or not computed)."""
+    joint = report.multivariate
+    if joint is None or joint.status == "off":
+        return []
+    if joint.verdict is None:
+        return [f"multivariate ({joint.method}): {joint.status}: {joint.reason}"]
+    label = _LABELS[joint.verdict]
+    top = f"; top columns: {', '.join(joint.top_columns)}" if joint.top_columns else ""
+    return [
+        f"multivariate ({joint.method}): {label}: AUC {_fmt(joint.statistic, '.3f')}, "
+        f"p {_fmt(joint.p_value, '.2e')}, effect {_fmt(joint.effect_size, '.3f')} "
+        f"(threshold {joint.threshold}){top}"
+    ]
+
+
 def _role_line(report: DriftReport, role: str) -> str | None:
     found = [c for c in report.columns if c.role == role]
     if not found:
@@ -34,7 +58,8 @@ def _role_line(report: DriftReport, role: str) -> str | None:
     column = found[0]
     if column.status != "tested":
         return f"{role} {column.name!r}: not tested ({column.status})"
-    return f"{role} {column.name!r}: {'DRIFT' if column.drifted else 'no drift'}"
+    shown = {"drift": "DRIFT", "watch": "watch (small)"}.get(column.verdict or "", "no drift")
+    return f"{role} {column.name!r}: {shown}"
 
 
 def headline(report: DriftReport) -> str:
@@ -52,6 +77,7 @@ def headline(report: DriftReport) -> str:
     parts = [
         f"{len(report.drifted_features)} of {report.n_tested_features} feature columns drifted "
         f"({report.share_drifted:.0%})"
+        + (f", {len(report.watch_columns)} on watch" if report.watch_columns else "")
     ]
     parts += [line for role in ("prediction", "target") if (line := _role_line(report, role))]
     parts.append(f"dataset drift: {'YES' if report.dataset_drift else 'no'}")
@@ -64,6 +90,7 @@ def settings_line(report: DriftReport) -> str:
         f"drift share threshold {report.drift_share:.0%}; rows: reference {report.n_reference}, "
         f"current {report.n_current}; alpha {report.alpha} ({report.correction}), "
         f"delta {report.delta_numeric}/{report.delta_categorical}"
+        f" (prediction {report.delta_prediction})"
     )
 
 
@@ -73,7 +100,7 @@ def render_text(report: DriftReport) -> str:
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
-    out = [headline(report), settings_line(report), ""] + lines
+    out = [headline(report), settings_line(report)] + multivariate_line(report) + [""] + lines
     if report.quality:
         out += ["", "data quality:"] + [f"  [{q.severity}] {q.message}" for q in report.quality]
     return "\n".join(out)

@@ -14,8 +14,11 @@ __all__ = [
     "ColumnStatus",
     "DriftReport",
     "Histogram",
+    "MultivariateResult",
+    "MultivariateStatus",
     "QualityFinding",
     "REPORT_FORMAT_VERSION",
+    "Verdict",
 ]
 
 REPORT_FORMAT_VERSION: Final = 1
@@ -47,6 +50,11 @@ def _float(value: Any) -> float | None:
     if value in ("inf", "-inf"):
         return math.inf if value == "inf" else -math.inf
     return float(value)
+
+
+Verdict = Literal["drift", "watch", "ok"]
+"""A tested column's verdict: ``drift`` (significant and at least δ), ``watch`` (significant,
+effect below δ: real but small; never counted as drift, never alerting), ``ok``."""
 
 
 CheckStatus = Literal["ok", "drifting", "failed", "insufficient_data", "no_data"]
@@ -148,6 +156,34 @@ class ColumnResult:
     detail: str = ""
     histogram: Histogram | None = None
 
+    @property
+    def verdict(self) -> Verdict | None:
+        """``drift``, ``watch`` or ``ok`` for a tested column, None for one not tested.
+
+        ``watch``: the adjusted p-value is below a significance level that is on
+        (``alpha < 1``) but the effect is below ``delta``.
+
+        >>> ColumnResult("a", "numeric", "feature", "tested", p_value_adjusted=1e-6,
+        ...              effect_size=0.02).verdict
+        'watch'
+        """
+        if self.status != "tested":
+            return None
+        if self.drifted:
+            return "drift"
+        significant = (
+            self.alpha < 1.0
+            and self.p_value_adjusted is not None
+            and self.p_value_adjusted < self.alpha
+        )
+        return "watch" if significant else "ok"
+
+    @property
+    def not_compared(self) -> str | None:
+        """Why the column is not tested (``"identifier"`` or ``"datetime"``: not a feature),
+        or None for a column that is."""
+        return self.kind if self.status == "not_compared" else None
+
     def evidence(self) -> str:
         """Why the drift decision came out as it did, in a few words: the test's adjusted
         p-value against alpha and the effect size against delta (an untested column: its
@@ -182,6 +218,8 @@ class ColumnResult:
             "kind": self.kind,
             "role": self.role,
             "status": self.status,
+            "verdict": self.verdict,
+            "not_compared": self.not_compared,
             "method": self.method,
             "statistic": _num(self.statistic),
             "p_value": _num(self.p_value),
@@ -270,6 +308,88 @@ class ColumnImpact:
         )
 
 
+MultivariateStatus = Literal["tested", "insufficient_data", "off"]
+
+
+@dataclass(frozen=True, slots=True)
+class MultivariateResult:
+    """Drift of the features' joint distribution (:mod:`monitor.engine.multivariate`).
+
+    ``statistic`` is the domain classifier's cross-validated ROC AUC, ``effect_size`` is
+    AUC − 0.5 and ``threshold`` its tolerance; ``drifted`` when ``p_value < alpha`` and
+    ``effect_size >= threshold`` (the column rule, on one test). ``top_columns`` are the
+    columns the classifier leans on most, by permutation importance (``importances``).
+    ``status`` is ``insufficient_data`` (with ``reason``) when there were too few rows or
+    columns, ``off`` when it was not asked for.
+    """
+
+    status: MultivariateStatus
+    method: str = "classifier"
+    statistic: float | None = None
+    p_value: float | None = None
+    effect_size: float | None = None
+    alpha: float = 0.05
+    threshold: float = 0.05
+    drifted: bool = False
+    top_columns: tuple[str, ...] = ()
+    importances: tuple[float, ...] = ()
+    n_reference: int = 0
+    n_current: int = 0
+    columns: tuple[str, ...] = ()
+    reason: str = ""
+
+    @property
+    def verdict(self) -> Verdict | None:
+        """``drift``, ``watch`` (significant, effect below the threshold) or ``ok``; None
+        when not tested."""
+        if self.status != "tested":
+            return None
+        if self.drifted:
+            return "drift"
+        significant = self.alpha < 1.0 and self.p_value is not None and self.p_value < self.alpha
+        return "watch" if significant else "ok"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "drifted": self.drifted,
+            "verdict": self.verdict,
+            "method": self.method,
+            "statistic": _num(self.statistic),
+            "p_value": _num(self.p_value),
+            "effect_size": _num(self.effect_size),
+            "alpha": self.alpha,
+            "threshold": self.threshold,
+            "top_columns": list(self.top_columns),
+            "importances": [_num(v) for v in self.importances],
+            "n_reference": self.n_reference,
+            "n_current": self.n_current,
+            "columns": list(self.columns),
+            "reason": self.reason,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> MultivariateResult:
+        if "status" not in data:
+            raise ValueError("multivariate result is missing ['status']")
+        return cls(
+            status=data["status"],
+            method=str(data.get("method", "classifier")),
+            statistic=_float(data.get("statistic")),
+            p_value=_float(data.get("p_value")),
+            effect_size=_float(data.get("effect_size")),
+            alpha=float(data.get("alpha", 0.05)),
+            threshold=float(data.get("threshold", 0.05)),
+            drifted=bool(data.get("drifted", False)),
+            top_columns=tuple(str(c) for c in data.get("top_columns") or ()),
+            importances=tuple(_float(v) or 0.0 for v in data.get("importances") or ()),
+            n_reference=int(data.get("n_reference", 0)),
+            n_current=int(data.get("n_current", 0)),
+            columns=tuple(str(c) for c in data.get("columns") or ()),
+            reason=str(data.get("reason", "")),
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class DriftReport:
     """Per-column decisions, quality findings and the dataset-level verdict.
@@ -290,6 +410,10 @@ class DriftReport:
     correction: str
     impact: tuple[ColumnImpact, ...] = ()
     """Tested features by impact, highest first (empty without a baseline performance)."""
+    delta_prediction: float = 0.1
+    """The prediction column's effect-size tolerance."""
+    multivariate: MultivariateResult | None = None
+    """Drift of the joint distribution of the features; None when not computed."""
 
     @property
     def drifted_by_impact(self) -> list[str]:
@@ -300,6 +424,11 @@ class DriftReport:
     def drifted_columns(self) -> list[str]:
         """Every drifted column, features, target and prediction alike."""
         return [c.name for c in self.columns if c.drifted]
+
+    @property
+    def watch_columns(self) -> list[str]:
+        """Columns with a significant shift below their tolerance (never counted as drift)."""
+        return [c.name for c in self.columns if c.verdict == "watch"]
 
     @property
     def drifted_features(self) -> list[str]:
@@ -333,6 +462,12 @@ class DriftReport:
     def target_drift(self) -> bool | None:
         return self._role_drift("target")
 
+    @property
+    def prediction_verdict(self) -> Verdict | None:
+        """The prediction column's verdict (None without a tested prediction)."""
+        found = [c for c in self.columns if c.role == "prediction" and c.status == "tested"]
+        return found[0].verdict if found else None
+
     def column(self, name: str) -> ColumnResult:
         for result in self.columns:
             if result.name == name:
@@ -365,6 +500,13 @@ class DriftReport:
             return "drifting", f"{summary} (share {share:.2f} >= drift share {needed:.2f}): " + (
                 ", ".join(drifted)
             )
+        joint = self.multivariate
+        if joint is not None and joint.drifted:
+            return "drifting", (
+                f"{summary} (share {share:.2f} < drift share {needed:.2f}); the joint "
+                f"distribution drifted (domain classifier AUC {joint.statistic:.3f}, p "
+                f"{joint.p_value:.1e}): " + ", ".join(joint.top_columns)
+            )
         return "ok", f"{summary} (share {share:.2f} < drift share {needed:.2f})"
 
     def _repr_html_(self) -> str:
@@ -394,9 +536,15 @@ class DriftReport:
             alpha=float(data["alpha"]),
             delta_numeric=float(delta.get("numeric", 0.1)),
             delta_categorical=float(delta.get("categorical", 0.1)),
+            delta_prediction=float(delta.get("prediction", 0.1)),
             drift_share=float(data["drift_share"]),
             correction=str(data["correction"]),
             impact=tuple(ColumnImpact.from_dict(i) for i in data.get("impact") or ()),
+            multivariate=(
+                None
+                if data.get("multivariate") is None
+                else MultivariateResult.from_dict(data["multivariate"])
+            ),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -405,15 +553,22 @@ class DriftReport:
             "n_reference": self.n_reference,
             "n_current": self.n_current,
             "drifted_columns": self.drifted_columns,
+            "watch_columns": self.watch_columns,
             "share_drifted": self.share_drifted,
             "dataset_drift": self.dataset_drift,
             "drift_share": self.drift_share,
             "prediction_drift": self.prediction_drift,
+            "prediction_verdict": self.prediction_verdict,
             "target_drift": self.target_drift,
             "alpha": self.alpha,
-            "delta": {"numeric": self.delta_numeric, "categorical": self.delta_categorical},
+            "delta": {
+                "numeric": self.delta_numeric,
+                "categorical": self.delta_categorical,
+                "prediction": self.delta_prediction,
+            },
             "correction": self.correction,
             "columns": {c.name: c.to_dict() for c in self.columns},
             "quality": [q.to_dict() for q in self.quality],
             "impact": [c.to_dict() for c in self.impact],
+            "multivariate": None if self.multivariate is None else self.multivariate.to_dict(),
         }

@@ -448,7 +448,17 @@ def create_app(
             {
                 **_summary(detail.summary),
                 "columns": {c.name: c.to_dict() for c in detail.columns},
+                "watch_columns": [c.name for c in detail.columns if c.verdict == "watch"],
+                "prediction_verdict": next(
+                    (c.verdict for c in detail.columns if c.role == "prediction" and c.verdict),
+                    None,
+                ),
                 "quality": [q.to_dict() for q in detail.quality],
+                "multivariate": (
+                    None
+                    if detail.report is None or detail.report.multivariate is None
+                    else detail.report.multivariate.to_dict()
+                ),
             }
         ), 200
 

@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final
 
+import pandas as pd
+
 from monitor.engine.compare import compare
 from monitor.engine.windows import Window, due_windows
 from monitor.errors import BaselineNotFound, ConfigError, DriftlineError
@@ -84,12 +86,15 @@ def run_check(
                 started_at=started_at,
                 finished_at=now(),
             )
+        current = _with_labels(store, monitor.name, baseline.target, frame, current)
         report = compare(
             baseline,
             current,
             alpha=monitor.alpha,
             delta=monitor.delta,
             delta_categorical=monitor.delta_categorical,
+            delta_prediction=monitor.delta_prediction,
+            multivariate=monitor.multivariate,
             drift_share=monitor.drift_share,
             columns=monitor.columns,
             unexpected=unexpected,
@@ -119,6 +124,24 @@ def run_check(
         )
     record_performance(store, monitor, window, frame)
     return summary
+
+
+def _with_labels(
+    store: Store, monitor: str, target: str | None, frame: pd.DataFrame, current: pd.DataFrame
+) -> pd.DataFrame:
+    """``current`` with the baseline's target joined from the labels sent later (POST
+    /labels) by record id, when the records themselves carry no label; unchanged when no
+    label has arrived (the target is then silently not compared)."""
+    if target is None or "record_id" not in frame.columns:
+        return current
+    if target in current.columns and current[target].notna().any():
+        return current
+    labels = store.load_labels(monitor, frame["record_id"].astype(str))
+    if not labels:
+        return current
+    joined = current.copy()
+    joined[target] = frame["record_id"].astype(str).map(labels).to_numpy()
+    return joined
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ from monitor import config as cfg
 from monitor.engine.baseline import Baseline
 from monitor.engine.baseline_file import load_baseline
 from monitor.engine.compare import ColumnOptions
+from monitor.engine.multivariate import MultivariateOptions
 from monitor.errors import BaselineNotFound, ConfigError
 from monitor.mlflow.follow import ModelFollower
 from monitor.service.sources import FileSource, Source, SqlSource
@@ -46,7 +47,9 @@ class MonitorContext:
     alpha: float = 0.05
     delta: float = 0.1
     delta_categorical: float | None = None
+    delta_prediction: float = 0.1
     drift_share: float = 0.5
+    multivariate: MultivariateOptions = field(default_factory=MultivariateOptions)
     columns: Mapping[str, ColumnOptions] = field(default_factory=dict)
     source: Source | None = None
     """A pull source; None means records ingested through the API (the store)."""
@@ -104,7 +107,11 @@ def monitor_context(
         alpha=monitor.alpha,
         delta=monitor.delta,
         delta_categorical=monitor.delta_categorical,
+        delta_prediction=monitor.delta_prediction,
         drift_share=monitor.drift_share,
+        multivariate=MultivariateOptions(
+            method=monitor.multivariate, threshold=monitor.multivariate_threshold
+        ),
         columns={
             name: ColumnOptions(method=column.method, alpha=column.alpha, delta=column.delta)
             for name, column in monitor.columns.items()

@@ -411,7 +411,28 @@ def document() -> dict[str, Any]:
                                 "type": "object",
                                 "required": ["columns", "quality"],
                                 "properties": {
-                                    "columns": {"type": "object"},
+                                    "columns": {
+                                        "type": "object",
+                                        "description": "per column: verdict drift, watch "
+                                        "(significant, below its tolerance; never alerting) "
+                                        "or ok, null when not tested; not_compared says why "
+                                        "(identifier, datetime)",
+                                    },
+                                    "watch_columns": {
+                                        "type": "array",
+                                        "items": {"type": "string"},
+                                    },
+                                    "multivariate": {
+                                        "type": ["object", "null"],
+                                        "description": "drift of the features' joint "
+                                        "distribution (domain classifier): status, drifted, "
+                                        "verdict, method, statistic (AUC), p_value, "
+                                        "effect_size (AUC - 0.5), threshold, top_columns",
+                                    },
+                                    "prediction_verdict": {
+                                        "type": ["string", "null"],
+                                        "enum": ["drift", "watch", "ok", None],
+                                    },
                                     "quality": {"type": "array", "items": {"type": "object"}},
                                 },
                             },

@@ -10,6 +10,11 @@ import numpy as np
 import pandas as pd
 
 from monitor import build_baseline, compare
+from monitor.engine.multivariate import MultivariateOptions
+
+COLUMNS = MultivariateOptions(method="off")
+"""These tests calibrate the column tests; multivariate drift has its own calibration
+(``test_multivariate_calibration.py``)."""
 
 
 def _frame(rng: np.random.Generator, n: int, columns: int, shift: np.ndarray) -> pd.DataFrame:
@@ -25,7 +30,7 @@ def test_no_drift_false_alarm_rate_is_at_most_six_percent() -> None:
     for _ in range(checks):
         reference = _frame(rng, 1_000, 50, zero)
         current = _frame(rng, 1_000, 50, zero)
-        alarms += bool(compare(reference, current, workers=1).drifted_columns)
+        alarms += bool(compare(reference, current, workers=1, multivariate=COLUMNS).drifted_columns)
     assert alarms / checks <= 0.06
 
 
@@ -38,6 +43,7 @@ def test_tiny_shift_at_one_million_rows_flags_nothing() -> None:
     current = _frame(rng, 1_000_000, columns, np.full(columns, 0.02))
     report = compare(build_baseline(reference), current)
     assert report.drifted_columns == []
+    assert report.multivariate is not None and not report.multivariate.drifted
     # the shift is real: the tests see it, the decision rightly ignores it
     adjusted = [c.p_value_adjusted for c in report.columns]
     assert all(p is not None and p < 0.05 for p in adjusted)
@@ -54,7 +60,7 @@ def test_moderate_shift_in_ten_of_fifty_columns_is_found_ninety_percent_of_the_t
     for _ in range(100):
         reference = _frame(rng, 1_000, 50, np.zeros(50))
         current = _frame(rng, 1_000, 50, shift)
-        drifted = set(compare(reference, current, workers=1).drifted_columns)
+        drifted = set(compare(reference, current, workers=1, multivariate=COLUMNS).drifted_columns)
         found.append(len(drifted & shifted) / len(shifted))
     assert float(np.mean(found)) >= 0.90
 

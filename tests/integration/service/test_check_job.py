@@ -259,6 +259,72 @@ def test_labels_posted_after_a_check_are_picked_up_by_the_next_checks_run(
     assert "realised performance recomputed for 1 window(s)" in capsys.readouterr().out
 
 
+def test_target_without_labels_is_silent_and_labels_sent_later_are_compared(
+    tmp_path: Path,
+) -> None:
+    """Records arrive without their target (labels come later through /labels): the check
+    says nothing about it; once the labels are stored, a re-check joins and compares them."""
+    reference = pd.read_csv(SAMPLE / "reference.csv")
+    baseline = build_baseline(reference, target="default", prediction="predicted_proba")
+    folder = _workdir(tmp_path, "w", "", baseline=baseline)
+    url = f"sqlite:///{folder / 'driftline.db'}"
+    upgrade(url)
+    live = pd.read_csv(SAMPLE / "reference.csv").sample(300, random_state=3)
+    records = [
+        {
+            **{k: v for k, v in row.items() if k not in ("record_id", "default")},
+            "id": str(row["record_id"]),
+            "timestamp": (T0 + timedelta(seconds=i)).isoformat(),
+        }
+        for i, row in enumerate(live.to_dict("records"))
+    ]
+    store = Store(url)
+    try:
+        store.upsert_monitor("credit", {})
+        store.add_batch("credit", validate_batch(baseline, records))
+        assert _cli(folder, "checks", "run", "credit") == 0
+        (check,) = store.list_checks("credit")
+        before = store.get_check(check.id)
+        store.add_labels(
+            "credit",
+            list(zip(live["record_id"].astype(str), live["default"].tolist(), strict=True)),
+        )
+        assert _cli(folder, "checks", "backfill", "credit", "--since", T0.isoformat()) == 0
+        (check,) = store.list_checks("credit")
+        after = store.get_check(check.id)
+    finally:
+        store.close()
+    assert before is not None and after is not None
+    target = {c.name: c for c in before.columns}["default"]
+    assert target.status == "no_data" and "labels" in target.detail
+    assert [q.kind for q in before.quality if q.column == "default"] == []
+    assert before.summary.status == "ok"
+    joined = {c.name: c for c in after.columns}["default"]
+    assert joined.status == "tested" and joined.n_current == 300
+
+
+@pytest.mark.parametrize(
+    ("setting", "status"), [("", "tested"), ("    multivariate: 'off'\n", "off")]
+)
+def test_the_monitor_setting_decides_multivariate_drift_of_stored_checks(
+    tmp_path: Path, setting: str, status: str
+) -> None:
+    folder = _workdir(tmp_path, "w", setting)
+    url = f"sqlite:///{folder / 'driftline.db'}"
+    upgrade(url)
+    _ingest(url, _live(T0, 1))
+    assert _cli(folder, "checks", "run", "credit") == 0
+    store = Store(url)
+    try:
+        (check,) = store.list_checks("credit")
+        detail = store.get_check(check.id)
+    finally:
+        store.close()
+    assert detail is not None and detail.report is not None
+    assert detail.report.multivariate is not None
+    assert detail.report.multivariate.status == status
+
+
 def test_an_unknown_monitor_is_one_line_naming_the_known_ones(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

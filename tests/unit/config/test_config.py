@@ -44,6 +44,8 @@ monitors:
     alpha: 0.01
     delta: 0.2
     delta_categorical: 0.05
+    delta_prediction: 0.2
+    multivariate: off
     drift_share: 0.3
     columns:
       income: {method: ks, alpha: 0.001}
@@ -93,6 +95,7 @@ def test_full_example_loads_every_field(tmp_path: Path) -> None:
     assert (credit.window, credit.grace) == (timedelta(hours=2), timedelta(minutes=15))
     assert (credit.min_rows, credit.alpha, credit.delta) == (100, 0.01, 0.2)
     assert (credit.delta_categorical, credit.drift_share) == (0.05, 0.3)
+    assert credit.delta_prediction == 0.2 and credit.multivariate == "off"
     assert credit.columns["income"].method == "ks" and credit.columns["income"].alpha == 0.001
     assert credit.columns["region"].delta == 0.1 and credit.columns["region"].alpha is None
     assert (credit.ignore, credit.target, credit.prediction) == (
@@ -130,7 +133,8 @@ def test_defaults_fill_an_almost_empty_monitor(tmp_path: Path) -> None:
     assert monitor.window == timedelta(minutes=15)  # defaults to the interval
     assert monitor.grace == timedelta(0) and monitor.min_rows == 30
     assert (monitor.alpha, monitor.delta, monitor.delta_categorical) == (0.05, 0.1, None)
-    assert monitor.drift_share == 0.5
+    assert monitor.drift_share == 0.5 and monitor.delta_prediction == 0.1
+    assert (monitor.multivariate, monitor.multivariate_threshold) == ("classifier", 0.05)
     assert (monitor.columns, monitor.ignore, monitor.target, monitor.prediction) == (
         {},
         (),

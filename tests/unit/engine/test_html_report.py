@@ -87,3 +87,19 @@ def test_out_to_an_unwritable_path_exits_two_with_one_line(
     err = capsys.readouterr().err
     assert code == 2
     assert err.count("\n") == 1 and f"--out {str(out)!r}: cannot write the report" in err
+
+
+def test_page_shows_watch_and_the_multivariate_line() -> None:
+    """A lost correlation (multivariate drift) and a small significant shift (watch)."""
+    rng = np.random.default_rng(3)
+
+    def frame(rho: float, shift: float) -> pd.DataFrame:
+        a = rng.normal(size=20_000)
+        b = rho * a + np.sqrt(1 - rho**2) * rng.normal(size=20_000)
+        return pd.DataFrame({"a": a, "b": b, "small": rng.normal(shift, 1.0, 20_000)})
+
+    report = compare(frame(0.9, 0.0), frame(0.0, 0.07))
+    page = render_html(report, standalone=False)
+    assert report.column("small").verdict == "watch"
+    assert "<td>watch (small)</td>" in page
+    assert '<p id="multivariate">multivariate (classifier): DRIFT: AUC' in page

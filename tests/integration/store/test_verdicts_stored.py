@@ -1,0 +1,77 @@
+"""A check's verdicts as stored and served: ``watch`` and ``not_compared`` per column and
+the multivariate result survive the store (SQLite and PostgreSQL) and come back from
+``GET /api/v1/checks/<id>``."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from monitor import compare
+from monitor.service.api import create_app
+from monitor.store import Store
+
+T0 = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
+N = 20_000
+
+
+def _frames() -> tuple[pd.DataFrame, pd.DataFrame]:
+    rng = np.random.default_rng(5)
+
+    def frame(offset: float, prediction_offset: float) -> pd.DataFrame:
+        return pd.DataFrame(
+            {
+                "record_no": rng.permutation(N),
+                "small": rng.normal(offset, 1.0, N),
+                "stable": rng.normal(0.0, 1.0, N),
+                "score": rng.normal(prediction_offset, 1.0, N),
+            }
+        )
+
+    return frame(0.0, 0.0), frame(0.07, 0.15)
+
+
+def test_watch_and_not_compared_are_stored_and_served(store: Store) -> None:
+    reference, current = _frames()
+    report = compare(reference, current, prediction="score", delta_prediction=0.2)
+    summary = store.save_check("credit", T0, T0 + dt.timedelta(hours=1), report,
+                               started_at=T0, finished_at=T0)  # fmt: skip
+    assert summary.status == "ok"
+    detail = store.get_check(summary.id)
+    assert detail is not None and detail.report is not None
+    verdicts = {c.name: c.verdict for c in detail.columns}
+    assert verdicts == {"small": "watch", "score": "watch", "stable": "ok", "record_no": None}
+    assert detail.report.watch_columns == report.watch_columns
+    body = create_app(store, {}).test_client().get(f"/api/v1/checks/{summary.id}").get_json()
+    assert body["columns"]["small"]["verdict"] == "watch"
+    assert body["columns"]["record_no"]["not_compared"] == "identifier"
+    assert sorted(body["watch_columns"]) == ["score", "small"]
+    assert body["prediction_verdict"] == "watch"
+    assert body["status"] == "ok"
+    assert body["multivariate"]["status"] == "tested"
+    assert body["multivariate"] == report.multivariate.to_dict()  # type: ignore[union-attr]
+
+
+def test_multivariate_drift_is_stored_and_served(store: Store) -> None:
+    rng = np.random.default_rng(9)
+
+    def pairs(rho: float) -> pd.DataFrame:
+        a, c = rng.normal(size=2_000), rng.normal(size=2_000)
+        b = rho * a + np.sqrt(1 - rho**2) * rng.normal(size=2_000)
+        d = rho * c + np.sqrt(1 - rho**2) * rng.normal(size=2_000)
+        return pd.DataFrame({"a": a, "b": b, "c": c, "d": d})
+
+    report = compare(pairs(0.9), pairs(0.0))
+    summary = store.save_check("credit", T0, T0 + dt.timedelta(hours=1), report,
+                               started_at=T0, finished_at=T0)  # fmt: skip
+    assert summary.status == "drifting" and "joint distribution drifted" in summary.reason
+    detail = store.get_check(summary.id)
+    assert detail is not None and detail.report is not None
+    assert detail.report.multivariate == report.multivariate
+    body = create_app(store, {}).test_client().get(f"/api/v1/checks/{summary.id}").get_json()
+    joint = body["multivariate"]
+    assert joint["drifted"] is True and joint["method"] == "classifier"
+    assert set(joint["top_columns"]) <= {"a", "b", "c", "d"} and joint["top_columns"]
+    assert joint["effect_size"] >= joint["threshold"] == 0.05
