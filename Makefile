@@ -49,7 +49,7 @@ docs-serve: install
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000
 
 # Schemathesis against a real serve (SQLite and PostgreSQL when DRIFTLINE_TEST_POSTGRES_URL is
-# set) for 10 minutes per database; `make test` runs the same test for 60 s each.
+# set) for 10 minutes per database; `make test` runs the same test for 30 s each.
 fuzz: install
 	DRIFTLINE_FUZZ_SECONDS=600 DRIFTLINE_FUZZ_EXAMPLES=200 $(BIN)/pytest -s \
 		tests/integration/service/test_fuzz_api.py

@@ -2,7 +2,7 @@
 monitor) on SQLite and PostgreSQL: every operation, every phase, no 5xx and no response
 that breaks its documented schema (issue 14).
 
-Bounded: ``DRIFTLINE_FUZZ_SECONDS`` (default 60) per database and
+Bounded: ``DRIFTLINE_FUZZ_SECONDS`` (default 30) per database and
 ``DRIFTLINE_FUZZ_EXAMPLES`` (default 10) per operation; ``make fuzz`` runs it longer.
 """
 
@@ -24,7 +24,7 @@ TOKEN = "fuzz-token"
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_schemathesis_finds_no_5xx_and_no_schema_violation(tmp_path: Path, kind: str) -> None:
-    seconds = int(os.environ.get("DRIFTLINE_FUZZ_SECONDS", "60"))
+    seconds = int(os.environ.get("DRIFTLINE_FUZZ_SECONDS", "30"))
     examples = int(os.environ.get("DRIFTLINE_FUZZ_EXAMPLES", "10"))
     for url in database(kind, tmp_path):
         prepare_folder(tmp_path, f"{{token: {TOKEN}}}")
