@@ -74,6 +74,7 @@ def mount_dashboard(server: Flask, store: Store, settings: DashboardSettings) ->
         secure_cookies=settings.secure_cookies,
         refresh_s=settings.refresh_s,
         sparkline_windows=settings.sparkline_windows,
+        default_windows=settings.default_windows,
         retrain=settings.retrain,
     )
     if settings.password:
@@ -140,6 +141,7 @@ def mount(server: Flask, store: Store, config: Config) -> None:
             secure_cookies=dashboard.secure_cookies,
             refresh_s=dashboard.refresh.total_seconds(),
             sparkline_windows=dashboard.sparkline_windows,
+            default_windows=dashboard.default_windows,
             retrain=retrain,
         ),
     )

@@ -23,6 +23,7 @@ class DashboardSettings:
     secure_cookies: bool | None = None
     refresh_s: float = 60.0
     sparkline_windows: int = 48
+    default_windows: int = 48
     retrain: RetrainAction | None = None
 
 

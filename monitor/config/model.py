@@ -147,6 +147,8 @@ class DashboardConfig(_Section):
     """Mark the session cookie Secure: true, false, or unset (only on https requests)."""
     refresh: _Duration = timedelta(seconds=60)
     sparkline_windows: int = Field(default=48, ge=2, le=1000)
+    default_windows: int = Field(default=48, ge=1, le=1000)
+    """The monitor and column pages' default range: the monitor's last N windows."""
 
 
 class IngestSource(_Section):
