@@ -51,18 +51,26 @@ def select(context: PageContext, params: dict[str, Any]) -> Selection | str:
     problem = window_problem(raw)
     if problem is not None:
         problems.append(problem[0].upper() + problem[1:] + "; showing the latest window.")
-    window_range = queries.resolve_range(
-        store, monitor, params.get("range"), windows=context.settings.default_windows, around=asked
-    )
+    key, windows = params.get("range"), context.settings.default_windows
+    window_range = queries.resolve_range(store, monitor, key, windows=windows, around=asked)
     points = tuple(queries.timeline(store, monitor, window_range))
     detail = queries.selected_check(store, monitor, asked, points)
-    if asked is not None and detail is not None:
-        summary = detail.summary
-        if not summary.window_start_at <= asked < summary.window_end_at:
-            problems.append(
-                f"No check of {monitor!r} for a window holding {fmt_time(asked)}; "
-                f"showing the window starting {fmt_time(summary.window_start_at)}."
-            )
+    held = (
+        asked is not None
+        and detail is not None
+        and detail.summary.window_start_at <= asked < detail.summary.window_end_at
+    )
+    if asked is not None and not held:
+        # No check holds the link's window: the range it would have had, as if unasked.
+        window_range = queries.resolve_range(store, monitor, key, windows=windows)
+        points = tuple(queries.timeline(store, monitor, window_range))
+        detail = queries.selected_check(store, monitor, None, points)
+        shown = (
+            f"showing the latest window, starting {fmt_time(detail.summary.window_start_at)}"
+            if detail is not None
+            else "it has no check yet"
+        )
+        problems.append(f"No check of {monitor!r} for a window holding {fmt_time(asked)}; {shown}.")
     latest = store.check_history(monitor, limit=1, newest_first=True)
     alerts = store.count_open_alerts().get(monitor, OpenAlerts())
     status = monitor_status(latest[0].status if latest else None, alerts)

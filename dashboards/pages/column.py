@@ -144,6 +144,8 @@ def register_callbacks(app: Dash, context: PageContext) -> None:
     def _navigate(key: str, click: Any, params: dict[str, Any]) -> Any:
         monitor, column = params["monitor"], params["column"]
         if ctx.triggered_id == "column-range":
+            if key == params["range"]:
+                return no_update  # the selector drawn with the page's own range
             return column_href(
                 context.base,
                 monitor,

@@ -293,6 +293,8 @@ def register_callbacks(app: Dash, context: PageContext) -> None:
         monitor = params["monitor"]
         window = parse_window(params.get("window"))
         if ctx.triggered_id == "monitor-range":
+            if key == params["range"]:
+                return no_update  # the selector drawn with the page's own range
             return monitor_href(context.base, monitor, range_key=key, window=window)
         click = timeline_click if ctx.triggered_id == "monitor-timeline" else heatmap_click
         point = (click or {}).get("points", [{}])[0]
