@@ -187,6 +187,12 @@ def resolve_range(
     if around is not None and around < since:
         since = around - (length * (max(windows, 1) // 2) if chosen == WINDOWS else span / 2)
         until = since + span
+        if not store.check_history(monitor, until=since, limit=1):
+            # nothing before it: start at the first check instead of showing empty time
+            first = store.check_history(monitor, since=since, until=until)
+            if first:
+                since = first[0].window_start_at
+                until = min(since + span, last.window_end_at)
     return TimeRange(chosen, since, until, length)
 
 

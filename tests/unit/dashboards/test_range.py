@@ -63,6 +63,9 @@ def test_a_deep_link_to_an_old_window_moves_the_range_back_around_it(store: Stor
     found = queries.resolve_range(store, "weekly", None, windows=10, around=old)
     assert found.since is not None and found.until is not None
     assert found.since <= old < found.until and found.until - found.since == 10 * WEEK
+    # near the first check, the range starts there rather than before any check
+    first = queries.resolve_range(store, "weekly", None, windows=10, around=T0 + WEEK)
+    assert (first.since, first.until) == (T0, T0 + 10 * WEEK)
     points = queries.timeline(store, "weekly", found)
     detail = queries.selected_check(store, "weekly", old, points)
     assert detail is not None and detail.summary.window_start_at == old
