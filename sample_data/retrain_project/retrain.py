@@ -7,9 +7,9 @@ It reads the monitor's records in [since, until) that have a label from Driftlin
 them (all with 0) with ``sample_data/train.py``'s pipeline, logs the model and its
 Driftline baseline to this run and registers the next version of the model, without moving
 the alias: Driftline's promotion gate decides that (on records after ``until``, which
-training never reads). Training on the newest records leaves out the first drifting window
-when it was the change itself (part old, part new data), which the next version's baseline
-must not describe: its checks would flag the columns that changed.
+training never reads). Training on the newest records keeps the earliest ones out when the
+first drifting window was still part of the change (part old, part new data), which the
+next version's baseline must not describe.
 
     python retrain.py --database-url sqlite:///driftline.db --monitor credit \\
         --since 2026-01-27T00:00:00+00:00 --until 2026-01-29T00:00:00+00:00 ...

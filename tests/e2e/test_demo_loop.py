@@ -113,8 +113,7 @@ def test_checks_after_the_switch_use_version_2(demo: tuple[Timeline, Path]) -> N
     assert {c.model_version for c in before} == {"1"}
     # the version-2 baseline was built from the new normal: its windows are not drifting,
     # and hardly a column is flagged in any of them (measured: 0 or 1 of 28 windows; a
-    # version-2 baseline of 2 003 rows that included the change's first day flagged
-    # credit_utilization in 6 of 30)
+    # version-2 baseline of 2 003 rows flagged credit_utilization in 6 of 30)
     assert sum(c.status == "drifting" for c in after[1:]) == 0
     flagged = {c.window_start_at: timeline.drifted_columns.get(c.id) for c in after[1:]}
     assert sum(bool(found) for found in flagged.values()) <= 2, flagged
