@@ -152,6 +152,7 @@ def mount(server: Flask, store: Store, config: Config) -> None:
             secure_cookies=dashboard.secure_cookies,
             refresh_s=dashboard.refresh.total_seconds(),
             sparkline_windows=dashboard.sparkline_windows,
+            default_windows=dashboard.default_windows,
             retrain=audited if retrain is not None else None,
             user=dashboard.user,
             scope=dashboard.scope,

@@ -8,7 +8,7 @@ from typing import Any
 
 from dash import dcc, html
 
-from dashboards.links import RANGES
+from dashboards.links import RANGES, range_label
 
 __all__ = [
     "fmt_number",
@@ -73,10 +73,10 @@ def key_numbers(items: Sequence[tuple[str, Any, str]]) -> html.Div:
     )
 
 
-def range_selector(id: str, value: str) -> dcc.RadioItems:
+def range_selector(id: str, value: str, *, windows: int = 48) -> dcc.RadioItems:
     return dcc.RadioItems(
         id=id,
-        options=[{"label": key, "value": key} for key in RANGES],
+        options=[{"label": range_label(key, windows), "value": key} for key in RANGES],
         value=value,
         inline=True,
         className="range",

@@ -24,6 +24,7 @@ class DashboardSettings:
     secure_cookies: bool | None = None
     refresh_s: float = 60.0
     sparkline_windows: int = 48
+    default_windows: int = 48
     retrain: RetrainAction | None = None
     user: str = "operator"
     """Who is logged in, for the audit trail: ``dashboard:<user>``."""

@@ -8,8 +8,10 @@ pages turn into a link.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
-from typing import Final
+from dataclasses import dataclass
+from typing import Any, Final
 
 import plotly.graph_objects as go
 
@@ -19,7 +21,9 @@ from monitor.engine.report import Histogram
 from monitor.store import CheckPoint, ColumnPoint
 
 __all__ = [
+    "HEATMAP_MAX",
     "STATUS_COLOURS",
+    "Frame",
     "distribution",
     "drift_heatmap",
     "drift_timeline",
@@ -39,19 +43,71 @@ STATUS_COLOURS: Final = {
 _REFERENCE: Final = "#5c6bc0"
 _CURRENT: Final = "#ef6c00"
 _MARGIN: Final = {"l": 50, "r": 20, "t": 40, "b": 40}
+# The legend sits under the plot, left-aligned: the toolbar (top right) never covers it.
+_LEGEND_MARGIN: Final = 90
+HEATMAP_MAX: Final = 2.0
+"""The heatmap's colour scale runs from 0 to this many times the column's δ (beyond: the
+top colour), the same in every view."""
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """What every time chart of a page shares: the range's windows starting in
+    [since, until), the window length, and the selected window's start (highlighted)."""
+
+    since: dt.datetime | None
+    until: dt.datetime | None
+    window: dt.timedelta | None
+    selected: dt.datetime | None = None
 
 
 def _layout(figure: go.Figure, title: str, *, height: int) -> go.Figure:
     figure.update_layout(
         title={"text": title, "x": 0, "font": {"size": 15}},
-        height=height,
-        margin=_MARGIN,
+        height=height + _LEGEND_MARGIN,
+        margin={**_MARGIN, "b": _LEGEND_MARGIN},
         template="plotly_white",
         hovermode="closest",
         showlegend=True,
-        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 1, "xanchor": "right"},
+        legend={"orientation": "h", "y": -0.12, "yanchor": "top", "x": 0, "xanchor": "left"},
     )
     return figure
+
+
+def _frame(figure: go.Figure, frame: Frame | None, first: dt.datetime | None = None) -> None:
+    """The frame's x-range (points are drawn at their window start, so the axis runs half
+    a window either side) and its selected window as a band."""
+    if frame is None or frame.window is None or frame.until is None:
+        return
+    half = frame.window / 2
+    since = frame.since if frame.since is not None else first
+    if since is not None:
+        figure.update_xaxes(range=[since - half, frame.until - half], type="date")
+    if frame.selected is not None:
+        figure.add_vrect(
+            x0=frame.selected - half,
+            x1=frame.selected + half,
+            fillcolor="#ffd54f",
+            opacity=0.35,
+            line_width=0,
+            layer="below",
+        )
+
+
+def _gapped(
+    starts: Sequence[dt.datetime], values: Sequence[Any], window: dt.timedelta | None
+) -> tuple[list[dt.datetime], list[Any]]:
+    """``starts`` and ``values`` with a None put in each run of windows that has no
+    point, so a line breaks there instead of bridging the empty windows."""
+    xs: list[dt.datetime] = []
+    ys: list[Any] = []
+    for index, (start, value) in enumerate(zip(starts, values, strict=True)):
+        if index and window is not None and start - starts[index - 1] > window * 1.5:
+            xs.append(starts[index - 1] + window)
+            ys.append(None)
+        xs.append(start)
+        ys.append(value)
+    return xs, ys
 
 
 def empty_figure(message: str, *, height: int = 240) -> go.Figure:
@@ -94,27 +150,52 @@ def drift_timeline(
     *,
     changes: Sequence[VersionChange] = (),
     markers: Sequence[Marker] = (),
-    selected: CheckPoint | None = None,
     drift_share: float | None = None,
+    frame: Frame | None = None,
+    empty: str = "No checks in this time range",
 ) -> go.Figure:
     """Share of drifted columns per window, coloured by check status, with model-version
     changes as vertical lines and, on top, alert transitions (one marker per state
-    reached: pending, firing, resolved, ok) and retraining triggers."""
+    reached: pending, firing, resolved, ok) and retraining triggers. Windows without a
+    check, and failed or empty checks (marked apart at 0), break the line."""
     if not points:
-        return empty_figure("No checks in this time range")
+        return empty_figure(empty)
     figure = go.Figure()
+    window = frame.window if frame else None
+    starts = [p.window_start_at for p in points]
+    xs, ys = _gapped(starts, [p.share_drifted for p in points], window)
+    _, texts = _gapped(starts, [f"{p.status}: {p.reason}" for p in points], window)
+    _, colours = _gapped(starts, [STATUS_COLOURS[p.status] for p in points], window)
     figure.add_trace(
         go.Scatter(
-            x=[p.window_start_at for p in points],
-            y=[p.share_drifted if p.share_drifted is not None else 0.0 for p in points],
-            text=[f"{p.status}: {p.reason}" for p in points],
+            x=xs,
+            y=ys,
+            text=texts,
             mode="lines+markers",
             name="share of drifted columns",
             line={"color": "#455a64", "width": 1.5},
-            marker={"size": 6, "color": [STATUS_COLOURS[p.status] for p in points]},
+            marker={"size": 6, "color": [c or "#455a64" for c in colours]},
+            connectgaps=False,
             hovertemplate="%{x}<br>share drifted %{y:.0%}<br>%{text}<extra></extra>",
         )
     )
+    unread = [p for p in points if p.share_drifted is None]
+    if unread:
+        figure.add_trace(
+            go.Scatter(
+                x=[p.window_start_at for p in unread],
+                y=[0.0] * len(unread),
+                text=[f"{p.status}: {p.reason}" for p in unread],
+                mode="markers",
+                name="failed or no data",
+                marker={
+                    "symbol": "x",
+                    "size": 8,
+                    "color": [STATUS_COLOURS[p.status] for p in unread],
+                },
+                hovertemplate="%{x}<br>%{text}<extra></extra>",
+            )
+        )
     if drift_share is not None:
         figure.add_hline(
             y=drift_share,
@@ -148,14 +229,7 @@ def drift_timeline(
                 hoverinfo="text",
             )
         )
-    if selected is not None:
-        figure.add_vrect(
-            x0=selected.window_start_at,
-            x1=selected.window_end_at,
-            fillcolor="#ffd54f",
-            opacity=0.4,
-            line_width=0,
-        )
+    _frame(figure, frame, points[0].window_start_at)
     figure.update_yaxes(range=[-0.02, 1.18], tickformat=".0%", title="drifted columns")
     return _layout(figure, "Share of drifted columns per window", height=320)
 
@@ -180,25 +254,46 @@ def _marker_groups(markers: Sequence[Marker]) -> list[tuple[str, list[Marker], s
     return [group for group in groups if group[1]]
 
 
-def drift_heatmap(view: HeatmapView | None) -> go.Figure:
-    """Columns x windows coloured by effect size; an x marks cells where the column drifted
-    (in at least one window of the bucket). A click gives the column (y) and the bucket's
-    first window start (x)."""
+def drift_heatmap(
+    view: HeatmapView | None,
+    *,
+    frame: Frame | None = None,
+    empty: str = "No column results in this time range",
+) -> go.Figure:
+    """Columns x windows coloured by effect size relative to the column's tolerance δ on
+    a fixed scale (0 to ``HEATMAP_MAX`` x δ), so a colour means the same in every view;
+    an x marks cells where the column drifted (in at least one window of the bucket). A
+    click gives the column (y) and the bucket's first window start (x)."""
     if view is None or not view.columns:
-        return empty_figure("No column results in this time range")
+        return empty_figure(empty)
     several = any(max(row) > 1 for row in view.windows)
     label = "largest effect size" if several else "effect size"
+    deltas = view.deltas or (None,) * len(view.columns)
+    custom = [
+        [
+            [drifted, "-" if effect is None else f"{effect:.3f}", "-" if d is None else f"{d:g}"]
+            for drifted, effect in zip(drifted_row, effect_row, strict=True)
+        ]
+        for drifted_row, effect_row, d in zip(view.drifted, view.effect, deltas, strict=True)
+    ]
     figure = go.Figure(
         go.Heatmap(
-            z=view.effect,
+            z=view.relative,
             x=view.bucket_starts,
             y=view.columns,
-            customdata=view.drifted,
+            customdata=custom,
+            zmin=0.0,
+            zmax=HEATMAP_MAX,
             colorscale="YlOrRd",
-            colorbar={"title": {"text": label}},
+            colorbar={
+                "title": {"text": f"{label} / δ"},
+                "tickvals": [0, 0.5, 1, 1.5, 2],
+                "ticktext": ["0", "½δ", "δ", "1½δ", "≥2δ"],
+            },
             hovertemplate="%{y}<br>%{x}<br>"
             + label
-            + " %{z:.3f}<br>drifted in %{customdata} window(s)<extra></extra>",
+            + " %{customdata[1]} (δ %{customdata[2]}, %{z:.2f}×δ)"
+            + "<br>drifted in %{customdata[0]} window(s)<extra></extra>",
             hoverongaps=False,
             name=label,
         )
@@ -223,25 +318,39 @@ def drift_heatmap(view: HeatmapView | None) -> go.Figure:
     figure.update_yaxes(
         autorange="reversed", type="category", tickmode="array", tickvals=list(view.columns)
     )
+    if frame is not None and view.bucket != frame.window:
+        frame = Frame(frame.since, frame.until, view.bucket, None)
+    _frame(figure, frame, view.bucket_starts[0])
     height = max(260, 90 + 20 * len(view.columns))
-    return _layout(figure, "Effect size per column and window (x: drifted)", height=height)
+    return _layout(figure, "Effect size / δ per column and window (x: drifted)", height=height)
 
 
-def effect_timeline(points: Sequence[ColumnPoint], title: str) -> go.Figure:
+def effect_timeline(
+    points: Sequence[ColumnPoint],
+    title: str,
+    *,
+    frame: Frame | None = None,
+    empty: str | None = None,
+) -> go.Figure:
     """One column's effect size over time against its tolerance (delta), drifted windows
-    marked."""
+    marked; the line breaks over windows without a result."""
     tested = [p for p in points if p.effect_size is not None]
     if not tested:
-        return empty_figure(f"{title}: no tested window in this time range")
+        return empty_figure(empty or f"{title}: no tested window in this time range")
     figure = go.Figure()
+    window = frame.window if frame else None
+    starts = [p.window_start_at for p in tested]
+    xs, ys = _gapped(starts, [p.effect_size for p in tested], window)
+    _, colours = _gapped(starts, ["#c62828" if p.drifted else "#2e7d32" for p in tested], window)
     figure.add_trace(
         go.Scatter(
-            x=[p.window_start_at for p in tested],
-            y=[p.effect_size for p in tested],
+            x=xs,
+            y=ys,
             mode="lines+markers",
             name=f"effect size ({tested[-1].effect_method or '-'})",
             line={"color": "#455a64", "width": 1.5},
-            marker={"size": 6, "color": ["#c62828" if p.drifted else "#2e7d32" for p in tested]},
+            marker={"size": 6, "color": [c or "#455a64" for c in colours]},
+            connectgaps=False,
             hovertemplate="%{x}<br>effect size %{y:.4f}<extra></extra>",
         )
     )
@@ -255,12 +364,14 @@ def effect_timeline(points: Sequence[ColumnPoint], title: str) -> go.Figure:
             hovertemplate="threshold %{y}<extra></extra>",
         )
     )
+    _frame(figure, frame, tested[0].window_start_at)
     return _layout(figure, title, height=300)
 
 
 def distribution(histogram: Histogram | None, column: str, kind: str) -> go.Figure:
-    """Reference and current distributions overlaid: the share of values per baseline bin
-    (numeric) or per category (categorical)."""
+    """Reference and current distributions side by side (grouped bars: the reference
+    outlined, the current filled, so neither hides the other): the share of values per
+    baseline bin (numeric) or per category (categorical)."""
     if histogram is None:
         return empty_figure(f"No stored distribution for {column} in this window")
     total_reference = sum(histogram.reference) or 1
@@ -276,13 +387,16 @@ def distribution(histogram: Histogram | None, column: str, kind: str) -> go.Figu
                 y=[c / total for c in counts],
                 customdata=list(counts),
                 name=f"{name} (n={sum(counts)})",
-                marker={"color": colour},
-                opacity=0.7,
+                marker=(
+                    {"color": "rgba(92, 107, 192, 0.25)", "line": {"color": colour, "width": 1.5}}
+                    if name == "reference"
+                    else {"color": colour, "line": {"color": colour, "width": 1.5}}
+                ),
                 hovertemplate="%{x}<br>%{y:.1%} (%{customdata} values)<extra></extra>",
             )
         )
     axis = "baseline bin" if histogram.edges is not None else "category"
-    figure.update_layout(barmode="overlay")
+    figure.update_layout(barmode="group", bargap=0.15, bargroupgap=0.05)
     figure.update_xaxes(title=axis, type="category")
     figure.update_yaxes(title="share of values", tickformat=".0%")
     return _layout(figure, f"{column} ({kind}): reference vs current", height=340)
@@ -292,15 +406,20 @@ _REALISED: Final = "#2e7d32"
 _ESTIMATED: Final = "#1565c0"
 
 
-def performance_timeline(view: PerformanceView | None) -> go.Figure:
+def performance_timeline(
+    view: PerformanceView | None,
+    *,
+    frame: Frame | None = None,
+    empty: str = "No model performance stored in this time range",
+) -> go.Figure:
     """The main metric per window: realised (from labels) against the CBPE estimate with
     its band, the baseline's value as a reference line, and the label coverage as bars
-    on a secondary axis."""
+    on a secondary axis. Lines break over windows without a value; with no label at all
+    in the range, the chart says so."""
     if view is None or not view.points:
-        return empty_figure(
-            "No model performance stored (the baseline needs --target and --prediction)"
-        )
+        return empty_figure(empty)
     points, metric = view.points, view.metric
+    window = frame.window if frame else None
     starts = [p.window_start_at for p in points]
     figure = go.Figure()
     banded = [p for p in points if p.lower is not None and p.upper is not None]
@@ -316,10 +435,18 @@ def performance_timeline(view: PerformanceView | None) -> go.Figure:
                 name="estimate band",
             )
         )
+    estimated_x, estimated_y = _gapped(starts, [p.estimated for p in points], window)
+    realised_x, realised_y = _gapped(starts, [p.realised for p in points], window)
+    _, realised_text = _gapped(
+        starts,
+        ["no labels" if p.n_labelled is None else f"{p.n_labelled} labelled" for p in points],
+        window,
+    )
     figure.add_trace(
         go.Scatter(
-            x=starts,
-            y=[p.estimated for p in points],
+            x=estimated_x,
+            y=estimated_y,
+            connectgaps=False,
             mode="lines+markers",
             name=f"estimated {metric} (CBPE)",
             line={"color": _ESTIMATED, "dash": "dash", "width": 1.5},
@@ -329,11 +456,10 @@ def performance_timeline(view: PerformanceView | None) -> go.Figure:
     )
     figure.add_trace(
         go.Scatter(
-            x=starts,
-            y=[p.realised for p in points],
-            text=[
-                "no labels" if p.n_labelled is None else f"{p.n_labelled} labelled" for p in points
-            ],
+            x=realised_x,
+            y=realised_y,
+            text=realised_text,
+            connectgaps=False,
             mode="lines+markers",
             name=f"realised {metric}",
             line={"color": _REALISED, "width": 2},
@@ -370,6 +496,17 @@ def performance_timeline(view: PerformanceView | None) -> go.Figure:
             "showgrid": False,
         },
     )
+    if all(p.realised is None for p in points):
+        figure.add_annotation(
+            text=f"no labels yet in this range: realised {metric} shows once labels arrive",
+            showarrow=False,
+            x=0.5,
+            y=0.95,
+            xref="paper",
+            yref="paper",
+            bgcolor="#fff8e1",
+        )
+    _frame(figure, frame, starts[0])
     figure = _layout(figure, f"Model performance: {metric}, realised vs estimated", height=320)
-    figure.update_layout(margin={**_MARGIN, "r": 60})
+    figure.update_layout(margin={**_MARGIN, "r": 60, "b": _LEGEND_MARGIN})
     return figure

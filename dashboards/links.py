@@ -1,12 +1,16 @@
 """Deep links: the URL of every view holds its monitor, column, window and time range.
 
-``/dashboard/monitor/credit?range=7d&window=2026-01-05T10:00:00Z`` opens the monitor page
-of ``credit`` over the 7 days ending at its latest check, with the window that starts at
-10:00 selected; ``/dashboard/column/credit/income?...`` the same for one column. An
-alert's link is built with :func:`column_href` or :func:`monitor_href`.
+``/dashboard/monitor/credit?window=2026-01-05T10:00:00Z`` opens the monitor page of
+``credit`` over its last N windows (``dashboard.default_windows``, whatever the window
+length), moved back in time if needed so that the window starting at 10:00 is in it, and
+selected; ``range=7d`` (``24h``, ``30d``, ``90d``, ``1y``, ``all``) asks for a span of time
+instead. ``/dashboard/column/credit/income?...`` the same for one column. An alert's link is
+built with :func:`column_href` or :func:`monitor_href`.
 
 >>> monitor_href("/dashboard", "credit", range_key="30d")
 '/dashboard/monitor/credit?range=30d'
+>>> monitor_href("/dashboard", "credit", range_key="windows")
+'/dashboard/monitor/credit'
 >>> window_param(parse_window("2026-01-05T10:00:00Z"))
 '2026-01-05T10:00:00Z'
 """
@@ -21,6 +25,7 @@ from urllib.parse import quote, urlencode
 __all__ = [
     "DEFAULT_RANGE",
     "RANGES",
+    "WINDOWS",
     "TimeRange",
     "alerts_href",
     "column_href",
@@ -28,10 +33,15 @@ __all__ = [
     "overview_href",
     "parse_window",
     "range_key",
+    "range_label",
     "window_param",
+    "window_problem",
 ]
 
+WINDOWS: Final = "windows"
+"""The range key of the monitor's last N windows (the default)."""
 RANGES: Final[dict[str, dt.timedelta | None]] = {
+    WINDOWS: None,
     "24h": dt.timedelta(days=1),
     "7d": dt.timedelta(days=7),
     "30d": dt.timedelta(days=30),
@@ -39,16 +49,18 @@ RANGES: Final[dict[str, dt.timedelta | None]] = {
     "1y": dt.timedelta(days=365),
     "all": None,
 }
-DEFAULT_RANGE: Final = "7d"
+DEFAULT_RANGE: Final = WINDOWS
 
 
 @dataclass(frozen=True, slots=True)
 class TimeRange:
-    """Windows starting in [since, until); ``since`` None means from the first check."""
+    """Windows starting in [since, until); ``since`` None means from the first check.
+    ``window`` is the monitor's window length (None before its first check)."""
 
     key: str
     since: dt.datetime | None
     until: dt.datetime | None
+    window: dt.timedelta | None = None
 
 
 def range_key(value: object) -> str:
@@ -57,16 +69,48 @@ def range_key(value: object) -> str:
 
 
 def parse_window(value: object) -> dt.datetime | None:
-    """A window start from a URL parameter (ISO 8601, UTC), or None if absent or invalid."""
+    """A window start from a URL parameter (ISO 8601, UTC), or None if absent or invalid
+    (:func:`window_problem` says why).
+
+    >>> parse_window("2026-01-05T10:00:00Z").isoformat()
+    '2026-01-05T10:00:00+00:00'
+    >>> parse_window("yesterday") is None
+    True
+    """
     if not isinstance(value, str) or not value:
         return None
     try:
-        parsed = dt.datetime.fromisoformat(value.replace(" ", "+"))
+        parsed = dt.datetime.fromisoformat(value.strip().replace(" ", "+"))
     except ValueError:
         return None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=dt.UTC)
     return parsed.astimezone(dt.UTC)
+
+
+def window_problem(value: object) -> str | None:
+    """Why a link's ``window=`` value cannot be read, or None when it is absent or valid.
+
+    >>> window_problem("2026-13-01").split(";")[0]
+    "the link's window '2026-13-01' is not a date and time"
+    """
+    if value is None or value == "" or parse_window(value) is not None:
+        return None
+    shown = str(value)
+    shown = shown if len(shown) <= 40 else shown[:40] + "..."
+    return (
+        f"the link's window {shown!r} is not a date and time; expected ISO 8601 in UTC "
+        "such as 2026-01-05T10:00:00Z"
+    )
+
+
+def range_label(key: str, windows: int) -> str:
+    """The range selector's label of ``key``.
+
+    >>> range_label("windows", 48), range_label("7d", 48)
+    ('last 48 windows', '7d')
+    """
+    return f"last {windows} windows" if key == WINDOWS else key
 
 
 def window_param(value: dt.datetime) -> str:

@@ -11,13 +11,14 @@ timeline's transitions and triggers filtered by time in SQL).
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
-from dashboards.links import RANGES, TimeRange, range_key
+from dashboards.links import RANGES, WINDOWS, TimeRange, range_key
 from monitor.engine.report import ColumnResult, Histogram
 from monitor.errors import ConfigError
 from monitor.store import (
@@ -28,10 +29,12 @@ from monitor.store import (
     CheckPoint,
     ColumnPoint,
     Delivery,
+    MonitorStatus,
     OpenAlerts,
     RetrainTrigger,
     Silence,
     Store,
+    monitor_status,
 )
 
 __all__ = [
@@ -44,6 +47,7 @@ __all__ = [
     "VersionChange",
     "alert_history",
     "alert_markers",
+    "column_deltas",
     "column_histogram",
     "column_series",
     "deliveries",
@@ -65,7 +69,6 @@ __all__ = [
 
 MAX_HEATMAP_BUCKETS = 120
 MAX_TRIGGER_MARKERS: Final = 500
-MonitorStatus = Literal["ok", "drifting", "alerting", "failing", "no data"]
 
 
 # -- overview ---------------------------------------------------------------------------
@@ -84,24 +87,6 @@ class OverviewEntry:
     alerts: OpenAlerts
 
 
-def monitor_status(last: CheckPoint | None, alerts: OpenAlerts) -> MonitorStatus:
-    """The overview status: alerting while an alert is firing, else from the latest check
-    (a pending alert has not notified anyone yet, so it does not make a monitor alerting).
-
-    >>> monitor_status(None, OpenAlerts())
-    'no data'
-    >>> monitor_status(None, OpenAlerts(firing=1))
-    'alerting'
-    """
-    if alerts.firing > 0:
-        return "alerting"
-    if last is None or last.status in ("no_data", "insufficient_data"):
-        return "no data"
-    if last.status == "failed":
-        return "failing"
-    return "drifting" if last.status == "drifting" else "ok"
-
-
 def overview(store: Store, *, windows: int) -> list[OverviewEntry]:
     """Every monitor with its latest ``windows`` checks, model, status and open alerts."""
     recent = store.latest_check_history(windows)
@@ -118,7 +103,9 @@ def overview(store: Store, *, windows: int) -> list[OverviewEntry]:
                 name=name,
                 model=model,
                 version=model_point.model_version if model_point else None,
-                status=monitor_status(last, alerts.get(name, OpenAlerts())),
+                status=monitor_status(
+                    last.status if last else None, alerts.get(name, OpenAlerts())
+                ),
                 last=last,
                 recent=tuple(points),
                 alerts=alerts.get(name, OpenAlerts()),
@@ -141,7 +128,10 @@ class VersionChange:
 
 @dataclass(frozen=True, slots=True)
 class HeatmapView:
-    """Columns x time buckets: the largest effect size and drifted windows per cell."""
+    """Columns x time buckets: the largest effect size and drifted windows per cell, and
+    each column's tolerance δ (``deltas``, None where unknown) that the colour is read
+    against: ``relative`` is the effect size divided by δ, so one colour means the same
+    in every view."""
 
     columns: tuple[str, ...]
     bucket_starts: tuple[dt.datetime, ...]
@@ -150,19 +140,61 @@ class HeatmapView:
     drifted: tuple[tuple[int, ...], ...]
     windows: tuple[tuple[int, ...], ...]
     last_window_starts: tuple[dt.datetime | None, ...]
+    deltas: tuple[float | None, ...] = ()
+
+    @property
+    def relative(self) -> tuple[tuple[float | None, ...], ...]:
+        """Effect size / δ per cell (None where not tested; a column without a positive δ
+        reads 0 when it did not drift, 1 when it did)."""
+        deltas = self.deltas or (None,) * len(self.columns)
+        out = []
+        for row, drifted, delta in zip(self.effect, self.drifted, deltas, strict=True):
+            cells: list[float | None] = []
+            for effect, count in zip(row, drifted, strict=True):
+                if effect is None:
+                    cells.append(None)
+                elif delta is not None and delta > 0:
+                    cells.append(effect / delta)
+                else:
+                    cells.append(1.0 if count else 0.0)
+            out.append(tuple(cells))
+        return tuple(out)
 
 
-def resolve_range(store: Store, monitor: str, key: object) -> TimeRange:
-    """The time range ``key`` ending at ``monitor``'s latest check (so a monitor that
-    stopped checking still shows its last windows). Raises ConfigError for an unknown
-    monitor."""
+def resolve_range(
+    store: Store,
+    monitor: str,
+    key: object,
+    *,
+    windows: int = 48,
+    around: dt.datetime | None = None,
+) -> TimeRange:
+    """The range ``key`` ending at ``monitor``'s latest check (so a monitor that stopped
+    checking still shows its last windows): its last ``windows`` windows (the window
+    length is the latest check's) or a span of time. With ``around`` (a deep link's window
+    start) outside it, the range keeps its length and moves back to hold that window near
+    its middle. Raises ConfigError for an unknown monitor."""
     chosen = range_key(key)
     latest = store.check_history(monitor, limit=1, newest_first=True)
     if not latest:
         return TimeRange(chosen, None, None)
-    until = latest[0].window_end_at
-    span = RANGES[chosen]
-    return TimeRange(chosen, None if span is None else until - span, until)
+    last = latest[0]
+    length = max(last.window_end_at - last.window_start_at, dt.timedelta(seconds=1))
+    until = last.window_end_at
+    span = length * max(windows, 1) if chosen == WINDOWS else RANGES[chosen]
+    if span is None:
+        return TimeRange(chosen, None, until, length)
+    since = until - span
+    if around is not None and around < since:
+        since = around - (length * (max(windows, 1) // 2) if chosen == WINDOWS else span / 2)
+        until = since + span
+        if not store.check_history(monitor, until=since, limit=1):
+            # nothing before it: start at the first check instead of showing empty time
+            first = store.check_history(monitor, since=since, until=until)
+            if first:
+                since = first[0].window_start_at
+                until = min(since + span, last.window_end_at)
+    return TimeRange(chosen, since, until, length)
 
 
 def timeline(store: Store, monitor: str, window_range: TimeRange) -> list[CheckPoint]:
@@ -188,10 +220,12 @@ def heatmap(
     monitor: str,
     points: Sequence[CheckPoint],
     *,
+    deltas: Mapping[str, float] | None = None,
     max_buckets: int = MAX_HEATMAP_BUCKETS,
 ) -> HeatmapView | None:
     """The heatmap over the windows of ``points``: one bucket per window when they fit in
-    ``max_buckets``, else buckets of several windows (aggregated by the store)."""
+    ``max_buckets``, else buckets of several windows (aggregated by the store); ``deltas``
+    are the columns' tolerances (see :func:`column_deltas`)."""
     if not points:
         return None
     first, last = points[0], points[-1]
@@ -227,16 +261,36 @@ def heatmap(
         drifted=tuple(row(c, "n_drifted", 0) for c in columns),
         windows=tuple(row(c, "n_windows", 0) for c in columns),
         last_window_starts=tuple(last_starts),
+        deltas=tuple((deltas or {}).get(c) for c in columns),
     )
+
+
+def column_deltas(
+    store: Store, points: Sequence[CheckPoint], detail: CheckDetail | None = None
+) -> dict[str, float]:
+    """Each column's tolerance δ, from ``detail`` when it has column results, else from
+    the latest check of ``points`` that has."""
+    if detail is not None and detail.columns:
+        return {c.name: c.delta for c in detail.columns}
+    for point in reversed(points):
+        if point.status in ("ok", "drifting"):
+            found = store.get_check(point.check_id)
+            if found is not None and found.columns:
+                return {c.name: c.delta for c in found.columns}
+    return {}
 
 
 def selected_check(
     store: Store, monitor: str, window_start_at: dt.datetime | None, points: Sequence[CheckPoint]
 ) -> CheckDetail | None:
-    """The check of the window starting at ``window_start_at``, else the latest in range."""
+    """The check of the window starting at ``window_start_at`` (or, among ``points``, the
+    one whose window holds it), else the latest in range."""
     check_id = None
     if window_start_at is not None:
         check_id = store.find_check(monitor, window_start_at)
+        if check_id is None:
+            holding = [p for p in points if p.window_start_at <= window_start_at < p.window_end_at]
+            check_id = holding[-1].check_id if holding else None
     if check_id is None and points:
         check_id = points[-1].check_id
     return None if check_id is None else store.get_check(check_id)
@@ -279,9 +333,10 @@ def column_histogram(detail: CheckDetail, column: str) -> Histogram | None:
 
 @dataclass(frozen=True, slots=True)
 class Marker:
-    """A point on a monitor's timeline: an alert transition (placed at the start of the
-    window whose check caused it; ``state`` is the state it went to) or a retraining
-    trigger (placed when it was requested)."""
+    """A point on a monitor's timeline, on the windows' clock: an alert transition
+    (placed at the start of the window whose check caused it; ``state`` is the state it
+    went to) or a retraining trigger (placed at the start of the latest window checked
+    when it was requested: the check that led to it)."""
 
     at: dt.datetime
     kind: Literal["alert", "retrain"]
@@ -298,35 +353,57 @@ def alert_markers(
     store: Store, monitor: str, window_range: TimeRange, points: Sequence[CheckPoint] = ()
 ) -> list[Marker]:
     """Alert transitions of the windows in the range and the retraining triggers requested
-    in it, by time. The range ends at the latest check, so triggers requested during the
-    window after it (by hand, or by a rule evaluating the latest check) count too."""
+    while they were checked, by window. Every marker sits on the windows' clock (a window
+    start), never at the wall-clock time it happened (shown in its hover text): a
+    transition at its check's window, a trigger (or a transition without a window) at the
+    latest window whose check had finished when it happened. Needs ``points``, the checks
+    of the range, oldest first."""
+    if not points:
+        return []
     transitions = store.list_alert_transitions(
         monitor, since=window_range.since, until=window_range.until
     )
-    markers = [
-        Marker(
-            t.window_start_at or t.at,
-            "alert",
-            f"{t.rule}: {t.from_state} → {t.to_state} ({t.reason}) at {_hover_time(t.at)}",
-            t.to_state,
-        )
-        for t in transitions
-    ]
-    until = window_range.until
-    if until is not None and points:
-        until += points[-1].window_end_at - points[-1].window_start_at
-    triggers = store.list_retrain_triggers(
-        monitor, since=window_range.since, until=until, limit=MAX_TRIGGER_MARKERS
+    finished = sorted((p.finished_at, p.window_start_at) for p in points)
+    first_start = points[0].window_start_at
+
+    def on_window(at: dt.datetime) -> dt.datetime | None:
+        index = bisect.bisect_right(finished, (at, dt.datetime.max.replace(tzinfo=dt.UTC)))
+        return max(finished[index - 1][1], first_start) if index else None
+
+    markers = []
+    for t in transitions:
+        at = t.window_start_at or on_window(t.at)
+        if at is not None:
+            label = f"{t.rule}: {t.from_state} → {t.to_state} ({t.reason}) at {_hover_time(t.at)}"
+            markers.append(Marker(at, "alert", label, t.to_state))
+    # Triggers from when the range's first check finished until the next check after the
+    # range finished (or for good, when the range ends at the latest check).
+    last = points[-1]
+    length = last.window_end_at - last.window_start_at
+    after = store.check_history(
+        monitor, since=last.window_end_at, until=last.window_end_at + length
     )
-    markers += [
-        Marker(
-            t.created_at,
-            "retrain",
-            f"retraining ({t.rule or t.requested_by or t.source}): "
-            f"{t.outcome if t.run is None else t.run.outcome}",
+    until = after[0].finished_at if after else None
+    if until is None:
+        newest = store.check_history(monitor, limit=1, newest_first=True)
+        if newest and newest[0].check_id != last.check_id:
+            until = last.finished_at + length
+    triggers = store.list_retrain_triggers(
+        monitor, since=finished[0][0], until=until, limit=MAX_TRIGGER_MARKERS
+    )
+    for trigger in triggers:
+        at = on_window(trigger.created_at)
+        if at is None:
+            continue
+        outcome = trigger.outcome if trigger.run is None else trigger.run.outcome
+        markers.append(
+            Marker(
+                at,
+                "retrain",
+                f"retraining ({trigger.rule or trigger.requested_by or trigger.source}): "
+                f"{outcome}, requested {_hover_time(trigger.created_at)}",
+            )
         )
-        for t in triggers
-    ]
     return sorted(markers, key=lambda m: m.at)
 
 

@@ -57,7 +57,15 @@ MODEL: Final = "credit"
 ALIAS: Final = "production"
 DONE_FILE: Final = "demo-finished.json"
 PROJECT: Final = HERE / "retrain_project"
-MIN_TRAINING_ROWS: Final = 2_000  # the project waits for this many labelled records
+# The retraining rule waits for RETRAIN_AFTER drifting windows (the alert itself fires after
+# two), so the run has four days of the new normal; the project waits until
+# MIN_TRAINING_ROWS of their records are labelled and trains on the newest TRAINING_ROWS.
+# Version 2's baseline is built from them: with about 2 000 rows (two days, retraining after
+# the alert's two windows) it flagged credit_utilization in 6 of version 2's 30 windows;
+# with 4 000, in 0 or 1 of 28.
+RETRAIN_AFTER: Final = 4
+MIN_TRAINING_ROWS: Final = 5_000  # the project waits for this many labelled records
+TRAINING_ROWS: Final = 4_000
 GATE_MIN_LABELS: Final = 500
 _SAMPLE_COLUMNS: Final = [
     "age",
@@ -92,8 +100,13 @@ class Timeline:
     triggers: list[Any] = field(default_factory=list)
     deliveries: list[Any] = field(default_factory=list)
     version_events: list[Any] = field(default_factory=list)
+    drifted_columns: dict[int, list[str]] = field(default_factory=dict)
+    """Per check id, the columns that drifted (drifted first by effect size)."""
     alerts_received: list[Received] = field(default_factory=list)
     refused_webhooks: int = 0
+    webhooks_received: int = 0
+    """Alert notifications received and verified (kept in the finished folder, so a second
+    run prints the first run's count)."""
 
 
 def _port_is_free(host: str, port: int) -> bool:
@@ -123,15 +136,17 @@ monitors:
       channels:
         demo: {{kind: webhook, url: "{receiver_url}/alerts", secret: "{secret}"}}
       rules:
-        - {{name: dataset-drift, kind: dataset_drift, share: 0.2, for: 2, severity: critical,
-            retrain: true}}
+        - {{name: dataset-drift, kind: dataset_drift, share: 0.2, for: 2, severity: critical}}
+        # retrain once the drift has lasted {RETRAIN_AFTER} windows: enough data of the change
+        - {{name: sustained-drift, kind: dataset_drift, share: 0.2, for: {RETRAIN_AFTER},
+            severity: warning, retrain: true}}
         - {{name: retraining, kind: retraining_outcome}}   # a run failed or was not promoted
       retrain:
         kind: mlflow_project                 # sample_data/retrain_project, through MLflow
         uri: "{PROJECT}"
         entry_point: main
         parameters: {{database_url: "sqlite:///{workdir / "driftline.db"}",
-                      min_rows: {MIN_TRAINING_ROWS}}}
+                      min_rows: {MIN_TRAINING_ROWS}, train_rows: {TRAINING_ROWS}}}
         env_manager: local
         timeout: 10m
         cooldown: 24h
@@ -296,6 +311,13 @@ def read_timeline(store: Store) -> Timeline:
     timeline.triggers = store.list_retrain_triggers(MONITOR)[::-1]
     timeline.deliveries = store.list_deliveries(MONITOR)[::-1]
     timeline.version_events = store.list_model_version_events(MONITOR)
+    for check in timeline.checks:
+        if check.status in ("ok", "drifting"):
+            detail = store.get_check(check.id)
+            found = [] if detail is None else [c for c in detail.columns if c.drifted]
+            found.sort(key=lambda c: -(c.effect_size or 0.0))
+            if found:
+                timeline.drifted_columns[check.id] = [c.name for c in found]
     return timeline
 
 
@@ -345,7 +367,7 @@ def _number(value: float | None) -> str:
     return "-" if value is None else f"{value:.3f}"
 
 
-def format_timeline(timeline: Timeline, base_url: str) -> str:
+def format_timeline(timeline: Timeline, base_url: str, tracking_uri: str | None = None) -> str:
     """A short, readable account of the run, with links into the dashboard."""
     lines = ["", "What happened (simulated dates):"]
     run: list[Any] = []
@@ -359,17 +381,20 @@ def format_timeline(timeline: Timeline, base_url: str) -> str:
 
     events: list[tuple[datetime, int, str]] = []
     for check in timeline.checks:
-        if check.status == "ok" and (not run or run[-1].model_version == check.model_version):
+        columns = timeline.drifted_columns.get(check.id, [])
+        calm = check.status == "ok" and not columns
+        if calm and (not run or run[-1].model_version == check.model_version):
             run.append(check)
             continue
         flush()
-        if check.status == "ok":
+        if calm:
             run.append(check)
             continue
         share = "" if check.share_drifted is None else f", {check.share_drifted:.0%} of columns"
+        named = f": {', '.join(columns)}" if columns else ""
         lines.append(
             f"  {_day(check.window_start_at)}              window {check.status}{share}"
-            f" (model v{check.model_version})"
+            f" (model v{check.model_version}){named}"
         )
     flush()
     for t in timeline.transitions:
@@ -388,7 +413,7 @@ def format_timeline(timeline: Timeline, base_url: str) -> str:
     lines.extend(text for _, _, text in sorted(events, key=lambda e: (e[0], e[1])))
     lines.append("")
     lines.append(
-        f"  webhooks received and verified: {len(timeline.alerts_received)} alert notifications"
+        f"  webhooks received and verified: {timeline.webhooks_received} alert notifications"
         f" ({timeline.refused_webhooks} refused)"
     )
     delivered = sum(d.status == "delivered" for d in timeline.deliveries)
@@ -399,6 +424,11 @@ def format_timeline(timeline: Timeline, base_url: str) -> str:
     lines.append(f"  monitor:     {monitor_href(dashboard, MONITOR)}")
     lines.append(f"  alerts:      {alerts_href(dashboard, MONITOR)}")
     lines.append(f"  REST API:    {base_url}/api/v1/monitors/{MONITOR}/checks")
+    if tracking_uri is not None:
+        lines.append(
+            f"  MLflow UI:   mlflow ui --backend-store-uri {tracking_uri} --port 5000"
+            "  (then open http://127.0.0.1:5000)"
+        )
     return "\n".join(lines)
 
 
@@ -488,8 +518,18 @@ def run_demo(settings: DemoSettings) -> Timeline:
     if receiver is not None:
         found.alerts_received = receiver.of("/alerts")
         found.refused_webhooks = receiver.refused
-        (workdir / DONE_FILE).write_text(json.dumps({"finished": True}, indent=2))
-    print(format_timeline(found, base_url))
+        found.webhooks_received = len(found.alerts_received)
+        done = {
+            "finished": True,
+            "webhooks_received": found.webhooks_received,
+            "refused_webhooks": found.refused_webhooks,
+        }
+        (workdir / DONE_FILE).write_text(json.dumps(done, indent=2))
+    else:
+        done = json.loads((workdir / DONE_FILE).read_text())
+        found.webhooks_received = int(done.get("webhooks_received", 0))
+        found.refused_webhooks = int(done.get("refused_webhooks", 0))
+    print(format_timeline(found, base_url, tracking_uri))
     try:
         if settings.serve_forever:
             print(f"\ndashboard ready: open {base_url}/dashboard/ (Ctrl-C stops)")

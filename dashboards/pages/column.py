@@ -12,6 +12,7 @@ from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
 from dashboards import figures, queries
 from dashboards.components import fmt_number, fmt_time, key_numbers, notice, range_selector
 from dashboards.links import column_href, monitor_href, parse_window, range_key
+from dashboards.selection import select
 
 if TYPE_CHECKING:
     from dashboards.context import PageContext
@@ -45,7 +46,9 @@ def make_layout(context: PageContext) -> Callable[..., Any]:
                     [
                         dcc.Link(f"← monitor {monitor}", href=back, id="column-back"),
                         html.Span(" Time range: "),
-                        range_selector("column-range", chosen),
+                        range_selector(
+                            "column-range", chosen, windows=context.settings.default_windows
+                        ),
                     ],
                     className="toolbar",
                 ),
@@ -70,22 +73,34 @@ def register_callbacks(app: Dash, context: PageContext) -> None:
         Input("refresh", "n_intervals"),
     )
     def _fill(params: dict[str, Any], _tick: Any) -> tuple[Any, Any, Any]:
-        monitor, column = params["monitor"], params["column"]
-        if not queries.known_monitor(store, monitor):
-            empty = figures.empty_figure(f"No monitor named {monitor!r}")
-            return notice(f"No monitor named {monitor!r}.", id="column-unknown"), empty, empty
-        window_range = queries.resolve_range(store, monitor, params["range"])
-        points = queries.timeline(store, monitor, window_range)
-        detail = queries.selected_check(store, monitor, parse_window(params.get("window")), points)
-        series = queries.column_series(store, monitor, column, window_range)
-        effect = figures.effect_timeline(series, f"{column}: effect size over time")
+        column = params["column"]
+        chosen = select(context, params)
+        if isinstance(chosen, str):
+            empty = figures.empty_figure(chosen)
+            return notice(chosen, id="column-unknown"), empty, empty
+        monitor, detail = chosen.monitor, chosen.detail
+        problems = [
+            notice(text, id=f"column-link-problem-{i}") for i, text in enumerate(chosen.problems)
+        ]
+        series = queries.column_series(store, monitor, column, chosen.range)
+        effect = figures.effect_timeline(
+            series,
+            f"{column}: effect size over time",
+            frame=chosen.frame,
+            empty=chosen.empty or f"No tested window of {column!r} in this range.",
+        )
         result = (
             None if detail is None else next((c for c in detail.columns if c.name == column), None)
         )
         if detail is None or result is None:
-            message = f"No result for column {column!r} in this window."
+            if chosen.empty is not None:
+                message = chosen.empty
+            elif detail is not None and not detail.columns:
+                message = f"This window's check has no column results ({detail.summary.reason})."
+            else:
+                message = f"No result for column {column!r} in this window."
             empty = figures.empty_figure(message)
-            return notice(message, id="column-missing"), empty, effect
+            return html.Div([*problems, notice(message, id="column-missing")]), empty, effect
         summary = key_numbers(
             [
                 (
@@ -117,7 +132,7 @@ def register_callbacks(app: Dash, context: PageContext) -> None:
         )
         histogram = queries.column_histogram(detail, column)
         distribution = figures.distribution(histogram, column, result.kind)
-        return html.Div([summary, html.P(result.detail)]), distribution, effect
+        return html.Div([*problems, summary, html.P(result.detail)]), distribution, effect
 
     @app.callback(
         Output("nav", "href", allow_duplicate=True),
@@ -129,6 +144,8 @@ def register_callbacks(app: Dash, context: PageContext) -> None:
     def _navigate(key: str, click: Any, params: dict[str, Any]) -> Any:
         monitor, column = params["monitor"], params["column"]
         if ctx.triggered_id == "column-range":
+            if key == params["range"]:
+                return no_update  # the selector drawn with the page's own range
             return column_href(
                 context.base,
                 monitor,

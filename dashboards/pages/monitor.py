@@ -4,7 +4,7 @@ data-quality findings."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
@@ -28,6 +28,8 @@ from dashboards.links import (
     range_key,
 )
 from dashboards.performance import importances, load_performance, performance_view
+from dashboards.selection import select
+from monitor.store import CheckPoint, Store, WindowPerformance, monitor_status
 
 if TYPE_CHECKING:
     from dashboards.context import PageContext
@@ -51,7 +53,9 @@ def make_layout(context: PageContext) -> Callable[..., Any]:
                 html.Div(
                     [
                         html.Span("Time range (ending at the latest check): "),
-                        range_selector("monitor-range", chosen),
+                        range_selector(
+                            "monitor-range", chosen, windows=context.settings.default_windows
+                        ),
                         dcc.Link(
                             "Alerts", href=alerts_href(context.base, monitor), className="side-link"
                         ),
@@ -149,6 +153,29 @@ def _quality(detail: Any) -> Any:
     )
 
 
+def _performance_empty(
+    store: Store,
+    monitor: str,
+    points: Sequence[CheckPoint],
+    history: Sequence[WindowPerformance],
+    never_checked: str | None,
+) -> str:
+    """Why the performance chart is empty: never checked, no checks in the range, the
+    baseline has no performance part, or none stored for this range's windows."""
+    if never_checked is not None:
+        return never_checked
+    if not points:
+        return "No checks in this range, so no performance."
+    if history:
+        return f"No performance metric stored for {monitor!r} in this range."
+    if not store.performance_history(monitor, limit=1):
+        return (
+            "No model performance: the baseline has no performance part "
+            "(build it with --target and --prediction)."
+        )
+    return "No model performance stored for this range's windows."
+
+
 def register_callbacks(app: Dash, context: PageContext) -> None:
     store = context.store
 
@@ -166,39 +193,69 @@ def register_callbacks(app: Dash, context: PageContext) -> None:
         Input("refresh", "n_intervals"),
     )
     def _fill(params: dict[str, Any], _tick: Any) -> tuple[Any, ...]:
-        monitor, key = params["monitor"], params["range"]
-        if not queries.known_monitor(store, monitor):
-            empty = figures.empty_figure(f"No monitor named {monitor!r}")
-            missing = notice(f"No monitor named {monitor!r}.", id="monitor-unknown")
+        chosen = select(context, params)
+        if isinstance(chosen, str):
+            empty = figures.empty_figure(chosen)
+            missing = notice(chosen, id="monitor-unknown")
             return missing, empty, empty, empty, "", None, None, empty, None
-        window_range = queries.resolve_range(store, monitor, key)
-        points = queries.timeline(store, monitor, window_range)
-        detail = queries.selected_check(store, monitor, parse_window(params.get("window")), points)
-        selected = next((p for p in points if detail and p.check_id == detail.summary.id), None)
+        monitor, window_range, points = chosen.monitor, chosen.range, chosen.points
+        frame, detail = chosen.frame, chosen.detail
+        empty = chosen.empty or "No checks in this range."
         report = detail.report if detail else None
         timeline = figures.drift_timeline(
             points,
             changes=queries.version_changes(points),
             markers=queries.alert_markers(store, monitor, window_range, points),
-            selected=selected,
             drift_share=None if report is None else report.drift_share,
+            frame=frame,
+            empty=empty,
         )
-        heat = figures.drift_heatmap(queries.heatmap(store, monitor, points))
+        deltas = queries.column_deltas(store, points, detail)
+        heat = figures.drift_heatmap(
+            queries.heatmap(store, monitor, points, deltas=deltas),
+            frame=frame,
+            empty=empty if not points else "No column results in this range (every check failed).",
+        )
+        history = load_performance(store, monitor, window_range)
         performance = figures.performance_timeline(
-            performance_view(load_performance(store, monitor, window_range))
+            performance_view(history),
+            frame=frame,
+            empty=_performance_empty(store, monitor, points, history, chosen.empty),
         )
         prediction = queries.prediction_series(store, monitor, window_range)
         prediction_figure = figures.effect_timeline(
-            prediction, f"Prediction ({prediction[0].column})" if prediction else "Prediction"
+            prediction,
+            f"Prediction ({prediction[0].column})" if prediction else "Prediction",
+            frame=frame,
+            empty=empty if not points else "No prediction column tested in this range.",
         )
+        problems = [
+            notice(text, id=f"monitor-link-problem-{i}") for i, text in enumerate(chosen.problems)
+        ]
         if detail is None:
-            message = notice("No checks yet for this monitor.", id="monitor-no-checks")
-            return message, timeline, performance, heat, "", None, None, prediction_figure, None
+            message = notice(empty, id="monitor-no-checks")
+            status = key_numbers([("status", status_badge(chosen.status), "monitor-status")])
+            return (
+                html.Div([*problems, status, message]),
+                timeline,
+                performance,
+                heat,
+                "",
+                None,
+                None,
+                prediction_figure,
+                None,
+            )
         summary = detail.summary
         share = "-" if summary.share_drifted is None else f"{summary.share_drifted:.0%}"
         numbers = key_numbers(
             [
-                ("status", status_badge(summary.status), "monitor-status"),
+                ("status", status_badge(chosen.status), "monitor-status"),
+                (
+                    "this window",
+                    status_badge(monitor_status(summary.status)),
+                    "monitor-window-status",
+                ),
                 ("drifted columns", share, "monitor-share"),
                 (
                     "window",
@@ -213,12 +270,12 @@ def register_callbacks(app: Dash, context: PageContext) -> None:
         reason = html.P(summary.reason, id="monitor-reason", className="reason")
         title = f"Columns in the window starting {fmt_time(summary.window_start_at)}"
         return (
-            html.Div([numbers, reason]),
+            html.Div([*problems, numbers, reason]),
             timeline,
             performance,
             heat,
             title,
-            _columns_table(context, monitor, key, detail),
+            _columns_table(context, monitor, window_range.key, detail),
             _prediction(detail),
             prediction_figure,
             _quality(detail),
@@ -236,6 +293,8 @@ def register_callbacks(app: Dash, context: PageContext) -> None:
         monitor = params["monitor"]
         window = parse_window(params.get("window"))
         if ctx.triggered_id == "monitor-range":
+            if key == params["range"]:
+                return no_update  # the selector drawn with the page's own range
             return monitor_href(context.base, monitor, range_key=key, window=window)
         click = timeline_click if ctx.triggered_id == "monitor-timeline" else heatmap_click
         point = (click or {}).get("points", [{}])[0]

@@ -12,6 +12,7 @@ from dash import Dash, Input, Output, dcc, html
 from dashboards import figures, queries
 from dashboards.components import fmt_time, key_numbers, notice, status_badge
 from dashboards.links import alerts_href, monitor_href
+from monitor.store import MONITOR_STATUSES
 
 if TYPE_CHECKING:
     from dashboards.context import PageContext
@@ -96,8 +97,8 @@ def register_callbacks(app: Dash, context: PageContext) -> None:
         summary = key_numbers(
             [("monitors", str(len(entries)), "overview-count")]
             + [
-                (status, str(counts.get(status, 0)), f"overview-count-{status.replace(' ', '-')}")
-                for status in ("alerting", "failing", "drifting", "no data", "ok")
+                (status.replace("_", " "), str(counts.get(status, 0)), f"overview-count-{status}")
+                for status in MONITOR_STATUSES
             ]
         )
         headers = [

@@ -173,15 +173,20 @@ def run_service_command(args: argparse.Namespace) -> int:
 
 
 def _monitors_list(store: Any, config: cfg.Config) -> int:
+    """``monitors list``: each configured monitor's records, last window and status (the
+    one vocabulary of ``monitor.store.monitor_status``, as the API and dashboard show)."""
+    from monitor.store import OpenAlerts, monitor_status
+
+    alerts = store.count_open_alerts()
     print(f"{'monitor':<24} {'records':>9}  last window end            status")
     for monitor in config.monitors:
         checks = store.list_checks(monitor.name, limit=1, newest_first=True)
         last = checks[0] if checks else None
         end = last.window_end_at.isoformat() if last else "-"
-        print(
-            f"{monitor.name:<24} {store.count_records(monitor.name):>9}  {end:<26} "
-            f"{last.status if last else 'never checked'}"
+        status = monitor_status(
+            last.status if last else None, alerts.get(monitor.name, OpenAlerts())
         )
+        print(f"{monitor.name:<24} {store.count_records(monitor.name):>9}  {end:<26} {status}")
     return 0
 
 

@@ -167,6 +167,8 @@ class DashboardConfig(_Section):
     """Who the password's holder is in the audit trail: ``dashboard:<user>``."""
     scope: DashboardScope = "admin"
     """What a logged-in user may do: ``admin`` (press retrain) or ``read`` (look only)."""
+    default_windows: int = Field(default=48, ge=1, le=1000)
+    """The monitor and column pages' default range: the monitor's last N windows."""
 
 
 class IngestSource(_Section):

@@ -53,7 +53,7 @@ from monitor.service.requests import (
     query_int,
     text_body,
 )
-from monitor.store import CheckSummary, Store
+from monitor.store import CheckSummary, OpenAlerts, Store, monitor_status
 
 __all__ = ["API_PREFIX", "ApiSettings", "create_app"]
 
@@ -278,13 +278,17 @@ def create_app(
     @app.get(f"{API_PREFIX}/monitors")
     def list_monitors() -> Response:
         out = []
+        alerts = store.count_open_alerts()
         for name in sorted(monitors):
             checks = store.list_checks(name, limit=1, newest_first=True)
+            open_alerts = alerts.get(name, OpenAlerts())
             out.append(
                 {
                     "name": name,
+                    "status": monitor_status(checks[0].status if checks else None, open_alerts),
                     "records": store.count_records(name),
                     "last_check": _summary(checks[0]) if checks else None,
+                    "open_alerts": {"firing": open_alerts.firing, "pending": open_alerts.pending},
                 }
             )
         return jsonify({"monitors": out})

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from monitor.store.status import MONITOR_STATUSES
+
 __all__ = ["document", "error_responses", "json_body", "json_response", "with_scopes"]
 
 _ERROR = {"$ref": "#/components/schemas/Error"}
@@ -187,7 +189,7 @@ def document() -> dict[str, Any]:
             },
             "/api/v1/monitors": {
                 "get": {
-                    "summary": "Monitors with their record count and last check",
+                    "summary": "Monitors: status, record count, last check, open alerts",
                     "responses": {
                         "200": _json(
                             {
@@ -198,10 +200,28 @@ def document() -> dict[str, Any]:
                                         "type": "array",
                                         "items": {
                                             "type": "object",
-                                            "required": ["name", "records", "last_check"],
+                                            "required": [
+                                                "name",
+                                                "status",
+                                                "records",
+                                                "last_check",
+                                                "open_alerts",
+                                            ],
                                             "properties": {
                                                 "name": {"type": "string"},
+                                                "status": {
+                                                    "type": "string",
+                                                    "enum": list(MONITOR_STATUSES),
+                                                },
                                                 "records": {"type": "integer"},
+                                                "open_alerts": {
+                                                    "type": "object",
+                                                    "required": ["firing", "pending"],
+                                                    "properties": {
+                                                        "firing": {"type": "integer"},
+                                                        "pending": {"type": "integer"},
+                                                    },
+                                                },
                                                 "last_check": {
                                                     "oneOf": [
                                                         {"$ref": _SUMMARY},

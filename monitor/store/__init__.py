@@ -47,9 +47,11 @@ from monitor.store.migrate import (
 )
 from monitor.store.performance import DirtyWindow, WindowPerformance
 from monitor.store.retention import PruneCuts, PruneRefused, PruneResult
+from monitor.store.status import MONITOR_STATUSES, MonitorStatus, monitor_status
 from monitor.store.store import Store
 
 __all__ = [
+    "MONITOR_STATUSES",
     "AlertChange",
     "AlertHistory",
     "AlertState",
@@ -76,6 +78,7 @@ __all__ = [
     "ModelVersionEvent",
     "Monitor",
     "MonitorMetrics",
+    "MonitorStatus",
     "NewDelivery",
     "NewRetrainTrigger",
     "NewTransition",
@@ -95,5 +98,6 @@ __all__ = [
     "current_revision",
     "head_revision",
     "is_up_to_date",
+    "monitor_status",
     "upgrade",
 ]

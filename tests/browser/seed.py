@@ -6,8 +6,11 @@ drift from hour 30, a quiet spell at hours 48-49, severe drift from hour 60; mod
 1 then 2 from hour 36; hour 20 failed; each checked window has its CBPE estimate and its
 realised performance, labelled at ``label_coverage(hour)``), ``churn`` (no checks; one
 retraining by an MLflow Project run whose version 2 the promotion gate promoted, recorded
-through the store as ``alerts.retraining`` records it) and ``staging`` (no checks). Schedules
-run once a year, so the running service adds no check of its own during a test.
+through the store as ``alerts.retraining`` records it), ``staging`` (no checks; a test adds
+one), ``weekly`` (weekly windows: ``WEEKS`` checks from ``WEEKLY_START`` but none in
+``WEEKLY_MISSING``, severe drift from week ``WEEKLY_DRIFT_WEEK``, no performance) and
+``idle`` (never checked). Schedules run once a year, so the running service adds no check
+of its own during a test.
 
 With ``alerts`` (a :class:`AlertPeers`), ``credit`` has the rule ``prediction-drift`` (the
 prediction drifted in 2 windows in a row; retrains; firing at the end), channels ``ops``
@@ -53,6 +56,12 @@ RULE: Final = "prediction-drift"
 RUN_ID: Final = "5f0c2d9e41b84c7a9d1e3f6a7b8c9d0e"
 RUN_URL: Final = f"http://127.0.0.1:5000/#/experiments/1/runs/{RUN_ID}"
 DASHBOARD_URL: Final = "http://driftline.example.org/dashboard"
+MONITORS: Final = ("credit", "churn", "staging", "weekly", "idle")
+WEEK: Final = dt.timedelta(days=7)
+WEEKLY_START: Final = dt.datetime(2025, 1, 6, tzinfo=dt.UTC)
+WEEKS: Final = 60
+WEEKLY_MISSING: Final = (40, 41)
+WEEKLY_DRIFT_WEEK: Final = 50
 
 
 def label_coverage(hour: int) -> float:
@@ -103,8 +112,9 @@ def write_config(
         f"  - name: {name}\n"
         "    baseline: credit.driftline\n"
         "    schedule: {cron: '0 0 1 1 *'}\n"
-        "    window: 1h\n" + (_alerts_yaml(alerts) if alerts and name == "credit" else "")
-        for name in ("credit", "churn", "staging")
+        f"    window: {'7d' if name == 'weekly' else '1h'}\n"
+        + (_alerts_yaml(alerts) if alerts and name == "credit" else "")
+        for name in MONITORS
     )
     (folder / "driftline.yaml").write_text(
         "database_url: sqlite:///./driftline.db\n"
@@ -132,7 +142,7 @@ def seed(folder: Path) -> Store:
     config = cfg.load_config(folder / "driftline.yaml")
     credit = config.monitor("credit")
     rng = random.Random(3)
-    for name in ("credit", "churn", "staging"):
+    for name in MONITORS:
         store.upsert_monitor(name, {"baseline": "credit.driftline"})
     reference = pd.read_csv(SAMPLE / "reference.csv").drop(columns=["record_id"])
     baseline = build_baseline(reference, target="default", prediction="predicted_proba")
@@ -161,7 +171,41 @@ def seed(folder: Path) -> Store:
                 send_due(store, config, now=clock, rng=rng)
                 clock.now += dt.timedelta(seconds=10)
     _seed_retraining_run(store, clock)
+    _seed_weekly(store, files, baseline, sampler)
     return store
+
+
+def _seed_weekly(
+    store: Store,
+    files: dict[str, pd.DataFrame],
+    baseline: Baseline,
+    sampler: np.random.Generator,
+) -> None:
+    """``weekly``: real checks of samples (one calm and one severely drifted report, reused
+    week by week), none in the weeks of ``WEEKLY_MISSING``."""
+    reports = {
+        name: compare(
+            baseline,
+            files[name].iloc[sampler.choice(len(files[name]), 400, replace=False)],
+            workers=1,
+        )
+        for name in ("no_drift", "severe_drift")
+    }
+    for week in range(WEEKS):
+        if week in WEEKLY_MISSING:
+            continue
+        start = WEEKLY_START + week * WEEK
+        done = start + WEEK + dt.timedelta(minutes=5)
+        store.save_check(
+            "weekly",
+            start,
+            start + WEEK,
+            reports["severe_drift" if week >= WEEKLY_DRIFT_WEEK else "no_drift"],
+            started_at=done,
+            finished_at=done,
+            model_name="credit-default",
+            model_version="1",
+        )
 
 
 def _seed_retraining_run(store: Store, clock: _Clock) -> None:

@@ -24,7 +24,8 @@ def test_monitor_page_shows_the_latest_window_and_its_ranked_columns(
     tab.open("/dashboard/monitor/credit")
     expect(tab.page.locator("#monitor-share")).to_have_text(f"{last.share_drifted:.0%}")
     expect(tab.page.locator("#monitor-version")).to_have_text("2")
-    expect(tab.page.locator("#monitor-check-count")).to_have_text("72")
+    # the default range: the last 48 windows (dashboard.default_windows)
+    expect(tab.page.locator("#monitor-check-count")).to_have_text("48")
     expect(tab.page.locator("#monitor-reason")).to_have_text(last.reason)
     rows = tab.page.locator("#monitor-columns-table tbody tr")
     expect(rows).to_have_count(len(detail.columns))
@@ -56,12 +57,13 @@ def test_performance_panel_plots_realised_against_estimated_with_coverage(
                    "label coverage"):  # fmt: skip
         expect(panel.locator(".legend")).to_contain_text(legend)
     expect(panel).to_contain_text(f"baseline accuracy {baseline:.4g}")
-    # an estimate for every window; a realised value only where labels arrived (the last
-    # six windows have none yet), and a coverage bar per window
+    # the last 48 windows (hour 20's failed check is older): an estimate for every window;
+    # a realised value only where labels arrived (the last six windows have none yet), and
+    # a coverage bar per window
     traces = panel.locator(".scatterlayer .trace")
-    expect(traces.nth(1).locator(".point")).to_have_count(71)
-    expect(traces.nth(2).locator(".point")).to_have_count(71 - 6)
-    expect(panel.locator(".barlayer .point")).to_have_count(71)
+    expect(traces.nth(1).locator(".point")).to_have_count(48)
+    expect(traces.nth(2).locator(".point")).to_have_count(48 - 6)
+    expect(panel.locator(".barlayer .point")).to_have_count(48)
     tab.screenshot("monitor-performance")
     assert tab.errors == []
 
@@ -94,6 +96,9 @@ def test_deep_link_opens_the_exact_window_and_range(tab: Tab, seeded: tuple[Path
 
 def test_range_selector_puts_the_range_in_the_url_and_narrows_the_checks(tab: Tab) -> None:
     tab.open("/dashboard/monitor/credit")
+    expect(tab.page.locator("#monitor-check-count")).to_have_text("48")
+    tab.page.locator("#monitor-range label", has_text="all").click()
+    expect(tab.page).to_have_url(re.compile(r"range=all"))
     expect(tab.page.locator("#monitor-check-count")).to_have_text("72")
     tab.page.locator("#monitor-range label", has_text="24h").click()
     expect(tab.page).to_have_url(re.compile(r"range=24h"))

@@ -30,8 +30,8 @@ def test_overview_shows_every_monitor_with_status_share_and_model(
     expect(tab.page.locator("#overview-row-credit .sparkline")).to_be_visible()
     expect(tab.page.locator("#overview-alerts-credit")).to_have_text("1 firing")
     expect(tab.page.locator("#overview-alerts-churn")).to_have_text("0")
-    expect(tab.page.locator("#overview-status-churn")).to_have_text("no data")
-    expect(tab.page.locator("#overview-count")).to_have_text("3")
+    expect(tab.page.locator("#overview-status-churn")).to_have_text("never_checked")
+    expect(tab.page.locator("#overview-count")).to_have_text("5")
     tab.screenshot("overview")
     assert tab.errors == []
 
@@ -51,7 +51,7 @@ def test_overview_refreshes_itself_when_a_check_is_stored(
     """The dashboard refreshes every 2 s (dashboard.refresh in the test config)."""
     store = seeded[1]
     tab.open("/dashboard/")
-    expect(tab.page.locator("#overview-status-staging")).to_have_text("no data")
+    expect(tab.page.locator("#overview-status-staging")).to_have_text("never_checked")
     start = dt.datetime(2026, 3, 5, tzinfo=dt.UTC)
     column = ColumnResult("income", "numeric", "feature", "tested", drifted=False)
     report = DriftReport(100, 100, (column,), (), 0.05, 0.1, 0.1, 0.5, "bh")

@@ -89,7 +89,7 @@ def test_open_alert_counts_and_overview_status_come_from_the_evaluated_alerts(
     entries = {e.name: e for e in queries.overview(store, windows=4)}
     assert entries["credit"].status == "alerting"
     assert entries["credit"].alerts == OpenAlerts(firing=1)
-    assert entries["churn"].alerts == OpenAlerts() and entries["churn"].status == "no data"
+    assert entries["churn"].alerts == OpenAlerts() and entries["churn"].status == "never_checked"
 
 
 def test_alert_markers_place_each_transition_at_its_window_and_triggers_when_requested(
@@ -108,23 +108,30 @@ def test_alert_markers_place_each_transition_at_its_window_and_triggers_when_req
         (T0 + 7 * HOUR, "firing"),
     ]
     retrains = [m for m in markers if m.kind == "retrain"]
-    # The rule's trigger when it first fired (the second is held back by the 24h cooldown),
-    # and the manual one requested after the latest check.
-    assert [m.at for m in retrains] == [
-        T0 + 3 * HOUR + dt.timedelta(minutes=1),
-        T0 + 8 * HOUR + dt.timedelta(minutes=6),
-    ]
+    # On the windows' clock: the rule's trigger at the window whose check made the alert
+    # fire (the second is held back by the 24h cooldown), and the manual one requested after
+    # the latest check at that latest window; the hover text keeps the wall-clock time.
+    assert [m.at for m in retrains] == [T0 + 2 * HOUR, T0 + 7 * HOUR]
+    assert "2026-03-01 03:01 UTC" in retrains[0].label
     assert "ana" in retrains[1].label and "pending" in retrains[1].label
 
 
 def test_alert_markers_keep_to_the_time_range(store: Store) -> None:
     window_range = TimeRange("custom", T0 + 3 * HOUR, T0 + 6 * HOUR)
-    markers = queries.alert_markers(store, "credit", window_range)
+    points = queries.timeline(store, "credit", window_range)
+    markers = queries.alert_markers(store, "credit", window_range, points)
     assert [(m.at, m.state) for m in markers if m.kind == "alert"] == [
         (T0 + 4 * HOUR, "resolved"),
         (T0 + 5 * HOUR, "ok"),
     ]
-    assert [m.kind for m in markers if m.kind == "retrain"] == ["retrain"]
+    # The rule's trigger belongs to window 2 (before the range), the manual one to window 7
+    # (after it).
+    assert [m for m in markers if m.kind == "retrain"] == []
+    later = TimeRange("custom", T0 + 2 * HOUR, T0 + 3 * HOUR)
+    markers = queries.alert_markers(
+        store, "credit", later, queries.timeline(store, "credit", later)
+    )
+    assert [(m.kind, m.at) for m in markers if m.kind == "retrain"] == [("retrain", T0 + 2 * HOUR)]
 
 
 def test_alerts_page_reads_transitions_deliveries_and_triggers(store: Store) -> None:

@@ -21,12 +21,34 @@ def _point(hour: int, share: float | None, status: str = "ok", version: str = "1
 def test_drift_timeline_plots_the_stored_shares_at_their_window_starts() -> None:
     points = [_point(0, 0.0), _point(1, 0.5, "drifting"), _point(2, None, "failed")]
     figure = figures.drift_timeline(points)
-    trace = figure.data[0]
-    assert list(trace.y) == [0.0, 0.5, 0.0]
+    trace, failed = figure.data
+    # a failed check has no share: a gap in the line, marked apart at 0
+    assert list(trace.y) == [0.0, 0.5, None] and trace.connectgaps is False
     assert list(trace.x) == [T0, T0 + HOUR, T0 + 2 * HOUR]
     assert list(trace.marker.color) == [
         figures.STATUS_COLOURS[s] for s in ("ok", "drifting", "failed")
     ]
+    assert failed.name == "failed or no data" and list(failed.x) == [T0 + 2 * HOUR]
+
+
+def test_windows_without_a_check_break_the_line_and_the_frame_sets_the_axis() -> None:
+    points = [_point(0, 0.1), _point(1, 0.2), _point(5, 0.3)]
+    frame = figures.Frame(T0 - 2 * HOUR, T0 + 6 * HOUR, HOUR, selected=T0 + HOUR)
+    figure = figures.drift_timeline(points, frame=frame)
+    trace = figure.data[0]
+    assert list(trace.x) == [T0, T0 + HOUR, T0 + 2 * HOUR, T0 + 5 * HOUR]
+    assert list(trace.y) == [0.1, 0.2, None, 0.3]
+    # the axis runs over the whole range (points sit at window starts: half a window
+    # either side), and the selected window is a band around its point
+    assert tuple(figure.layout.xaxis.range) == (T0 - 2.5 * HOUR, T0 + 5.5 * HOUR)
+    [band] = [s for s in figure.layout.shapes if s.type == "rect"]
+    assert (band.x0, band.x1) == (T0 + 0.5 * HOUR, T0 + 1.5 * HOUR)
+
+
+def test_legends_sit_under_the_plot_away_from_the_toolbar() -> None:
+    figure = figures.drift_timeline([_point(0, 0.1)])
+    legend = figure.layout.legend
+    assert legend.yanchor == "top" and legend.y < 0 and legend.xanchor == "left"
 
 
 def test_drift_timeline_marks_version_changes_alerts_and_retrains() -> None:
@@ -85,11 +107,35 @@ def test_heatmap_colours_by_effect_size_and_marks_drifted_cells() -> None:
     )
     figure = figures.drift_heatmap(view)
     heat, drifted = figure.data
-    assert [list(row) for row in heat.z] == [[0.5, 0.2], [None, 0.01]]
+    # without the columns' delta the colour says drifted (1) or not (0), never a raw size
+    assert [list(row) for row in heat.z] == [[1.0, 0.0], [None, 0.0]]
     assert list(heat.y) == ["income", "age"]
-    assert [list(row) for row in heat.customdata] == [[1, 0], [0, 0]]
+    assert [[cell[0] for cell in row] for row in heat.customdata] == [[1, 0], [0, 0]]
     assert list(drifted.x) == [T0] and list(drifted.y) == ["income"]
-    assert heat.colorbar.title.text == "effect size"
+    assert heat.colorbar.title.text == "effect size / δ"
+
+
+def test_heatmap_colour_is_the_effect_over_delta_on_a_fixed_scale() -> None:
+    def view(effect: float) -> HeatmapView:
+        return HeatmapView(
+            columns=("income", "region"),
+            bucket_starts=(T0,),
+            bucket=HOUR,
+            effect=((effect,), (effect / 2,)),
+            drifted=((1,), (0,)),
+            windows=((1,), (1,)),
+            last_window_starts=(T0,),
+            deltas=(0.1, 0.05),
+        )
+
+    # one view whose largest effect is 0.05, another whose largest is 0.5: the same
+    # effect relative to delta gets the same number, and the scale does not stretch
+    small, large = figures.drift_heatmap(view(0.05)), figures.drift_heatmap(view(0.5))
+    assert [list(r) for r in small.data[0].z] == [[0.5], [0.5]]
+    assert [list(r) for r in large.data[0].z] == [[5.0], [5.0]]
+    for figure in (small, large):
+        assert (figure.data[0].zmin, figure.data[0].zmax) == (0.0, figures.HEATMAP_MAX)
+    assert list(small.data[0].customdata[0][0]) == [1, "0.050", "0.1"]
 
 
 def test_effect_timeline_draws_the_threshold_and_colours_drifted_windows() -> None:
@@ -116,6 +162,17 @@ def test_effect_timeline_draws_the_threshold_and_colours_drifted_windows() -> No
     assert list(effect.y) == [0.05, 0.3]
     assert list(effect.marker.color) == ["#2e7d32", "#c62828"]
     assert list(threshold.y) == [0.1, 0.1]
+
+
+def test_distribution_puts_reference_and_current_side_by_side() -> None:
+    histogram = Histogram(("a", "b"), (60, 40), (30, 70), None)
+    figure = figures.distribution(histogram, "region", "categorical")
+    reference, current = figure.data
+    assert figure.layout.barmode == "group"
+    assert reference.name.startswith("reference") and current.name.startswith("current")
+    assert list(reference.y) == [0.6, 0.4] and list(current.y) == [0.3, 0.7]
+    # the reference is outlined (its fill see-through), never hidden behind the current
+    assert reference.marker.line.width > 0 and "0.25" in reference.marker.color
 
 
 def test_distribution_overlays_reference_and_current_shares_per_bin() -> None:

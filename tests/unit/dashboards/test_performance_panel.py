@@ -82,9 +82,9 @@ def test_the_figure_draws_band_estimate_realised_coverage_and_baseline() -> None
 
 
 def test_the_figure_says_why_it_is_empty() -> None:
-    figure = figures.performance_timeline(None)
+    figure = figures.performance_timeline(None, empty="No labels yet")
     assert figure.data == ()
-    assert "--target and --prediction" in figure.layout.annotations[0].text
+    assert figure.layout.annotations[0].text == "No labels yet"
 
 
 def _detail(report: Mapping[str, Any] | None) -> CheckDetail:

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from dashboards import links, queries
-from monitor.store import CheckPoint, OpenAlerts
+from monitor.store import MONITOR_STATUSES, CheckPoint, OpenAlerts, monitor_status
 
 T0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 HOUR = dt.timedelta(hours=1)
@@ -22,17 +22,21 @@ def _point(hour: int, status: str = "ok", version: str | None = "1") -> CheckPoi
     ("status", "alerts", "expected"),
     [
         pytest.param("ok", OpenAlerts(), "ok", id="ok"),
-        pytest.param("drifting", OpenAlerts(), "drifting", id="drifting"),
-        pytest.param("failed", OpenAlerts(), "failing", id="failed-check"),
-        pytest.param("insufficient_data", OpenAlerts(), "no data", id="insufficient-data"),
-        pytest.param("no_data", OpenAlerts(), "no data", id="no-data"),
+        pytest.param("drifting", OpenAlerts(), "drift", id="drifting"),
+        pytest.param("failed", OpenAlerts(), "failed", id="failed-check"),
+        pytest.param("insufficient_data", OpenAlerts(), "no_data", id="insufficient-data"),
+        pytest.param("no_data", OpenAlerts(), "no_data", id="no-data"),
+        pytest.param(None, OpenAlerts(), "never_checked", id="never-checked"),
+        pytest.param(None, OpenAlerts(firing=1), "alerting", id="firing-without-a-check"),
         pytest.param("ok", OpenAlerts(firing=1), "alerting", id="firing-alert-wins"),
-        pytest.param("failed", OpenAlerts(firing=1), "alerting", id="firing-beats-failing"),
-        pytest.param("drifting", OpenAlerts(pending=2), "drifting", id="pending-is-not-alerting"),
+        pytest.param("failed", OpenAlerts(firing=1), "alerting", id="firing-beats-failed"),
+        pytest.param("drifting", OpenAlerts(pending=2), "drift", id="pending-is-not-alerting"),
     ],
 )
-def test_monitor_status(status: str, alerts: OpenAlerts, expected: str) -> None:
-    assert queries.monitor_status(_point(0, status), alerts) == expected
+def test_monitor_status(status: str | None, alerts: OpenAlerts, expected: str) -> None:
+    assert monitor_status(status, alerts) == expected
+    assert monitor_status(status, alerts.firing) == expected
+    assert expected in MONITOR_STATUSES
 
 
 def test_version_changes_skip_checks_without_a_version() -> None:
