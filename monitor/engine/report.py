@@ -147,6 +147,9 @@ class ColumnResult:
     n_current: int = 0
     detail: str = ""
     histogram: Histogram | None = None
+    n_sample: int | None = None
+    """Current values the test saw: all of them up to the sample's k rows, a uniform
+    sample of the window above (effect size, PSI and histogram use every value)."""
 
     def evidence(self) -> str:
         """Why the drift decision came out as it did, in a few words: the test's adjusted
@@ -196,6 +199,7 @@ class ColumnResult:
             "n_current": self.n_current,
             "detail": self.detail,
             "histogram": None if self.histogram is None else self.histogram.to_dict(),
+            "n_sample": self.n_sample,
         }
 
     @classmethod
@@ -221,6 +225,7 @@ class ColumnResult:
             n_current=int(data.get("n_current", 0)),
             detail=data.get("detail", ""),
             histogram=None if histogram is None else Histogram.from_dict(histogram),
+            n_sample=None if data.get("n_sample") is None else int(data["n_sample"]),
         )
 
 
