@@ -8,24 +8,35 @@ was. Event times are compared as aware UTC; naive times in a source are taken as
 from __future__ import annotations
 
 import glob as globbing
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.dataset as ds
 import sqlalchemy as sa
 
 from monitor.engine.io import read_table
+from monitor.engine.profile import Profile, ProfileSpec, empty_profile, merge, profile_of
 from monitor.errors import ConfigError, InputError, StoreUnavailable
 from monitor.redact import redact_url
 
-__all__ = ["FileSource", "Source", "SqlSource"]
+__all__ = ["CHUNK_ROWS", "FileSource", "Source", "SqlSource", "file_format"]
+
+CHUNK_ROWS = 65_536
+"""Rows read at a time when a window is profiled from files or SQL."""
 
 
 class Source(Protocol):
     """Where a monitor's live records come from."""
 
     def load_window(self, start_at: datetime, end_at: datetime) -> pd.DataFrame: ...
+
+    def profile_window(self, start_at: datetime, end_at: datetime, spec: ProfileSpec) -> Profile:
+        """The window's profile, read chunk by chunk in bounded memory."""
+        ...
 
     def event_range(self) -> tuple[datetime, datetime] | None:
         """The event times of the first and the last record, or None without records."""
@@ -96,6 +107,39 @@ class SqlSource:
             )
         return frame.drop(columns=[self._column])
 
+    def profile_window(self, start_at: datetime, end_at: datetime, spec: ProfileSpec) -> Profile:
+        """The window's profile, the rows streamed from the database CHUNK_ROWS at a time."""
+        column = self._quoted()
+        statement = sa.text(
+            f"SELECT * FROM ({self._query}) AS live WHERE {column} >= :start AND {column} < :end"
+        )
+        naive = self._engine.dialect.name == "sqlite"
+        start = start_at.replace(tzinfo=None) if naive else start_at
+        end = end_at.replace(tzinfo=None) if naive else end_at
+        profile, offset = empty_profile(spec), 0
+        try:
+            with self._engine.connect() as connection:
+                streaming = connection.execution_options(stream_results=True)
+                chunks = pd.read_sql(
+                    statement, streaming, params={"start": start, "end": end}, chunksize=CHUNK_ROWS
+                )
+                for chunk in chunks:
+                    if self._column not in chunk.columns:
+                        raise ConfigError(
+                            f"SQL source {self._where()}: no column {self._column!r}; "
+                            f"columns are {list(chunk.columns)}"
+                        )
+                    part = profile_of(
+                        chunk.drop(columns=[self._column]), spec, stream="sql", start=offset
+                    )
+                    offset += len(chunk)
+                    profile = merge(profile, part, known=spec.known)
+        except sa.exc.DBAPIError as exc:
+            raise StoreUnavailable(
+                f"SQL source {self._where()}: {type(exc.orig).__name__}: {exc.orig}"
+            ) from exc
+        return profile
+
     def event_range(self) -> tuple[datetime, datetime] | None:
         column = self._quoted()
         statement = sa.text(
@@ -154,6 +198,20 @@ class FileSource:
             return pd.DataFrame()
         return pd.concat(parts, ignore_index=True)
 
+    def files(self) -> list[str]:
+        """The files matching the glob, sorted."""
+        return sorted(globbing.glob(self._pattern))
+
+    def profile_window(self, start_at: datetime, end_at: datetime, spec: ProfileSpec) -> Profile:
+        """The window's profile, each file read with a pyarrow dataset: only the baseline's
+        columns, the event-time predicate pushed down (timestamp columns), CHUNK_ROWS
+        rows at a time."""
+        profile = empty_profile(spec)
+        for name in self.files():
+            part = profile_file(name, self._column, start_at, end_at, spec, self._format)
+            profile = merge(profile, part, known=spec.known)
+        return profile
+
     def event_range(self) -> tuple[datetime, datetime] | None:
         times = [_utc(frame[self._column], name) for name, frame in self._frames()]
         firsts = [t.min() for t in times if t.notna().any()]
@@ -165,3 +223,81 @@ class FileSource:
 
     def close(self) -> None:
         """Nothing to release: files are read per call."""
+
+
+def file_format(name: str, declared: str = "auto") -> Literal["csv", "parquet"]:
+    """The format of a data file: the declared one, else from its suffix."""
+    if declared in ("csv", "parquet"):
+        return declared  # type: ignore[return-value]
+    suffix = Path(name).suffix.lower()
+    if suffix in (".parquet", ".pq"):
+        return "parquet"
+    if suffix == ".csv":
+        return "csv"
+    raise InputError(f"{name!r}: cannot tell the format from {suffix!r}; use .csv or .parquet")
+
+
+def _time_filter(
+    field_type: pa.DataType, column: str, start_at: datetime, end_at: datetime
+) -> ds.Expression | None:
+    """The event-time predicate for a timestamp column (None for other types: filtered
+    after reading)."""
+    if not pa.types.is_timestamp(field_type):
+        return None
+    tz = getattr(field_type, "tz", None)
+    start = start_at if tz else start_at.astimezone(UTC).replace(tzinfo=None)
+    end = end_at if tz else end_at.astimezone(UTC).replace(tzinfo=None)
+    target = field_type if tz else pa.timestamp("us")
+    field = ds.field(column)
+    if not tz:
+        field = field.cast(target)
+    return (field >= pa.scalar(start, type=target)) & (field < pa.scalar(end, type=target))
+
+
+def profile_file(
+    name: str,
+    event_time_column: str | None,
+    start_at: datetime | None,
+    end_at: datetime | None,
+    spec: ProfileSpec,
+    declared: str = "auto",
+) -> Profile:
+    """The profile of one CSV/Parquet file (of its rows in ``[start_at, end_at)`` when an
+    event-time column is given), read batch by batch; InputError names the file."""
+    try:
+        dataset = ds.dataset(name, format=file_format(name, declared))
+        schema = dataset.schema
+    except (pa.ArrowException, OSError) as exc:
+        raise InputError(f"{name!r}: cannot be read ({type(exc).__name__}: {exc})") from exc
+    if event_time_column is not None and event_time_column not in schema.names:
+        raise InputError(
+            f"{name!r}: no event-time column {event_time_column!r}; columns are {schema.names}"
+        )
+    wanted = [c for c in schema.names if c in spec.columns and c != event_time_column]
+    timed = event_time_column is not None and start_at is not None and end_at is not None
+    predicate = None
+    if timed:
+        assert event_time_column is not None and start_at is not None and end_at is not None
+        predicate = _time_filter(
+            schema.field(event_time_column).type, event_time_column, start_at, end_at
+        )
+        if predicate is None:
+            wanted.append(event_time_column)
+    profile, offset = empty_profile(spec), 0
+    try:
+        scanner = dataset.scanner(columns=wanted, filter=predicate, batch_size=CHUNK_ROWS)
+        for batch in scanner.to_batches():
+            frame = batch.to_pandas()
+            if timed and predicate is None:
+                assert event_time_column is not None and start_at is not None
+                assert end_at is not None
+                times = _utc(frame[event_time_column], name)
+                inside = (times >= pd.Timestamp(start_at)) & (times < pd.Timestamp(end_at))
+                frame = frame.loc[inside].drop(columns=[event_time_column])
+            part = profile_of(frame, spec, stream=name, start=offset)
+            offset += len(frame)
+            profile = merge(profile, part, known=spec.known)
+    except (pa.ArrowException, OSError) as exc:
+        raise InputError(f"{name!r}: cannot be read ({type(exc).__name__}: {exc})") from exc
+    others = frozenset(schema.names) - {event_time_column}
+    return replace(profile, names=profile.names | others)
