@@ -8,25 +8,20 @@ was. Event times are compared as aware UTC; naive times in a source are taken as
 from __future__ import annotations
 
 import glob as globbing
-from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
 import pandas as pd
-import pyarrow as pa
-import pyarrow.dataset as ds
 import sqlalchemy as sa
 
 from monitor.engine.io import read_table
 from monitor.engine.profile import Profile, ProfileSpec, empty_profile, merge, profile_of
 from monitor.errors import ConfigError, InputError, StoreUnavailable
 from monitor.redact import redact_url
+from monitor.service.files import CHUNK_ROWS, event_times, profile_file
 
-__all__ = ["CHUNK_ROWS", "FileSource", "Source", "SqlSource", "file_format"]
-
-CHUNK_ROWS = 65_536
-"""Rows read at a time when a window is profiled from files or SQL."""
+__all__ = ["FileSource", "Source", "SqlSource"]
 
 
 class Source(Protocol):
@@ -43,14 +38,6 @@ class Source(Protocol):
         ...
 
     def close(self) -> None: ...
-
-
-def _utc(column: pd.Series, where: str) -> pd.Series:
-    try:
-        times = pd.to_datetime(column, utc=True)
-    except (ValueError, TypeError) as exc:
-        raise InputError(f"{where}: event times cannot be read as timestamps ({exc})") from exc
-    return times
 
 
 def _as_utc(value: object) -> datetime | None:
@@ -164,12 +151,16 @@ class FileSource:
         event_time_column: str,
         file_format: Literal["csv", "parquet", "auto"] = "auto",
         base_dir: Path | None = None,
+        *,
+        dask: str | None = None,
     ) -> None:
         self._pattern = (
             pattern if Path(pattern).is_absolute() or base_dir is None else str(base_dir / pattern)
         )
         self._column = event_time_column
         self._format = file_format
+        self._dask = dask
+        self._cluster: Any = None
 
     def _frames(self) -> list[tuple[str, pd.DataFrame]]:
         frames = []
@@ -191,7 +182,7 @@ class FileSource:
     def load_window(self, start_at: datetime, end_at: datetime) -> pd.DataFrame:
         parts = []
         for name, frame in self._frames():
-            times = _utc(frame[self._column], name)
+            times = event_times(frame[self._column], name)
             inside = (times >= pd.Timestamp(start_at)) & (times < pd.Timestamp(end_at))
             parts.append(frame.loc[inside].drop(columns=[self._column]))
         if not parts:
@@ -205,7 +196,21 @@ class FileSource:
     def profile_window(self, start_at: datetime, end_at: datetime, spec: ProfileSpec) -> Profile:
         """The window's profile, each file read with a pyarrow dataset: only the baseline's
         columns, the event-time predicate pushed down (timestamp columns), CHUNK_ROWS
-        rows at a time."""
+        rows at a time; one file per task on the Dask cluster of ``engine.dask``."""
+        if self._dask is not None:
+            from monitor.service.cluster import Cluster, profile_files
+
+            if self._cluster is None:
+                self._cluster = Cluster(self._dask)
+            return profile_files(
+                self.files(),
+                spec,
+                self._cluster,
+                event_time_column=self._column,
+                start_at=start_at,
+                end_at=end_at,
+                declared=self._format,
+            )
         profile = empty_profile(spec)
         for name in self.files():
             part = profile_file(name, self._column, start_at, end_at, spec, self._format)
@@ -213,7 +218,7 @@ class FileSource:
         return profile
 
     def event_range(self) -> tuple[datetime, datetime] | None:
-        times = [_utc(frame[self._column], name) for name, frame in self._frames()]
+        times = [event_times(frame[self._column], name) for name, frame in self._frames()]
         firsts = [t.min() for t in times if t.notna().any()]
         lasts = [t.max() for t in times if t.notna().any()]
         if not firsts:
@@ -222,82 +227,7 @@ class FileSource:
         return None if first is None or last is None else (first, last)
 
     def close(self) -> None:
-        """Nothing to release: files are read per call."""
-
-
-def file_format(name: str, declared: str = "auto") -> Literal["csv", "parquet"]:
-    """The format of a data file: the declared one, else from its suffix."""
-    if declared in ("csv", "parquet"):
-        return declared  # type: ignore[return-value]
-    suffix = Path(name).suffix.lower()
-    if suffix in (".parquet", ".pq"):
-        return "parquet"
-    if suffix == ".csv":
-        return "csv"
-    raise InputError(f"{name!r}: cannot tell the format from {suffix!r}; use .csv or .parquet")
-
-
-def _time_filter(
-    field_type: pa.DataType, column: str, start_at: datetime, end_at: datetime
-) -> ds.Expression | None:
-    """The event-time predicate for a timestamp column (None for other types: filtered
-    after reading)."""
-    if not pa.types.is_timestamp(field_type):
-        return None
-    tz = getattr(field_type, "tz", None)
-    start = start_at if tz else start_at.astimezone(UTC).replace(tzinfo=None)
-    end = end_at if tz else end_at.astimezone(UTC).replace(tzinfo=None)
-    target = field_type if tz else pa.timestamp("us")
-    field = ds.field(column)
-    if not tz:
-        field = field.cast(target)
-    return (field >= pa.scalar(start, type=target)) & (field < pa.scalar(end, type=target))
-
-
-def profile_file(
-    name: str,
-    event_time_column: str | None,
-    start_at: datetime | None,
-    end_at: datetime | None,
-    spec: ProfileSpec,
-    declared: str = "auto",
-) -> Profile:
-    """The profile of one CSV/Parquet file (of its rows in ``[start_at, end_at)`` when an
-    event-time column is given), read batch by batch; InputError names the file."""
-    try:
-        dataset = ds.dataset(name, format=file_format(name, declared))
-        schema = dataset.schema
-    except (pa.ArrowException, OSError) as exc:
-        raise InputError(f"{name!r}: cannot be read ({type(exc).__name__}: {exc})") from exc
-    if event_time_column is not None and event_time_column not in schema.names:
-        raise InputError(
-            f"{name!r}: no event-time column {event_time_column!r}; columns are {schema.names}"
-        )
-    wanted = [c for c in schema.names if c in spec.columns and c != event_time_column]
-    timed = event_time_column is not None and start_at is not None and end_at is not None
-    predicate = None
-    if timed:
-        assert event_time_column is not None and start_at is not None and end_at is not None
-        predicate = _time_filter(
-            schema.field(event_time_column).type, event_time_column, start_at, end_at
-        )
-        if predicate is None:
-            wanted.append(event_time_column)
-    profile, offset = empty_profile(spec), 0
-    try:
-        scanner = dataset.scanner(columns=wanted, filter=predicate, batch_size=CHUNK_ROWS)
-        for batch in scanner.to_batches():
-            frame = batch.to_pandas()
-            if timed and predicate is None:
-                assert event_time_column is not None and start_at is not None
-                assert end_at is not None
-                times = _utc(frame[event_time_column], name)
-                inside = (times >= pd.Timestamp(start_at)) & (times < pd.Timestamp(end_at))
-                frame = frame.loc[inside].drop(columns=[event_time_column])
-            part = profile_of(frame, spec, stream=name, start=offset)
-            offset += len(frame)
-            profile = merge(profile, part, known=spec.known)
-    except (pa.ArrowException, OSError) as exc:
-        raise InputError(f"{name!r}: cannot be read ({type(exc).__name__}: {exc})") from exc
-    others = frozenset(schema.names) - {event_time_column}
-    return replace(profile, names=profile.names | others)
+        """Close the Dask client of ``engine.dask`` (files are read per call)."""
+        if self._cluster is not None:
+            self._cluster.close()
+            self._cluster = None

@@ -15,7 +15,8 @@ from monitor.engine.baseline import build_baseline
 from monitor.engine.compare import compare
 from monitor.engine.profile import Profile, profile_spec
 from monitor.errors import InputError
-from monitor.service.sources import CHUNK_ROWS, FileSource, SqlSource
+from monitor.service.files import CHUNK_ROWS
+from monitor.service.sources import FileSource, SqlSource
 
 T0 = datetime(2026, 2, 1, tzinfo=UTC)
 N = CHUNK_ROWS + 9_000  # more than one chunk
