@@ -54,6 +54,7 @@ __all__ = [
     "Profile",
     "ProfileSpec",
     "empty_profile",
+    "keys_of_ids",
     "load_profile",
     "merge",
     "merge_all",
@@ -103,6 +104,14 @@ def row_keys(n: int, *, seed: int = 0, stream: str = "", start: int = 0) -> NDAr
     positions = np.arange(start, start + n, dtype=np.uint64)
     with np.errstate(over="ignore"):
         return _splitmix64(positions ^ np.uint64(base))
+
+
+def keys_of_ids(ids: NDArray[Any], *, seed: int = 0) -> NDArray[np.uint64]:
+    """The 64-bit keys of rows identified by ``ids`` (record ids): a hash of the seed and
+    the id, so a row's key does not depend on the batch or file it came in."""
+    hashed = pd.util.hash_array(np.asarray(ids, dtype=object), categorize=False)
+    with np.errstate(over="ignore"):
+        return _splitmix64(hashed ^ np.uint64(_hash64(f"{seed}\x00ids")))
 
 
 # --- spec -------------------------------------------------------------------------------
@@ -285,12 +294,10 @@ def _numeric_column(spec: ColumnSpec, series: pd.Series) -> ColumnProfile:
     from monitor.engine.quality import as_float
 
     values, unreadable = as_float(series)
-    finite_mask = np.isfinite(values)
-    clean = values[finite_mask]
+    clean = np.sort(values[np.isfinite(values)])  # sorted: the edges are found by bisection
     edges = spec.edges if spec.edges is not None else np.array([], dtype=np.float64)
-    counts = np.bincount(
-        np.searchsorted(edges, clean, side="right"), minlength=edges.size + 1
-    ).astype(np.int64)
+    below = np.searchsorted(clean, edges, side="left")  # values < each edge
+    counts = np.diff(np.concatenate(([0], below, [clean.size]))).astype(np.int64)
     exact: dict[float, int] | None = None
     if spec.discrete:
         distinct, distinct_counts = np.unique(clean, return_counts=True)
@@ -304,8 +311,8 @@ def _numeric_column(spec: ColumnSpec, series: pd.Series) -> ColumnProfile:
         n_unreadable=unreadable,
         n_infinite=int(np.isinf(values).sum()),
         n_finite=int(clean.size),
-        minimum=float(clean.min()) if clean.size else None,
-        maximum=float(clean.max()) if clean.size else None,
+        minimum=float(clean[0]) if clean.size else None,
+        maximum=float(clean[-1]) if clean.size else None,
         edges=edges,
         counts=counts,
         values=exact,
@@ -487,7 +494,7 @@ def merge(a: Profile, b: Profile, *, known: Mapping[str, frozenset[str]] | None 
     union = sorted({str(c) for c in a.sample.columns} | {str(c) for c in b.sample.columns})
     parts = [
         s if len(s.columns) == len(union) else s.reindex(columns=union)
-        for s in (a.sample, b.sample)
+        for s in _within_bottom_k(a.sample, b.sample, a.k)
         if len(s)
     ]
     if not parts:
@@ -508,6 +515,19 @@ def merge(a: Profile, b: Profile, *, known: Mapping[str, frozenset[str]] | None 
         a.names | b.names,
         a.max_unseen,
     )
+
+
+def _within_bottom_k(a: pd.DataFrame, b: pd.DataFrame, k: int) -> tuple[pd.DataFrame, ...]:
+    """``a`` and ``b`` without rows that cannot be among the k smallest keys of both: a
+    full sample's largest key bounds the other's rows (what the merge keeps is unchanged)."""
+    kept = [a, b]
+    for mine, other in ((0, 1), (1, 0)):
+        if len(kept[mine]) >= k and len(kept[other]):
+            bound = kept[mine][KEY].to_numpy(dtype=np.uint64).max()
+            keys = kept[other][KEY].to_numpy(dtype=np.uint64)
+            if keys.max() > bound:
+                kept[other] = kept[other][keys <= bound]
+    return tuple(kept)
 
 
 def merge_all(
@@ -567,7 +587,7 @@ def save_profile(profile: Profile, path: str | Path) -> Path:
     return target
 
 
-_REBUILD: Final = "profile the data again with this Driftline ('driftline profile build')"
+_REBUILD: Final = "profile the data again with this Driftline (profile_of, then save_profile)"
 
 
 def load_profile(path: str | Path) -> Profile:

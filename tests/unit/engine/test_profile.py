@@ -57,7 +57,8 @@ def test_a_profile_of_another_format_version_is_refused_with_the_fix(tmp_path: P
     with zipfile.ZipFile(path, "w") as archive:
         for name, data in members.items():
             archive.writestr(name, data)
-    with pytest.raises(InputError, match=r"format_version 99.*reads format_version 1.*profile"):
+    refused = r"format_version 99.*reads format_version 1.*profile the data again"
+    with pytest.raises(InputError, match=refused):
         load_profile(path)
     (tmp_path / "junk.profile").write_bytes(b"not a zip")
     with pytest.raises(InputError, match="corrupt"):
