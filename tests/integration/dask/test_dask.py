@@ -226,3 +226,20 @@ def test_a_files_monitor_with_engine_dask_checks_like_one_process(
         [c["drifted"] for c in columns if c.get("kind") == "numeric"] for columns in results[0]
     ]
     assert drifted == [[False], [False], [True]]
+
+
+def test_dask_local_starts_its_own_cluster_and_checks_like_one_process(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    baseline = save_baseline(build_baseline(_frame(0, 2_000)), tmp_path / "b.baseline")
+    current = _frame(1, 1_500, shift=0.4)
+    folder = _write_parts(tmp_path / "cur", current, 3)
+    current.to_parquet(tmp_path / "current.parquet")
+    argv = ["check", "--baseline", str(baseline), "--format", "json"]
+    assert main([*argv, "--current", str(folder / "*.parquet"), "--dask", "local"]) == 1
+    on_local = json.loads(capsys.readouterr().out)
+    assert main([*argv, "--current", str(tmp_path / "current.parquet")]) == 1
+    assert on_local["columns"] == json.loads(capsys.readouterr().out)["columns"]
+    reference = ["check", "--reference", str(tmp_path / "current.parquet"), "--dask", "local"]
+    assert main([*reference, "--current", str(folder / "*.parquet")]) == 2
+    assert "give --baseline FILE" in capsys.readouterr().err
