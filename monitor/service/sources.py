@@ -19,7 +19,7 @@ from monitor.engine.io import read_table
 from monitor.engine.profile import Profile, ProfileSpec, empty_profile, merge, profile_of
 from monitor.errors import ConfigError, InputError, StoreUnavailable
 from monitor.redact import redact_url
-from monitor.service.files import CHUNK_ROWS, event_times, profile_file
+from monitor.service.files import CHUNK_ROWS, event_times, file_event_range, profile_file
 
 __all__ = ["FileSource", "Source", "SqlSource"]
 
@@ -218,12 +218,17 @@ class FileSource:
         return profile
 
     def event_range(self) -> tuple[datetime, datetime] | None:
-        times = [event_times(frame[self._column], name) for name, frame in self._frames()]
-        firsts = [t.min() for t in times if t.notna().any()]
-        lasts = [t.max() for t in times if t.notna().any()]
-        if not firsts:
+        """The first and last event time over the files, reading only the event-time
+        column of each, chunk by chunk."""
+        ranges = [
+            found
+            for name in self.files()
+            if (found := file_event_range(name, self._column, self._format)) is not None
+        ]
+        if not ranges:
             return None
-        first, last = _as_utc(min(firsts)), _as_utc(max(lasts))
+        first = _as_utc(min(r[0] for r in ranges))
+        last = _as_utc(max(r[1] for r in ranges))
         return None if first is None or last is None else (first, last)
 
     def close(self) -> None:

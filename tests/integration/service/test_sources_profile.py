@@ -107,3 +107,32 @@ def test_a_sql_source_streams_its_window_in_chunks(tmp_path: Path) -> None:
         assert profile.n_rows == N
     finally:
         source.close()
+
+
+def test_a_csv_column_with_text_past_the_first_block_is_read_like_pandas(
+    tmp_path: Path,
+) -> None:
+    """Arrow infers a CSV column's type from the first block; text further down (here in
+    the last rows of 'income') falls back to chunked pandas reading, and the check reports
+    the values that are not numbers, as the whole-window path does."""
+    live = _live(N).astype({"income": object})
+    live.loc[N - 5 :, "income"] = "oops"
+    live.to_csv(tmp_path / "a.csv", index=False)
+    source = FileSource("*.csv", "event_time", base_dir=tmp_path)
+    start, end = T0, T0 + timedelta(seconds=N)
+    baseline = _baseline()
+    profile = source.profile_window(start, end, profile_spec(baseline))  # type: ignore[arg-type]
+    assert profile.columns["income"].n_unreadable == 5
+    _same_counts(profile, source.load_window(start, end), baseline)
+    assert source.event_range() == (T0, T0 + timedelta(seconds=N - 1))
+
+
+def test_event_range_reads_only_the_event_time_column(tmp_path: Path) -> None:
+    live = _live(1_000)
+    live.iloc[:400].to_parquet(tmp_path / "a.parquet")
+    live.iloc[400:].to_csv(tmp_path / "b.csv", index=False)
+    source = FileSource("*", "event_time", base_dir=tmp_path)
+    assert source.event_range() == (T0, T0 + timedelta(seconds=999))
+    (tmp_path / "c.csv").write_text("other\n1\n")
+    with pytest.raises(InputError, match=r"c\.csv.*no event-time column 'event_time'"):
+        source.event_range()
