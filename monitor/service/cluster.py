@@ -82,6 +82,8 @@ class Cluster:
                     processes=True,
                     host="127.0.0.1",
                     dashboard_address=None,
+                    # the scheduler's HTTP server (health, metrics): 127.0.0.1, any free port
+                    scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
                 )
                 self.client: Any = Client(self._cluster)  # type: ignore[no-untyped-call]
             else:

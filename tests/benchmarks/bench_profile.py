@@ -104,6 +104,8 @@ def main() -> int:
             threads_per_worker=1,
             host="127.0.0.1",
             dashboard_address=None,
+            # the scheduler's HTTP server (health, metrics): 127.0.0.1, any free port
+            scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
         )
         try:
             with Cluster(cluster.scheduler_address) as client:
