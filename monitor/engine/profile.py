@@ -144,6 +144,17 @@ class ProfileSpec:
         return [n for n, c in self.columns.items() if c.kind in _SAMPLED_KINDS]
 
 
+def _sorted_quantiles(sample: NDArray[np.float64], bins: int) -> NDArray[np.float64]:
+    """The ``bins - 1`` interior quantiles of ``sample`` (linear interpolation, as
+    ``np.quantile``), read off the sorted sample instead of one partition per quantile."""
+    ordered = sample if bool(np.all(sample[1:] >= sample[:-1])) else np.sort(sample)
+    position = np.linspace(0.0, 1.0, bins + 1)[1:-1] * (ordered.size - 1)
+    low = np.floor(position).astype(np.int64)
+    high = np.minimum(low + 1, ordered.size - 1)
+    fraction = position - low
+    return ordered[low] + fraction * (ordered[high] - ordered[low])
+
+
 def fine_edges(column: ColumnBaseline, bins: int = FINE_BINS) -> NDArray[np.float64]:
     """The fine edges of a numeric baseline column: ``bins`` quantiles of its reference
     sample, its coarse bin edges and its range (minimum, and just above the maximum), so
@@ -151,7 +162,7 @@ def fine_edges(column: ColumnBaseline, bins: int = FINE_BINS) -> NDArray[np.floa
     geometrically widening edges beyond the range so far tails keep their shape."""
     parts: list[NDArray[np.float64]] = []
     if column.sample is not None and column.sample.size:
-        parts.append(np.quantile(column.sample, np.linspace(0.0, 1.0, bins + 1)[1:-1]))
+        parts.append(_sorted_quantiles(column.sample, bins))
     if column.bin_edges is not None:
         parts.append(column.bin_edges)
     if column.minimum is not None and column.maximum is not None:
