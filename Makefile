@@ -10,7 +10,7 @@ $(STAMP): pyproject.toml
 	@echo "installing Driftline and its dependencies into $(VENV) (a few minutes on a fresh machine)"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --progress-bar off -e '.[dev,mlflow]'
+	$(BIN)/python -m pip install --progress-bar off -e '.[dev,mlflow,dask]'
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -12,7 +12,7 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from monitor.cli.service import add_service_commands, run_service_command
 from monitor.engine.defaults import (
@@ -92,6 +92,7 @@ def _parser() -> argparse.ArgumentParser:
         help="score >= threshold predicts the positive class",
     )
     build.add_argument("--seed", type=int, default=0)
+    _add_dask_option(build, "DATA is a glob of CSV/Parquet files, one task per file")
     log = baseline_commands.add_parser("log", help="build a baseline and log it to an MLflow run")
     log.add_argument("data", help="training data (CSV or Parquet)")
     log.add_argument("--run-id", required=True, help="the MLflow run of the training")
@@ -150,8 +151,18 @@ def _parser() -> argparse.ArgumentParser:
         help="test for one column (cvm, ks, anderson, chi2, ztest); repeatable",
     )
     _add_schema_options(check)
+    _add_dask_option(check, "--current is a glob of CSV/Parquet files, profiled one per task")
     add_service_commands(commands)
     return parser
+
+
+def _add_dask_option(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument(
+        "--dask",
+        default=None,
+        metavar="ADDRESS",
+        help=f"profile on a Dask cluster (scheduler address, or 'local'): {what}",
+    )
 
 
 def _add_schema_options(parser: argparse.ArgumentParser) -> None:
@@ -166,18 +177,24 @@ def _baseline_build(args: argparse.Namespace) -> int:
     from monitor.engine.baseline_file import save_baseline
     from monitor.engine.io import read_table
 
-    data = read_table(args.data)
-    baseline = build_baseline(
-        data,
-        target=args.target,
-        prediction=args.prediction,
-        categorical=args.categorical,
-        ignore=args.ignore,
-        sample_size=args.sample_size,
-        seed=args.seed,
-        task=args.task,
-        threshold=args.threshold,
-    )
+    options: dict[str, Any] = {
+        "target": args.target,
+        "prediction": args.prediction,
+        "categorical": args.categorical,
+        "ignore": args.ignore,
+        "sample_size": args.sample_size,
+        "seed": args.seed,
+        "task": args.task,
+        "threshold": args.threshold,
+    }
+    if args.dask is not None:
+        from monitor.service.cluster import Cluster, baseline_of_files, files_of
+
+        files = files_of(args.data)
+        with Cluster(args.dask) as cluster:
+            baseline = baseline_of_files(files, cluster, **options)
+    else:
+        baseline = build_baseline(read_table(args.data), **options)
     path = save_baseline(baseline, args.out)
     print(f"baseline of {baseline.n_rows} rows, {len(baseline.columns)} columns -> {path}")
     return EXIT_OK
@@ -223,7 +240,23 @@ def _check(args: argparse.Namespace) -> int:
         method=args.multivariate, threshold=args.multivariate_threshold
     )
     reference = load_baseline(args.baseline) if args.baseline else read_table(args.reference)
-    current = read_table(args.current)
+    current: Any
+    if args.dask is not None:
+        from monitor.engine.baseline import Baseline
+        from monitor.engine.profile import profile_spec
+        from monitor.service.cluster import Cluster, check_schemas, files_of, profile_files
+
+        if not isinstance(reference, Baseline):
+            raise DriftlineError(
+                "--dask profiles the current files against a baseline: give --baseline FILE "
+                "(build one with 'driftline baseline build DATA --out FILE')"
+            )
+        files = files_of(args.current)
+        check_schemas(files)
+        with Cluster(args.dask) as cluster:
+            current = profile_files(files, profile_spec(reference), cluster)
+    else:
+        current = read_table(args.current)
     report = compare(
         reference,
         current,

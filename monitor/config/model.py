@@ -196,6 +196,15 @@ class FilesSource(_Section):
 
 
 Source = Annotated[IngestSource | SqlSource | FilesSource, Field(discriminator="kind")]
+
+
+class EngineConfig(_Section):
+    """Where a monitor's windows are profiled: ``dask`` is a Dask scheduler address
+    (``tcp://host:8786``) or ``local`` for a LocalCluster; files sources only."""
+
+    dask: str | None = Field(default=None, min_length=1)
+
+
 _SOURCES: Final[dict[str, type[_Section]]] = {
     "ingest": IngestSource,
     "sql": SqlSource,
@@ -278,6 +287,7 @@ class Monitor(_Section):
     prediction: str | None = None
     alerts: AlertsConfig = Field(default_factory=AlertsConfig)
     promote: Promotion | None = None
+    engine: EngineConfig = Field(default_factory=EngineConfig)
 
     @model_validator(mode="before")
     @classmethod
@@ -328,6 +338,15 @@ class Monitor(_Section):
         both = sorted(set(self.columns) & set(self.ignore))
         if both:
             raise ValueError(f"columns {both} are both configured and ignored; remove one")
+        return self
+
+    @model_validator(mode="after")
+    def _dask_needs_files(self) -> Monitor:
+        if self.engine.dask is not None and not isinstance(self.source, FilesSource):
+            raise ValueError(
+                f"engine.dask profiles files on a cluster, but the source is "
+                f"{self.source.kind!r}; use a files source or remove engine.dask"
+            )
         return self
 
     @model_validator(mode="after")

@@ -27,7 +27,13 @@ from numpy.typing import NDArray
 
 from monitor.engine.report import Histogram
 
-__all__ = ["MAX_UNSEEN", "OTHER_UNSEEN", "category_histogram", "numeric_histogram"]
+__all__ = [
+    "MAX_UNSEEN",
+    "OTHER_UNSEEN",
+    "category_histogram",
+    "numeric_histogram",
+    "numeric_histogram_counts",
+]
 
 MAX_UNSEEN: Final = 20
 OTHER_UNSEEN: Final = "(other unseen)"
@@ -47,6 +53,16 @@ def numeric_histogram(
     """Counts of the sorted finite ``current`` values on the baseline's bins ``edges``."""
     cuts = np.searchsorted(current_sorted, edges, side="left")
     current = np.diff(np.concatenate(([0], cuts, [current_sorted.size])))
+    return numeric_histogram_counts(edges, reference_counts, current)
+
+
+def numeric_histogram_counts(
+    edges: NDArray[np.float64],
+    reference_counts: NDArray[np.int64],
+    current_counts: NDArray[np.int64],
+) -> Histogram:
+    """The histogram of current counts already taken on the baseline's bins ``edges``."""
+    current = current_counts
     if edges.size == 0:
         labels: list[str] = ["all values"]
     else:

@@ -56,7 +56,7 @@ _SURROGATE: Final = re.compile(r"[\ud800-\udfff]")
 
 
 def text_problem(text: str) -> str | None:
-    """Why ``text`` cannot be stored as a name or an id, or None.
+    r"""Why ``text`` cannot be stored as a name or an id, or None.
 
     >>> text_problem("income"), text_problem("in\x00come")
     (None, 'contains the control character U+0000')

@@ -60,6 +60,7 @@ def _column_from_dict(name: str, data: Mapping[str, Any]) -> ColumnResult:
         n_current=int(data["n_current"]),
         detail=str(data.get("detail", "")),
         histogram=None if data.get("histogram") is None else Histogram.from_dict(data["histogram"]),
+        n_sample=None if data.get("n_sample") is None else int(data["n_sample"]),
     )
 
 

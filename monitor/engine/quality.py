@@ -25,8 +25,10 @@ __all__ = [
     "empty_window",
     "infinite_values",
     "missing_column",
+    "missing_rate_change",
     "missing_rate_jump",
     "out_of_range",
+    "out_of_range_counts",
     "unexpected_columns",
     "unseen_categories",
 ]
@@ -59,12 +61,13 @@ UNEXPECTED_NAMED: Final = 20
 
 
 def unexpected_columns(
-    baseline: Baseline, current: pd.DataFrame, also: Iterable[str] = ()
+    baseline: Baseline, current: pd.DataFrame | Iterable[str], also: Iterable[str] = ()
 ) -> list[QualityFinding]:
     """A finding per column of ``current`` (or name in ``also``: fields left out when the
     window was read) that the baseline does not know; the first ``UNEXPECTED_NAMED`` by
     name are named, the others counted in one finding, so junk fields cannot grow a check."""
-    names = {str(c) for c in current.columns} | {str(c) for c in also}
+    seen = current.columns if isinstance(current, pd.DataFrame) else current
+    names = {str(c) for c in seen} | {str(c) for c in also}
     extra = sorted(name for name in names if name not in baseline.columns)
     findings = [
         QualityFinding(
@@ -111,9 +114,14 @@ def infinite_values(name: str, count: int, n: int) -> QualityFinding:
 
 
 def missing_rate_jump(column: ColumnBaseline, series: pd.Series) -> QualityFinding | None:
-    if len(series) == 0:
+    return missing_rate_change(column, int(series.isna().sum()), len(series))
+
+
+def missing_rate_change(column: ColumnBaseline, n_missing: int, n: int) -> QualityFinding | None:
+    """A finding when ``n_missing`` of ``n`` values missing differs from the baseline's rate."""
+    if n == 0:
         return None
-    rate = float(series.isna().mean())
+    rate = n_missing / n
     if abs(rate - column.missing_rate) < MISSING_RATE_TOLERANCE:
         return None
     return QualityFinding(
@@ -131,10 +139,16 @@ def out_of_range(column: ColumnBaseline, ordered: NDArray[np.float64]) -> Qualit
         return None
     below = int(np.searchsorted(ordered, column.minimum, side="left"))
     above = ordered.size - int(np.searchsorted(ordered, column.maximum, side="right"))
-    outside = below + above
+    return out_of_range_counts(column, below + above, ordered.size)
+
+
+def out_of_range_counts(column: ColumnBaseline, outside: int, n: int) -> QualityFinding | None:
+    """The out-of-range finding for ``outside`` of ``n`` finite values (None when 0)."""
+    if column.minimum is None or column.maximum is None:
+        return None
     if outside == 0:
         return None
-    share = outside / ordered.size
+    share = outside / n
     return QualityFinding(
         "out_of_range",
         column.name,

@@ -155,6 +155,9 @@ class ColumnResult:
     n_current: int = 0
     detail: str = ""
     histogram: Histogram | None = None
+    n_sample: int | None = None
+    """Current values the test saw: all of them up to the sample's k rows, a uniform
+    sample of the window above (effect size, PSI and histogram use every value)."""
 
     @property
     def verdict(self) -> Verdict | None:
@@ -234,6 +237,7 @@ class ColumnResult:
             "n_current": self.n_current,
             "detail": self.detail,
             "histogram": None if self.histogram is None else self.histogram.to_dict(),
+            "n_sample": self.n_sample,
         }
 
     @classmethod
@@ -259,6 +263,7 @@ class ColumnResult:
             n_current=int(data.get("n_current", 0)),
             detail=data.get("detail", ""),
             histogram=None if histogram is None else Histogram.from_dict(histogram),
+            n_sample=None if data.get("n_sample") is None else int(data["n_sample"]),
         )
 
 

@@ -28,6 +28,7 @@ from typing import Final
 import pandas as pd
 
 from monitor.engine.compare import compare
+from monitor.engine.profile import keys_of_ids, profile_of, profile_spec
 from monitor.engine.windows import Window, due_windows
 from monitor.errors import BaselineNotFound, ConfigError, DriftlineError
 from monitor.mlflow.follow import ResolvedModel
@@ -67,29 +68,44 @@ def run_check(
             baseline = link.baseline
         if baseline is None:
             raise BaselineNotFound(f"monitor {monitor.name!r} has no baseline")
-        if monitor.source is not None:
-            frame = monitor.source.load_window(window.start_at, window.end_at)
-        else:  # only the baseline's columns: fields a client added cost no memory
-            frame = store.load_window(
-                monitor.name, window.start_at, window.end_at, columns=baseline.columns
+        spec = profile_spec(baseline)
+        frame: pd.DataFrame | None = None
+        unexpected: Sequence[str] = ()
+        # performance, and labels sent later for the target, need the window's records
+        if baseline.performance is not None or baseline.target is not None:
+            if monitor.source is not None:
+                frame = monitor.source.load_window(window.start_at, window.end_at)
+            else:  # only the baseline's columns: fields a client added cost no memory
+                frame = store.load_window(
+                    monitor.name, window.start_at, window.end_at, columns=baseline.columns
+                )
+            unexpected = frame.attrs.get("unexpected_columns", ())
+            current = frame.drop(columns=["record_id", "event_at"], errors="ignore")
+            keys = (
+                keys_of_ids(frame["record_id"].astype(str).to_numpy(), seed=spec.seed)
+                if "record_id" in frame.columns
+                else None
             )
-        unexpected = frame.attrs.get("unexpected_columns", ())
-        current = frame.drop(columns=["record_id", "event_at"], errors="ignore")
-        if len(current) < monitor.min_rows:
+            current = _with_labels(store, monitor.name, baseline.target, frame, current)
+            profile = profile_of(current, spec, keys=keys)
+        elif monitor.source is not None:  # folded batch by batch, in bounded memory
+            profile = monitor.source.profile_window(window.start_at, window.end_at, spec)
+        else:
+            profile = store.profile_window(monitor.name, window.start_at, window.end_at, spec)
+        if profile.n_rows < monitor.min_rows:
             return store.save_skipped_check(
                 monitor.name,
                 window.start_at,
                 window.end_at,
-                status="no_data" if len(current) == 0 else "insufficient_data",
-                reason=f"{len(current)} record(s) in the window; at least {monitor.min_rows} "
+                status="no_data" if profile.n_rows == 0 else "insufficient_data",
+                reason=f"{profile.n_rows} record(s) in the window; at least {monitor.min_rows} "
                 "are needed (min_rows)",
                 started_at=started_at,
                 finished_at=now(),
             )
-        current = _with_labels(store, monitor.name, baseline.target, frame, current)
         report = compare(
             baseline,
-            current,
+            profile,
             alpha=monitor.alpha,
             delta=monitor.delta,
             delta_categorical=monitor.delta_categorical,
@@ -122,7 +138,8 @@ def run_check(
             started_at=started_at,
             finished_at=now(),
         )
-    record_performance(store, monitor, window, frame)
+    if frame is not None:
+        record_performance(store, monitor, window, frame)
     return summary
 
 

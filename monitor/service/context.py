@@ -86,7 +86,13 @@ def source_for(monitor: cfg.Monitor, config_dir: Path) -> Source | None:
     if isinstance(source, cfg.SqlSource):
         return SqlSource(source.url.get_secret_value(), source.query, source.event_time_column)
     if isinstance(source, cfg.FilesSource):
-        return FileSource(source.glob, source.event_time_column, source.format, config_dir)
+        return FileSource(
+            source.glob,
+            source.event_time_column,
+            source.format,
+            config_dir,
+            dask=monitor.engine.dask,
+        )
     return None
 
 

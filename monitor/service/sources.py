@@ -16,8 +16,10 @@ import pandas as pd
 import sqlalchemy as sa
 
 from monitor.engine.io import read_table
+from monitor.engine.profile import Profile, ProfileSpec, empty_profile, merge, profile_of
 from monitor.errors import ConfigError, InputError, StoreUnavailable
 from monitor.redact import redact_url
+from monitor.service.files import CHUNK_ROWS, event_times, file_event_range, profile_file
 
 __all__ = ["FileSource", "Source", "SqlSource"]
 
@@ -27,19 +29,15 @@ class Source(Protocol):
 
     def load_window(self, start_at: datetime, end_at: datetime) -> pd.DataFrame: ...
 
+    def profile_window(self, start_at: datetime, end_at: datetime, spec: ProfileSpec) -> Profile:
+        """The window's profile, read chunk by chunk in bounded memory."""
+        ...
+
     def event_range(self) -> tuple[datetime, datetime] | None:
         """The event times of the first and the last record, or None without records."""
         ...
 
     def close(self) -> None: ...
-
-
-def _utc(column: pd.Series, where: str) -> pd.Series:
-    try:
-        times = pd.to_datetime(column, utc=True)
-    except (ValueError, TypeError) as exc:
-        raise InputError(f"{where}: event times cannot be read as timestamps ({exc})") from exc
-    return times
 
 
 def _as_utc(value: object) -> datetime | None:
@@ -96,6 +94,39 @@ class SqlSource:
             )
         return frame.drop(columns=[self._column])
 
+    def profile_window(self, start_at: datetime, end_at: datetime, spec: ProfileSpec) -> Profile:
+        """The window's profile, the rows streamed from the database CHUNK_ROWS at a time."""
+        column = self._quoted()
+        statement = sa.text(
+            f"SELECT * FROM ({self._query}) AS live WHERE {column} >= :start AND {column} < :end"
+        )
+        naive = self._engine.dialect.name == "sqlite"
+        start = start_at.replace(tzinfo=None) if naive else start_at
+        end = end_at.replace(tzinfo=None) if naive else end_at
+        profile, offset = empty_profile(spec), 0
+        try:
+            with self._engine.connect() as connection:
+                streaming = connection.execution_options(stream_results=True)
+                chunks = pd.read_sql(
+                    statement, streaming, params={"start": start, "end": end}, chunksize=CHUNK_ROWS
+                )
+                for chunk in chunks:
+                    if self._column not in chunk.columns:
+                        raise ConfigError(
+                            f"SQL source {self._where()}: no column {self._column!r}; "
+                            f"columns are {list(chunk.columns)}"
+                        )
+                    part = profile_of(
+                        chunk.drop(columns=[self._column]), spec, stream="sql", start=offset
+                    )
+                    offset += len(chunk)
+                    profile = merge(profile, part, known=spec.known)
+        except sa.exc.DBAPIError as exc:
+            raise StoreUnavailable(
+                f"SQL source {self._where()}: {type(exc.orig).__name__}: {exc.orig}"
+            ) from exc
+        return profile
+
     def event_range(self) -> tuple[datetime, datetime] | None:
         column = self._quoted()
         statement = sa.text(
@@ -120,12 +151,16 @@ class FileSource:
         event_time_column: str,
         file_format: Literal["csv", "parquet", "auto"] = "auto",
         base_dir: Path | None = None,
+        *,
+        dask: str | None = None,
     ) -> None:
         self._pattern = (
             pattern if Path(pattern).is_absolute() or base_dir is None else str(base_dir / pattern)
         )
         self._column = event_time_column
         self._format = file_format
+        self._dask = dask
+        self._cluster: Any = None
 
     def _frames(self) -> list[tuple[str, pd.DataFrame]]:
         frames = []
@@ -147,21 +182,57 @@ class FileSource:
     def load_window(self, start_at: datetime, end_at: datetime) -> pd.DataFrame:
         parts = []
         for name, frame in self._frames():
-            times = _utc(frame[self._column], name)
+            times = event_times(frame[self._column], name)
             inside = (times >= pd.Timestamp(start_at)) & (times < pd.Timestamp(end_at))
             parts.append(frame.loc[inside].drop(columns=[self._column]))
         if not parts:
             return pd.DataFrame()
         return pd.concat(parts, ignore_index=True)
 
+    def files(self) -> list[str]:
+        """The files matching the glob, sorted."""
+        return sorted(globbing.glob(self._pattern))
+
+    def profile_window(self, start_at: datetime, end_at: datetime, spec: ProfileSpec) -> Profile:
+        """The window's profile, each file read with a pyarrow dataset: only the baseline's
+        columns, the event-time predicate pushed down (timestamp columns), CHUNK_ROWS
+        rows at a time; one file per task on the Dask cluster of ``engine.dask``."""
+        if self._dask is not None:
+            from monitor.service.cluster import Cluster, profile_files
+
+            if self._cluster is None:
+                self._cluster = Cluster(self._dask)
+            return profile_files(
+                self.files(),
+                spec,
+                self._cluster,
+                event_time_column=self._column,
+                start_at=start_at,
+                end_at=end_at,
+                declared=self._format,
+            )
+        profile = empty_profile(spec)
+        for name in self.files():
+            part = profile_file(name, self._column, start_at, end_at, spec, self._format)
+            profile = merge(profile, part, known=spec.known)
+        return profile
+
     def event_range(self) -> tuple[datetime, datetime] | None:
-        times = [_utc(frame[self._column], name) for name, frame in self._frames()]
-        firsts = [t.min() for t in times if t.notna().any()]
-        lasts = [t.max() for t in times if t.notna().any()]
-        if not firsts:
+        """The first and last event time over the files, reading only the event-time
+        column of each, chunk by chunk."""
+        ranges = [
+            found
+            for name in self.files()
+            if (found := file_event_range(name, self._column, self._format)) is not None
+        ]
+        if not ranges:
             return None
-        first, last = _as_utc(min(firsts)), _as_utc(max(lasts))
+        first = _as_utc(min(r[0] for r in ranges))
+        last = _as_utc(max(r[1] for r in ranges))
         return None if first is None or last is None else (first, last)
 
     def close(self) -> None:
-        """Nothing to release: files are read per call."""
+        """Close the Dask client of ``engine.dask`` (files are read per call)."""
+        if self._cluster is not None:
+            self._cluster.close()
+            self._cluster = None

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from typing import Final
 
 import pyarrow as pa
@@ -26,7 +26,7 @@ from monitor.store.models import RecordBatchRow, RecordKeyRow
 _FETCH: Final = 20
 """Batch rows fetched from the database at a time while a window is read."""
 
-__all__ = ["insert_batch", "missing_keys", "read_batches"]
+__all__ = ["insert_batch", "iter_batches", "missing_keys", "read_batches"]
 
 _SQLITE_KEYS = text(
     "INSERT INTO record_keys (monitor_id, record_id) "
@@ -84,19 +84,21 @@ def insert_batch(
     return int(table.num_rows)
 
 
-def read_batches(
+def iter_batches(
     session: Session,
     monitor_id: int,
     start_at: dt.datetime,
     end_at: dt.datetime,
     *,
     columns: Collection[str] | None = None,
-) -> tuple[list[pa.Table], set[str]]:
+    others: set[str] | None = None,
+    fetch: int = _FETCH,
+) -> Iterator[pa.Table]:
     """The batches of ``monitor_id`` that may hold records with event times in
-    ``[start_at, end_at)``, in the order they were stored, and the names of the fields
-    left out. With ``columns``, each batch is cut to ``record_id``, ``event_at`` and those
-    fields as soon as it is read, and rows are fetched a few at a time, so the memory a
-    window takes depends on its records and ``columns``, never on fields a client added."""
+    ``[start_at, end_at)``, one at a time in the order they were stored (rows are fetched
+    a few at a time). With ``columns``, each batch is cut to ``record_id``, ``event_at``
+    and those fields as soon as it is read; the names left out are added to ``others``.
+    ``fetch`` batch rows are buffered at a time."""
     payloads = session.scalars(
         select(RecordBatchRow.payload)
         .where(
@@ -105,10 +107,8 @@ def read_batches(
             RecordBatchRow.first_event_at < end_at,
         )
         .order_by(RecordBatchRow.id)
-        .execution_options(yield_per=_FETCH)
+        .execution_options(yield_per=fetch)
     )
-    tables: list[pa.Table] = []
-    others: set[str] = set()
     for payload in payloads:
         table = table_from_bytes(payload)
         if columns is not None:
@@ -117,9 +117,26 @@ def read_batches(
                 for name in table.column_names
                 if name in (RECORD_ID, EVENT_AT) or name in columns
             ]
-            others.update(name for name in table.column_names if name not in keep)
+            if others is not None:
+                others.update(name for name in table.column_names if name not in keep)
             table = table.select(keep)
-        tables.append(table)
+        yield table
+
+
+def read_batches(
+    session: Session,
+    monitor_id: int,
+    start_at: dt.datetime,
+    end_at: dt.datetime,
+    *,
+    columns: Collection[str] | None = None,
+) -> tuple[list[pa.Table], set[str]]:
+    """:func:`iter_batches` as a list, and the names of the fields left out, so the memory
+    a window takes depends on its records and ``columns``, never on fields a client added."""
+    others: set[str] = set()
+    tables = list(
+        iter_batches(session, monitor_id, start_at, end_at, columns=columns, others=others)
+    )
     return tables, others
 
 

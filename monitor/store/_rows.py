@@ -162,9 +162,15 @@ def column_result(row: ColumnResultRow) -> ColumnResult:
 
 
 def with_histogram(result: ColumnResult, stored_columns: Any) -> ColumnResult:
-    """``result`` with the histogram its check stored in the report (``report["columns"]``)."""
+    """``result`` with the histogram and ``n_sample`` its check stored in the report
+    (``report["columns"]``)."""
     found = stored_columns.get(result.name) if isinstance(stored_columns, dict) else None
-    data = found.get("histogram") if isinstance(found, dict) else None
+    if not isinstance(found, dict):
+        return result
+    data = found.get("histogram")
+    n_sample = found.get("n_sample")
+    if isinstance(n_sample, int):  # how many values the test saw (the report's JSON keeps it)
+        result = replace(result, n_sample=n_sample)
     return result if data is None else replace(result, histogram=Histogram.from_dict(data))
 
 

@@ -11,16 +11,25 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Collection, Sequence
+from dataclasses import replace
 from typing import Any, Literal
 
 import pandas as pd
 import pyarrow as pa
 from sqlalchemy import delete, func, select
 
+from monitor.engine.profile import (
+    Profile,
+    ProfileSpec,
+    empty_profile,
+    keys_of_ids,
+    merge,
+    profile_of,
+)
 from monitor.engine.records import EVENT_AT, RECORD_ID, window_frame
 from monitor.engine.report import ColumnResult, DriftReport, QualityFinding
 from monitor.errors import ConfigError
-from monitor.store._records import insert_batch, missing_keys, read_batches
+from monitor.store._records import insert_batch, iter_batches, missing_keys, read_batches
 from monitor.store._rows import (
     aware,
     check_row,
@@ -445,6 +454,30 @@ class Store(
         if columns is not None:
             frame.attrs["unexpected_columns"] = sorted(others)
         return frame
+
+    def profile_window(
+        self, monitor: str, start_at: dt.datetime, end_at: dt.datetime, spec: ProfileSpec
+    ) -> Profile:
+        """The profile of the records of ``monitor`` with ``start_at <= event_at < end_at``,
+        folded batch by batch (memory: one stored batch plus the profile, whatever the
+        window's size). Each row's sample key is a hash of its record id, so the sample
+        does not depend on how records were batched. Fields the baseline does not know
+        are in the profile's ``names``."""
+        start_at, end_at = aware("start_at", start_at), aware("end_at", end_at)
+        others: set[str] = set()
+        profile = empty_profile(spec)
+        with self._session(readonly=True) as session:
+            monitor_id = self._monitor_id(session, monitor)
+            for table in iter_batches(
+                session, monitor_id, start_at, end_at, columns=spec.columns, others=others, fetch=2
+            ):
+                frame = window_frame([table], start_at, end_at)
+                if not len(frame):
+                    continue
+                keys = keys_of_ids(frame[RECORD_ID].astype(str).to_numpy(), seed=spec.seed)
+                part = profile_of(frame.drop(columns=[RECORD_ID, EVENT_AT]), spec, keys=keys)
+                profile = merge(profile, part, known=spec.known)
+        return replace(profile, names=profile.names | frozenset(others))
 
 
 def _no_labelled_records(label_column: str) -> pd.DataFrame:

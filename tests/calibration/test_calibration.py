@@ -41,12 +41,19 @@ def test_tiny_shift_at_one_million_rows_flags_nothing() -> None:
     columns = 20
     reference = _frame(rng, 1_000_000, columns, np.zeros(columns))
     current = _frame(rng, 1_000_000, columns, np.full(columns, 0.02))
-    report = compare(build_baseline(reference), current)
+    baseline = build_baseline(reference)
+    # every row tested (a sample of k = the window's size): the shift is real, the tests
+    # see it, and the decision rightly ignores it
+    report = compare(baseline, current, sample_rows=1_000_000)
     assert report.drifted_columns == []
     assert report.multivariate is not None and not report.multivariate.drifted
-    # the shift is real: the tests see it, the decision rightly ignores it
     adjusted = [c.p_value_adjusted for c in report.columns]
     assert all(p is not None and p < 0.05 for p in adjusted)
+    # the default: tests on a uniform 100 000-row sample, effect sizes on all the counts
+    sampled = compare(baseline, current)
+    assert sampled.drifted_columns == []
+    assert {c.n_sample for c in sampled.columns} == {100_000}
+    assert {c.n_current for c in sampled.columns} == {1_000_000}
 
 
 def test_moderate_shift_in_ten_of_fifty_columns_is_found_ninety_percent_of_the_time() -> None:

@@ -1,0 +1,423 @@
+"""Check: compare a current window with a baseline, column by column, into a DriftReport.
+
+Values in, values out: no I/O here. The decision rule (DESIGN.md, "The drift
+decision"): a column is drifted only when its p-value, adjusted across the check's
+tested columns by Benjamini–Hochberg, is below ``alpha`` AND its effect size is at least
+``delta``. ``alpha >= 1`` switches the significance part off, ``delta = 0`` the
+effect-size part.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from typing import Final
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from monitor.engine import quality
+from monitor.engine.baseline import (
+    Baseline,
+    ColumnBaseline,
+    build_baseline,
+    label_counts,
+    number_label,
+)
+from monitor.engine.defaults import (
+    DEFAULT_ALPHA,
+    DEFAULT_DELTA,
+    DEFAULT_DELTA_PREDICTION,
+    DEFAULT_DRIFT_SHARE,
+)
+from monitor.engine.histogram import category_histogram, numeric_histogram
+from monitor.engine.impact import rank_impact
+from monitor.engine.multivariate import MultivariateOptions, domain_classifier
+from monitor.engine.report import ColumnResult, ColumnStatus, DriftReport, QualityFinding
+from monitor.errors import ConfigError
+from monitor.stats._result import MethodResult
+from monitor.stats.ecdf import ecdf_pair
+from monitor.stats.jensen_shannon import jensen_shannon
+from monitor.stats.psi import psi
+from monitor.stats.registry import CORRECTIONS, METHODS
+from monitor.stats.wasserstein import wasserstein
+
+__all__ = ["ColumnOptions", "compare"]
+
+_NUMERIC_TESTS: Final = ("cvm", "ks", "anderson")
+_COUNT_TESTS: Final = ("chi2", "ztest")
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnOptions:
+    """Per-column overrides of the check's method, ``alpha`` and ``delta``."""
+
+    method: str | None = None
+    alpha: float | None = None
+    delta: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Outcome:
+    result: ColumnResult
+    findings: tuple[QualityFinding, ...]
+
+
+def _validate(
+    alpha: float,
+    delta: float,
+    delta_categorical: float | None,
+    drift_share: float,
+    delta_prediction: float = DEFAULT_DELTA_PREDICTION,
+) -> None:
+    if not 0.0 < alpha <= 1.0:
+        raise ConfigError(f"alpha must be in (0, 1], got {alpha}; use 1 to switch p-values off")
+    for name, value in (
+        ("delta", delta),
+        ("delta_categorical", delta_categorical),
+        ("delta_prediction", delta_prediction),
+    ):
+        if value is not None and not (value >= 0.0 and math.isfinite(value)):
+            raise ConfigError(
+                f"{name} must be finite and >= 0, got {value}; use 0 to switch it off"
+            )
+    if not 0.0 < drift_share <= 1.0:
+        raise ConfigError(f"drift_share must be in (0, 1], got {drift_share}")
+
+
+def _auto_method(column: ColumnBaseline) -> str:
+    if column.kind == "boolean":
+        return "ztest"
+    if column.kind == "categorical" or column.is_discrete:
+        return "chi2"
+    return "cvm"
+
+
+def _counts_on(
+    categories: tuple[str, ...], counts: Mapping[str, int]
+) -> tuple[NDArray[np.float64], list[str], NDArray[np.float64]]:
+    """Current counts on the reference categories, plus unseen categories and counts."""
+    index = dict(counts)
+    aligned = np.array([index.pop(c, 0) for c in categories], dtype=np.float64)
+    unseen = sorted(index)
+    return aligned, unseen, np.array([index[c] for c in unseen], dtype=np.float64)
+
+
+def _compare_counts(
+    column: ColumnBaseline, counts: Mapping[str, int], method: str
+) -> tuple[ColumnResult, list[QualityFinding]]:
+    assert column.categories is not None and column.category_counts is not None
+    findings: list[QualityFinding] = []
+    aligned, unseen, unseen_counts = _counts_on(column.categories, counts)
+    n_current = int(aligned.sum() + unseen_counts.sum())
+    base = ColumnResult(column.name, column.kind, column.role, "no_data", n_current=n_current)
+    if n_current == 0:
+        return replace(base, detail="no non-missing value in the window"), findings
+    if unseen:
+        findings.append(quality.unseen_categories(column.name, unseen, unseen_counts, n_current))
+    reference = np.append(column.category_counts.astype(np.float64), np.zeros(len(unseen)))
+    current = np.append(aligned, unseen_counts)
+    if method == "ztest" and len(reference) != 2:
+        method = "chi2"
+    test = METHODS[method].run(reference, current)
+    effect = jensen_shannon(reference, current)
+    stability = psi(reference, current)
+    return (
+        replace(
+            base,
+            status="tested",
+            method=method,
+            statistic=test.statistic,
+            p_value=test.p_value,
+            effect_method="jsd",
+            effect_size=effect.effect_size,
+            psi=stability.effect_size,
+            n_reference=int(reference.sum()),
+            histogram=category_histogram(column.categories, column.category_counts, counts),
+        ),
+        findings,
+    )
+
+
+def _compare_numeric(
+    column: ColumnBaseline, series: pd.Series, method: str
+) -> tuple[ColumnResult, list[QualityFinding]]:
+    findings: list[QualityFinding] = []
+    values, unreadable = quality.as_float(series)
+    if unreadable:
+        findings.append(quality.dtype_mismatch(column, unreadable, len(series)))
+    # One sort serves everything: -inf first, then the finite values, +inf, NaN last.
+    ordered = np.sort(values)
+    first_finite = int(np.searchsorted(ordered, -np.inf, side="right"))
+    end_finite = int(np.searchsorted(ordered, np.inf, side="left"))
+    n_infinite = first_finite + int(np.searchsorted(ordered, np.nan, side="left")) - end_finite
+    if n_infinite:
+        findings.append(quality.infinite_values(column.name, n_infinite, len(values)))
+    clean = ordered[first_finite:end_finite]
+    base = ColumnResult(column.name, column.kind, column.role, "no_data", n_current=clean.size)
+    if clean.size == 0:
+        status: ColumnStatus = (
+            "dtype_mismatch" if unreadable and unreadable == len(series) else "no_data"
+        )
+        return replace(base, status=status, detail="no finite numeric value in the window"), (
+            findings
+        )
+    out = quality.out_of_range(column, clean)
+    if out is not None:
+        findings.append(out)
+    if column.std == 0.0 and clean[0] == clean[-1] == column.minimum:
+        findings.append(quality.constant(column.name))
+    if method in _COUNT_TESTS:
+        distinct, distinct_counts = np.unique(clean, return_counts=True)
+        counts = {number_label(v): int(c) for v, c in zip(distinct, distinct_counts, strict=True)}
+        result, more = _compare_counts(column, counts, method)
+        return result, findings + more
+    reference = column.sample
+    if reference is None or reference.size < 2 or clean.size < 2:
+        return replace(
+            base,
+            status="insufficient_data",
+            detail=f"{clean.size} current value(s); the test needs at least 2 in each sample",
+        ), findings
+    current = clean
+    pair = ecdf_pair(reference, current, validate=False)
+    test: MethodResult
+    if method == "anderson":
+        test = METHODS[method].run(reference, current)
+    else:
+        test = METHODS[method].run(reference, current, pair=pair)
+    effect = wasserstein(reference, current, scale=column.std, pair=pair)
+    stability = histogram = None
+    if column.bin_edges is not None and column.bin_counts is not None:
+        histogram = numeric_histogram(column.bin_edges, column.bin_counts, current)
+        stability = psi(column.bin_counts, np.array(histogram.current)).effect_size
+    return replace(
+        base,
+        status="tested",
+        method=method,
+        statistic=test.statistic,
+        p_value=test.p_value,
+        effect_method="wasserstein",
+        effect_size=effect.effect_size,
+        psi=stability,
+        n_reference=int(reference.size),
+        histogram=histogram,
+    ), findings
+
+
+def _check_column(column: ColumnBaseline, current: pd.DataFrame, method: str | None) -> _Outcome:
+    if column.role == "target" and (
+        column.name not in current.columns or not current[column.name].notna().any()
+    ):
+        # Labels arrive later (POST /labels): no label in the window yet is no error.
+        result = ColumnResult(
+            column.name,
+            column.kind,
+            column.role,
+            "no_data",
+            detail="no label in the window yet; labels sent later are compared when present",
+        )
+        return _Outcome(result, ())
+    if column.name not in current.columns:
+        result = ColumnResult(
+            column.name,
+            column.kind,
+            column.role,
+            "missing_column",
+            detail="column absent from the current data",
+        )
+        return _Outcome(result, (quality.missing_column(column.name),))
+    series = current[column.name]
+    findings: list[QualityFinding] = []
+    jump = quality.missing_rate_jump(column, series)
+    if jump is not None:
+        findings.append(jump)
+    if column.kind in ("datetime", "identifier"):
+        result = ColumnResult(
+            column.name,
+            column.kind,
+            column.role,
+            "not_compared",
+            detail=f"{column.kind} column: kept in the schema, not compared for drift",
+        )
+        return _Outcome(result, tuple(findings))
+    chosen = method or _auto_method(column)
+    if column.kind == "numeric":
+        result, more = _compare_numeric(column, series, chosen)
+    else:
+        counts = label_counts(series)
+        result, more = _compare_counts(column, counts, chosen)
+    return _Outcome(result, tuple(findings + more))
+
+
+def _decide(result: ColumnResult, alpha: float, delta: float) -> ColumnResult:
+    significant = alpha >= 1.0 or (
+        result.p_value_adjusted is not None and result.p_value_adjusted < alpha
+    )
+    large = delta == 0.0 or (result.effect_size is not None and result.effect_size >= delta)
+    return replace(result, alpha=alpha, delta=delta, drifted=bool(significant and large))
+
+
+def compare(
+    reference: Baseline | pd.DataFrame,
+    current: pd.DataFrame,
+    *,
+    alpha: float = DEFAULT_ALPHA,
+    delta: float = DEFAULT_DELTA,
+    delta_categorical: float | None = None,
+    delta_prediction: float = DEFAULT_DELTA_PREDICTION,
+    drift_share: float = DEFAULT_DRIFT_SHARE,
+    correction: str = "bh",
+    methods: Mapping[str, str] | None = None,
+    columns: Mapping[str, ColumnOptions] | None = None,
+    target: str | None = None,
+    prediction: str | None = None,
+    categorical: Iterable[str] = (),
+    ignore: Iterable[str] = (),
+    workers: int | None = None,
+    unexpected: Iterable[str] = (),
+    multivariate: MultivariateOptions | None = None,
+) -> DriftReport:
+    """Check ``current`` against a baseline (or a reference DataFrame) for drift.
+
+    Parameters
+    ----------
+    reference : Baseline or DataFrame
+        The baseline; a DataFrame is first turned into one with ``build_baseline``
+        (using ``target``, ``prediction``, ``categorical`` and ``ignore``).
+    current : DataFrame
+        The window to check.
+    alpha : float
+        Significance level for BH-adjusted p-values (default 0.05; 1 switches it off).
+    delta : float
+        Effect-size tolerance: normalised Wasserstein for numeric columns (default
+        0.1); also Jensen–Shannon distance for categorical ones unless
+        ``delta_categorical`` is given. 0 switches it off. A column significant but below
+        its tolerance gets the verdict ``watch``: reported, never counted as drift.
+    delta_prediction : float
+        Effect-size tolerance of the prediction column (default 0.1, same measures).
+    drift_share : float
+        Share of drifted feature columns at which ``dataset_drift`` is true (0.5).
+    correction : {"bh", "bonferroni"}
+        Multiple-testing correction across the tested columns.
+    methods : mapping of column to method key, optional
+        Test per column: numeric ``"cvm"`` (default), ``"ks"``, ``"anderson"`` or
+        ``"chi2"`` (discrete); categorical ``"chi2"``; boolean ``"ztest"``.
+    columns : mapping of column to ColumnOptions, optional
+        Per-column method, alpha and delta overrides.
+    workers : int, optional
+        Threads used for the columns (default: the number of CPUs).
+    unexpected : iterable of str, optional
+        Names of fields the window had but that were not read into ``current``; reported
+        as unexpected columns like those of ``current`` the baseline does not know.
+    multivariate : MultivariateOptions, optional
+        Multivariate drift of the features' joint distribution: a domain classifier on
+        the joint row samples (:mod:`monitor.engine.multivariate`) by default;
+        ``MultivariateOptions(method="off")`` skips it.
+    """
+    _validate(alpha, delta, delta_categorical, drift_share, delta_prediction)
+    if correction not in CORRECTIONS:
+        raise ConfigError(f"correction must be one of {sorted(CORRECTIONS)}, got {correction!r}")
+    baseline = (
+        reference
+        if isinstance(reference, Baseline)
+        else build_baseline(
+            reference,
+            target=target,
+            prediction=prediction,
+            categorical=categorical,
+            ignore=ignore,
+        )
+    )
+    delta_cat = delta if delta_categorical is None else delta_categorical
+    options = dict(columns or {})
+    for name, key in (methods or {}).items():
+        options[name] = replace(options.get(name, ColumnOptions()), method=key)
+    unknown = sorted(set(options) - set(baseline.columns))
+    if unknown:
+        raise ConfigError(
+            f"overrides name column(s) {unknown} that are not in the baseline; "
+            f"baseline columns: {sorted(baseline.columns)}"
+        )
+    for name, option in options.items():
+        _validate_method(baseline.columns[name], option.method)
+    pool_size = workers or min(os.cpu_count() or 1, 8)
+    plan = list(baseline.columns.values())
+
+    def run(column: ColumnBaseline) -> _Outcome:
+        return _check_column(column, current, options.get(column.name, ColumnOptions()).method)
+
+    if pool_size == 1:
+        outcomes = [run(column) for column in plan]
+    else:
+        with ThreadPoolExecutor(max_workers=pool_size) as pool:
+            outcomes = list(pool.map(run, plan))
+    results = [o.result for o in outcomes]
+    findings = [f for o in outcomes for f in o.findings]
+    findings.extend(quality.unexpected_columns(baseline, current, unexpected))
+    tested = [i for i, r in enumerate(results) if r.status == "tested" and r.p_value is not None]
+    p_values = np.array([results[i].p_value for i in tested], dtype=np.float64)
+    adjusted = CORRECTIONS[correction].run(p_values) if tested else np.array([])
+    for i, p_adj in zip(tested, adjusted, strict=True):
+        results[i] = replace(results[i], p_value_adjusted=float(p_adj))
+    decided: list[ColumnResult] = []
+    for result in results:
+        option = options.get(result.name, ColumnOptions())
+        col_alpha = option.alpha if option.alpha is not None else alpha
+        default_delta = delta if result.effect_method == "wasserstein" else delta_cat
+        if result.role == "prediction":
+            default_delta = delta_prediction
+        col_delta = option.delta if option.delta is not None else default_delta
+        if result.status == "tested":
+            decided.append(_decide(result, col_alpha, col_delta))
+        else:
+            decided.append(replace(result, alpha=col_alpha, delta=col_delta))
+    decided.sort(key=_rank)
+    n_current = len(current)
+    if n_current == 0:
+        findings.append(quality.empty_window())
+    joint = domain_classifier(baseline, current, alpha=alpha, options=multivariate)
+    return DriftReport(
+        n_reference=baseline.n_rows,
+        n_current=n_current,
+        columns=tuple(decided),
+        quality=tuple(findings),
+        alpha=alpha,
+        delta_numeric=delta,
+        delta_categorical=delta_cat,
+        drift_share=drift_share,
+        correction=correction,
+        impact=rank_impact(baseline, decided),
+        delta_prediction=delta_prediction,
+        multivariate=joint,
+    )
+
+
+def _rank(result: ColumnResult) -> tuple[int, float, str]:
+    """Most drifted first: drifted, then by effect size, then by name."""
+    effect = result.effect_size if result.effect_size is not None else -1.0
+    return (0 if result.drifted else 1, -effect, result.name)
+
+
+def _validate_method(column: ColumnBaseline, method: str | None) -> None:
+    if method is None:
+        return
+    if method not in METHODS or METHODS[method].role != "test":
+        tests = sorted(k for k, m in METHODS.items() if m.role == "test")
+        raise ConfigError(f"column {column.name!r}: unknown test {method!r}; choose one of {tests}")
+    allowed: tuple[str, ...]
+    if column.kind == "numeric":
+        allowed = _NUMERIC_TESTS + (("chi2",) if column.is_discrete else ())
+    elif column.kind == "boolean":
+        allowed = _COUNT_TESTS
+    else:
+        allowed = ("chi2",)
+    if method not in allowed:
+        raise ConfigError(
+            f"column {column.name!r} is {column.kind}: test {method!r} does not apply; "
+            f"choose one of {list(allowed)}"
+        )
