@@ -52,6 +52,7 @@ def test_monitor_page_shows_watch_apart_from_drift_and_the_multivariate_chart(
     heatmap = page.locator("#monitor-heatmap")
     expect(heatmap.locator(".legend")).to_contain_text(WATCH_LABEL)
     # hover over the watch cell of this window: the label says watch, not drift
+    heatmap.scroll_into_view_if_needed()
     position = page.evaluate(
         """([column, label]) => {
             const gd = document.querySelector('#monitor-heatmap .js-plotly-plot');
