@@ -18,17 +18,20 @@ import plotly.graph_objects as go
 from dashboards.performance import PerformanceView
 from dashboards.queries import HeatmapView, Marker, VersionChange
 from monitor.engine.report import Histogram
-from monitor.store import CheckPoint, ColumnPoint
+from monitor.store import CheckPoint, ColumnPoint, MultivariatePoint
 
 __all__ = [
     "HEATMAP_MAX",
     "STATUS_COLOURS",
+    "VERDICT_COLOURS",
+    "WATCH_LABEL",
     "Frame",
     "distribution",
     "drift_heatmap",
     "drift_timeline",
     "effect_timeline",
     "empty_figure",
+    "multivariate_timeline",
     "performance_timeline",
     "sparkline",
 ]
@@ -40,6 +43,9 @@ STATUS_COLOURS: Final = {
     "insufficient_data": "#9e9e9e",
     "no_data": "#9e9e9e",
 }
+VERDICT_COLOURS: Final = {"drift": "#c62828", "watch": "#1565c0", "ok": "#2e7d32"}
+WATCH_LABEL: Final = "watch: significant, below δ"
+"""The legend entry of ``watch`` cells and points (never drawn as drift)."""
 _REFERENCE: Final = "#5c6bc0"
 _CURRENT: Final = "#ef6c00"
 _MARGIN: Final = {"l": 50, "r": 20, "t": 40, "b": 40}
@@ -262,19 +268,30 @@ def drift_heatmap(
 ) -> go.Figure:
     """Columns x windows coloured by effect size relative to the column's tolerance δ on
     a fixed scale (0 to ``HEATMAP_MAX`` x δ), so a colour means the same in every view;
-    an x marks cells where the column drifted (in at least one window of the bucket). A
-    click gives the column (y) and the bucket's first window start (x)."""
+    an x marks cells where the column drifted (in at least one window of the bucket), an
+    open circle cells on ``watch`` (significant, effect below δ) with no drift. The hover
+    text names the cell's verdict. A click gives the column (y) and the bucket's first
+    window start (x)."""
     if view is None or not view.columns:
         return empty_figure(empty)
     several = any(max(row) > 1 for row in view.windows)
     label = "largest effect size" if several else "effect size"
     deltas = view.deltas or (None,) * len(view.columns)
+    watch = view.watch or tuple((0,) * len(row) for row in view.drifted)
     custom = [
         [
-            [drifted, "-" if effect is None else f"{effect:.3f}", "-" if d is None else f"{d:g}"]
-            for drifted, effect in zip(drifted_row, effect_row, strict=True)
+            [
+                drifted,
+                "-" if effect is None else f"{effect:.3f}",
+                "-" if d is None else f"{d:g}",
+                _cell_verdict(effect, drifted, watched),
+                watched,
+            ]
+            for drifted, effect, watched in zip(drifted_row, effect_row, watch_row, strict=True)
         ]
-        for drifted_row, effect_row, d in zip(view.drifted, view.effect, deltas, strict=True)
+        for drifted_row, effect_row, watch_row, d in zip(
+            view.drifted, view.effect, watch, deltas, strict=True
+        )
     ]
     figure = go.Figure(
         go.Heatmap(
@@ -290,10 +307,11 @@ def drift_heatmap(
                 "tickvals": [0, 0.5, 1, 1.5, 2],
                 "ticktext": ["0", "½δ", "δ", "1½δ", "≥2δ"],
             },
-            hovertemplate="%{y}<br>%{x}<br>"
+            hovertemplate="%{y}<br>%{x}<br><b>%{customdata[3]}</b><br>"
             + label
             + " %{customdata[1]} (δ %{customdata[2]}, %{z:.2f}×δ)"
-            + "<br>drifted in %{customdata[0]} window(s)<extra></extra>",
+            + "<br>drifted in %{customdata[0]}, on watch in %{customdata[4]} window(s)"
+            + "<extra></extra>",
             hoverongaps=False,
             name=label,
         )
@@ -315,6 +333,27 @@ def drift_heatmap(
                 hoverinfo="skip",
             )
         )
+    watched = [
+        (start, column)
+        for column, drifted_row, watch_row in zip(view.columns, view.drifted, watch, strict=True)
+        for start, drifted, count in zip(view.bucket_starts, drifted_row, watch_row, strict=True)
+        if count and not drifted
+    ]
+    if watched:
+        figure.add_trace(
+            go.Scatter(
+                x=[start for start, _ in watched],
+                y=[column for _, column in watched],
+                mode="markers",
+                name=WATCH_LABEL,
+                marker={
+                    "symbol": "circle-open",
+                    "size": 8,
+                    "line": {"width": 1.5, "color": VERDICT_COLOURS["watch"]},
+                },
+                hoverinfo="skip",
+            )
+        )
     figure.update_yaxes(
         autorange="reversed", type="category", tickmode="array", tickvals=list(view.columns)
     )
@@ -322,7 +361,18 @@ def drift_heatmap(
         frame = Frame(frame.since, frame.until, view.bucket, None)
     _frame(figure, frame, view.bucket_starts[0])
     height = max(260, 90 + 20 * len(view.columns))
-    return _layout(figure, "Effect size / δ per column and window (x: drifted)", height=height)
+    return _layout(
+        figure, "Effect size / δ per column and window (x: drifted, o: watch)", height=height
+    )
+
+
+def _cell_verdict(effect: float | None, drifted: int, watched: int) -> str:
+    """A heatmap cell's verdict in words (a bucket of several windows: its worst)."""
+    if effect is None:
+        return "not tested"
+    if drifted:
+        return "drift"
+    return WATCH_LABEL if watched else "ok"
 
 
 def effect_timeline(
@@ -332,8 +382,9 @@ def effect_timeline(
     frame: Frame | None = None,
     empty: str | None = None,
 ) -> go.Figure:
-    """One column's effect size over time against its tolerance (delta), drifted windows
-    marked; the line breaks over windows without a result."""
+    """One column's effect size over time against its tolerance (delta); each window's
+    marker is coloured by its verdict (drift, watch, ok; named in the hover text and the
+    legend); the line breaks over windows without a result."""
     tested = [p for p in points if p.effect_size is not None]
     if not tested:
         return empty_figure(empty or f"{title}: no tested window in this time range")
@@ -341,19 +392,39 @@ def effect_timeline(
     window = frame.window if frame else None
     starts = [p.window_start_at for p in tested]
     xs, ys = _gapped(starts, [p.effect_size for p in tested], window)
-    _, colours = _gapped(starts, ["#c62828" if p.drifted else "#2e7d32" for p in tested], window)
+    verdicts = [p.verdict or "-" for p in tested]
+    _, colours = _gapped(starts, [VERDICT_COLOURS.get(v) for v in verdicts], window)
+    _, texts = _gapped(starts, verdicts, window)
     figure.add_trace(
         go.Scatter(
             x=xs,
             y=ys,
+            text=texts,
             mode="lines+markers",
             name=f"effect size ({tested[-1].effect_method or '-'})",
             line={"color": "#455a64", "width": 1.5},
             marker={"size": 6, "color": [c or "#455a64" for c in colours]},
             connectgaps=False,
-            hovertemplate="%{x}<br>effect size %{y:.4f}<extra></extra>",
+            hovertemplate="%{x}<br>effect size %{y:.4f}<br>verdict %{text}<extra></extra>",
         )
     )
+    for verdict, name in (("drift", "drift"), ("watch", WATCH_LABEL)):
+        chosen = [p for p, v in zip(tested, verdicts, strict=True) if v == verdict]
+        if chosen:
+            figure.add_trace(
+                go.Scatter(
+                    x=[p.window_start_at for p in chosen],
+                    y=[p.effect_size for p in chosen],
+                    mode="markers",
+                    name=name,
+                    marker={
+                        "symbol": "circle-open",
+                        "size": 11,
+                        "line": {"width": 2, "color": VERDICT_COLOURS[verdict]},
+                    },
+                    hoverinfo="skip",
+                )
+            )
     figure.add_trace(
         go.Scatter(
             x=[p.window_start_at for p in tested],
@@ -366,6 +437,76 @@ def effect_timeline(
     )
     _frame(figure, frame, tested[0].window_start_at)
     return _layout(figure, title, height=300)
+
+
+def multivariate_timeline(
+    points: Sequence[MultivariatePoint],
+    *,
+    frame: Frame | None = None,
+    empty: str = "No multivariate result in this time range",
+) -> go.Figure:
+    """The domain classifier's effect (AUC − 0.5) per window, markers coloured by its
+    verdict, against its threshold: a horizontal line (a step line if the threshold
+    changed within the range). The line breaks over windows without a tested result."""
+    tested = [
+        (p, p.result)
+        for p in points
+        if p.result is not None and p.result.status == "tested" and p.result.effect_size is not None
+    ]
+    if not tested:
+        untested = [p.result for p in points if p.result is not None and p.result.reason]
+        reason = f" ({untested[-1].reason})" if untested else ""
+        return empty_figure(empty + reason)
+    figure = go.Figure()
+    window = frame.window if frame else None
+    starts = [p.window_start_at for p, _ in tested]
+    xs, ys = _gapped(starts, [r.effect_size for _, r in tested], window)
+    _, colours = _gapped(starts, [VERDICT_COLOURS.get(r.verdict or "") for _, r in tested], window)
+    _, texts = _gapped(
+        starts,
+        [
+            f"{r.verdict}, AUC {r.statistic:.3f}, p {r.p_value:.2g}"
+            + (f"<br>top columns: {', '.join(r.top_columns)}" if r.top_columns else "")
+            for _, r in tested
+        ],
+        window,
+    )
+    figure.add_trace(
+        go.Scatter(
+            x=xs,
+            y=ys,
+            text=texts,
+            mode="lines+markers",
+            name="classifier effect (AUC − 0.5)",
+            line={"color": "#455a64", "width": 1.5},
+            marker={"size": 6, "color": [c or "#455a64" for c in colours]},
+            connectgaps=False,
+            hovertemplate="%{x}<br>effect %{y:.3f}<br>%{text}<extra></extra>",
+        )
+    )
+    thresholds = {r.threshold for _, r in tested}
+    if len(thresholds) == 1:
+        threshold = thresholds.pop()
+        figure.add_hline(
+            y=threshold,
+            line={"dash": "dot", "color": VERDICT_COLOURS["drift"]},
+            annotation_text=f"threshold {threshold:g}",
+            name="threshold",
+        )
+    else:
+        figure.add_trace(
+            go.Scatter(
+                x=starts,
+                y=[r.threshold for _, r in tested],
+                mode="lines",
+                name="threshold",
+                line={"color": VERDICT_COLOURS["drift"], "dash": "dot", "shape": "hv"},
+                hovertemplate="threshold %{y}<extra></extra>",
+            )
+        )
+    _frame(figure, frame, starts[0])
+    figure.update_yaxes(title="AUC − 0.5")
+    return _layout(figure, "Multivariate drift: domain classifier effect per window", height=280)
 
 
 def distribution(histogram: Histogram | None, column: str, kind: str) -> go.Figure:

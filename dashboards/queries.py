@@ -30,6 +30,7 @@ from monitor.store import (
     ColumnPoint,
     Delivery,
     MonitorStatus,
+    MultivariatePoint,
     OpenAlerts,
     RetrainTrigger,
     Silence,
@@ -54,6 +55,7 @@ __all__ = [
     "heatmap",
     "known_monitor",
     "monitor_status",
+    "multivariate_series",
     "open_alert_counts",
     "overview",
     "prediction_series",
@@ -128,10 +130,10 @@ class VersionChange:
 
 @dataclass(frozen=True, slots=True)
 class HeatmapView:
-    """Columns x time buckets: the largest effect size and drifted windows per cell, and
-    each column's tolerance δ (``deltas``, None where unknown) that the colour is read
-    against: ``relative`` is the effect size divided by δ, so one colour means the same
-    in every view."""
+    """Columns x time buckets: the largest effect size, drifted windows and ``watch``
+    windows (significant, effect below δ) per cell, and each column's tolerance δ
+    (``deltas``, None where unknown) that the colour is read against: ``relative`` is the
+    effect size divided by δ, so one colour means the same in every view."""
 
     columns: tuple[str, ...]
     bucket_starts: tuple[dt.datetime, ...]
@@ -141,6 +143,7 @@ class HeatmapView:
     windows: tuple[tuple[int, ...], ...]
     last_window_starts: tuple[dt.datetime | None, ...]
     deltas: tuple[float | None, ...] = ()
+    watch: tuple[tuple[int, ...], ...] = ()
 
     @property
     def relative(self) -> tuple[tuple[float | None, ...], ...]:
@@ -262,6 +265,7 @@ def heatmap(
         windows=tuple(row(c, "n_windows", 0) for c in columns),
         last_window_starts=tuple(last_starts),
         deltas=tuple((deltas or {}).get(c) for c in columns),
+        watch=tuple(row(c, "n_watch", 0) for c in columns),
     )
 
 
@@ -296,12 +300,16 @@ def selected_check(
     return None if check_id is None else store.get_check(check_id)
 
 
+_VERDICT_RANK: Final = {"drift": 0, "watch": 1, "ok": 2}
+
+
 def ranked_columns(detail: CheckDetail) -> list[ColumnResult]:
-    """The check's columns, drifted first, then by effect size (largest first), then name."""
+    """The check's columns: drifted first, then on watch, then the rest; within each by
+    effect size (largest first), then name."""
 
     def rank(result: ColumnResult) -> tuple[int, float, str]:
         effect = result.effect_size if result.effect_size is not None else -1.0
-        return (0 if result.drifted else 1, -effect, result.name)
+        return (_VERDICT_RANK.get(result.verdict or "", 3), -effect, result.name)
 
     return sorted(detail.columns, key=rank)
 
@@ -311,6 +319,13 @@ def prediction_series(store: Store, monitor: str, window_range: TimeRange) -> li
     return store.column_history(
         monitor, role="prediction", since=window_range.since, until=window_range.until
     )
+
+
+def multivariate_series(
+    store: Store, monitor: str, window_range: TimeRange
+) -> list[MultivariatePoint]:
+    """Each check's stored multivariate (domain classifier) result over the range."""
+    return store.multivariate_history(monitor, since=window_range.since, until=window_range.until)
 
 
 def column_series(

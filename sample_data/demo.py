@@ -33,6 +33,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -102,6 +103,8 @@ class Timeline:
     version_events: list[Any] = field(default_factory=list)
     drifted_columns: dict[int, list[str]] = field(default_factory=dict)
     """Per check id, the columns that drifted (drifted first by effect size)."""
+    watch_columns: dict[int, list[str]] = field(default_factory=dict)
+    """Per check id, the columns on watch: significant, effect below δ (never drift)."""
     alerts_received: list[Received] = field(default_factory=list)
     refused_webhooks: int = 0
     webhooks_received: int = 0
@@ -314,11 +317,28 @@ def read_timeline(store: Store) -> Timeline:
     for check in timeline.checks:
         if check.status in ("ok", "drifting"):
             detail = store.get_check(check.id)
-            found = [] if detail is None else [c for c in detail.columns if c.drifted]
-            found.sort(key=lambda c: -(c.effect_size or 0.0))
+            columns = (
+                []
+                if detail is None
+                else sorted(detail.columns, key=lambda c: -(c.effect_size or 0.0))
+            )
+            found = [c.name for c in columns if c.verdict == "drift"]
+            watched = [c.name for c in columns if c.verdict == "watch"]
             if found:
-                timeline.drifted_columns[check.id] = [c.name for c in found]
+                timeline.drifted_columns[check.id] = found
+            if watched:
+                timeline.watch_columns[check.id] = watched
     return timeline
+
+
+def _watch_note(names: list[str], *, counted: bool = False) -> str:
+    """``; watch: a, b`` (with ``counted``, each name's number of windows), or ""."""
+    if not names:
+        return ""
+    if not counted:
+        return f"; watch: {', '.join(names)}"
+    counts = Counter(names)
+    return "; watch: " + ", ".join(f"{name} ({n})" for name, n in counts.most_common())
 
 
 def _day(at: datetime | None) -> str:
@@ -376,7 +396,11 @@ def format_timeline(timeline: Timeline, base_url: str, tracking_uri: str | None 
         if run:
             first, last = run[0], run[-1]
             span = f"{_day(first.window_start_at)} .. {_day(last.window_start_at)}"
-            lines.append(f"  {span}  {len(run):>2} daily windows ok (model v{first.model_version})")
+            watched = [n for c in run for n in timeline.watch_columns.get(c.id, [])]
+            lines.append(
+                f"  {span}  {len(run):>2} daily windows ok (model v{first.model_version})"
+                + _watch_note(watched, counted=True)
+            )
             run.clear()
 
     events: list[tuple[datetime, int, str]] = []
@@ -395,6 +419,7 @@ def format_timeline(timeline: Timeline, base_url: str, tracking_uri: str | None 
         lines.append(
             f"  {_day(check.window_start_at)}              window {check.status}{share}"
             f" (model v{check.model_version}){named}"
+            + _watch_note(timeline.watch_columns.get(check.id, []))
         )
     flush()
     for t in timeline.transitions:

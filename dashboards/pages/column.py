@@ -1,5 +1,6 @@
-"""Column: one column's reference and current distributions in the selected window, and its
-effect size over time against its threshold."""
+"""Column: one column's reference and current distributions in the selected window, its
+verdict, and its effect size over time against its threshold with each window's verdict
+(drift, watch, ok)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from dashboards import figures, queries
 from dashboards.components import fmt_number, fmt_time, key_numbers, notice, range_selector
 from dashboards.links import column_href, monitor_href, parse_window, range_key
 from dashboards.selection import select
+from monitor.engine.report import ColumnResult
 
 if TYPE_CHECKING:
     from dashboards.context import PageContext
@@ -62,6 +64,14 @@ def make_layout(context: PageContext) -> Callable[..., Any]:
     return layout
 
 
+def _verdict(result: ColumnResult) -> str:
+    if result.verdict == "watch":
+        return figures.WATCH_LABEL
+    if result.verdict is not None:
+        return result.verdict
+    return f"not compared ({result.not_compared or result.status})"
+
+
 def register_callbacks(app: Dash, context: PageContext) -> None:
     store = context.store
 
@@ -109,7 +119,7 @@ def register_callbacks(app: Dash, context: PageContext) -> None:
                     f"{fmt_time(detail.summary.window_end_at)}",
                     "column-window",
                 ),
-                ("drifted", "DRIFT" if result.drifted else "no", "column-drifted"),
+                ("verdict", _verdict(result), "column-verdict"),
                 ("method", result.method or "-", "column-method"),
                 ("statistic", fmt_number(result.statistic, ".4g"), "column-statistic"),
                 (

@@ -1,5 +1,6 @@
-"""Monitor: drift over time, model performance over time, the columns x windows heatmap,
-and the selected window's columns (with their importance), prediction drift and
+"""Monitor: drift over time, model performance over time, the columns x windows heatmap
+(drift and watch cells), the multivariate (domain classifier) effect over time, and the
+selected window's columns (with their verdict and importance), prediction drift and
 data-quality findings."""
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from dashboards.links import (
 )
 from dashboards.performance import importances, load_performance, performance_view
 from dashboards.selection import select
+from monitor.engine.report import ColumnResult, DriftReport
 from monitor.store import CheckPoint, Store, WindowPerformance, monitor_status
 
 if TYPE_CHECKING:
@@ -67,6 +69,7 @@ def make_layout(context: PageContext) -> Callable[..., Any]:
                 html.H2("Performance"),
                 dcc.Graph(id="monitor-performance", config={"displaylogo": False}),
                 dcc.Graph(id="monitor-heatmap", config={"displaylogo": False}),
+                dcc.Graph(id="monitor-multivariate", config={"displaylogo": False}),
                 html.H2(id="monitor-window-title"),
                 html.Div(id="monitor-columns"),
                 html.H2("Prediction drift"),
@@ -101,7 +104,7 @@ def _columns_table(context: PageContext, monitor: str, key: str, detail: Any) ->
                 f"{fmt_number(result.effect_size, '.4f')} ({result.effect_method or '-'})",
                 fmt_number(result.delta, "g"),
                 "-" if found is None else f"{fmt_number(found.importance, '.3f')} (#{found.rank})",
-                html.Strong("DRIFT", className="drift") if result.drifted else "no",
+                _verdict(result),
             ]
         )
     headers = [
@@ -115,7 +118,7 @@ def _columns_table(context: PageContext, monitor: str, key: str, detail: Any) ->
         "effect size",
         "threshold",
         "importance (rank)",
-        "drifted",
+        "verdict",
     ]
     return table(
         headers,
@@ -123,6 +126,30 @@ def _columns_table(context: PageContext, monitor: str, key: str, detail: Any) ->
         id="monitor-columns-table",
         empty="This check has no column results (it failed or had too few records).",
     )
+
+
+def _verdict(result: ColumnResult) -> Any:
+    """drift / watch / ok, or why the column was not compared."""
+    if result.verdict == "drift":
+        return html.Strong("drift", className="drift")
+    if result.verdict == "watch":
+        return html.Span("watch", className="watch", title=figures.WATCH_LABEL)
+    if result.verdict == "ok":
+        return "ok"
+    if result.not_compared is not None:
+        return f"not compared ({result.not_compared})"
+    return f"not tested ({result.status})"
+
+
+def _multivariate(report: DriftReport | None) -> str:
+    """The selected window's multivariate verdict with its top columns."""
+    joint = None if report is None else report.multivariate
+    if joint is None:
+        return "-"
+    if joint.verdict is None:
+        return joint.status.replace("_", " ")
+    top = f": {', '.join(joint.top_columns)}" if joint.top_columns else ""
+    return f"{joint.verdict} (AUC {fmt_number(joint.statistic, '.3f')}){top}"
 
 
 def _prediction(detail: Any) -> Any:
@@ -184,6 +211,7 @@ def register_callbacks(app: Dash, context: PageContext) -> None:
         Output("monitor-timeline", "figure"),
         Output("monitor-performance", "figure"),
         Output("monitor-heatmap", "figure"),
+        Output("monitor-multivariate", "figure"),
         Output("monitor-window-title", "children"),
         Output("monitor-columns", "children"),
         Output("monitor-prediction", "children"),
@@ -197,7 +225,7 @@ def register_callbacks(app: Dash, context: PageContext) -> None:
         if isinstance(chosen, str):
             empty = figures.empty_figure(chosen)
             missing = notice(chosen, id="monitor-unknown")
-            return missing, empty, empty, empty, "", None, None, empty, None
+            return missing, empty, empty, empty, empty, "", None, None, empty, None
         monitor, window_range, points = chosen.monitor, chosen.range, chosen.points
         frame, detail = chosen.frame, chosen.detail
         empty = chosen.empty or "No checks in this range."
@@ -215,6 +243,11 @@ def register_callbacks(app: Dash, context: PageContext) -> None:
             queries.heatmap(store, monitor, points, deltas=deltas),
             frame=frame,
             empty=empty if not points else "No column results in this range (every check failed).",
+        )
+        joint = figures.multivariate_timeline(
+            queries.multivariate_series(store, monitor, window_range),
+            frame=frame,
+            empty=empty if not points else "No multivariate result in this range",
         )
         history = load_performance(store, monitor, window_range)
         performance = figures.performance_timeline(
@@ -240,6 +273,7 @@ def register_callbacks(app: Dash, context: PageContext) -> None:
                 timeline,
                 performance,
                 heat,
+                joint,
                 "",
                 None,
                 None,
@@ -257,6 +291,8 @@ def register_callbacks(app: Dash, context: PageContext) -> None:
                     "monitor-window-status",
                 ),
                 ("drifted columns", share, "monitor-share"),
+                ("on watch", str(len(report.watch_columns)) if report else "-", "monitor-watch"),
+                ("multivariate", _multivariate(report), "monitor-multivariate-verdict"),
                 (
                     "window",
                     f"{fmt_time(summary.window_start_at)} .. {fmt_time(summary.window_end_at)}",
@@ -274,6 +310,7 @@ def register_callbacks(app: Dash, context: PageContext) -> None:
             timeline,
             performance,
             heat,
+            joint,
             title,
             _columns_table(context, monitor, window_range.key, detail),
             _prediction(detail),

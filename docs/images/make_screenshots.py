@@ -42,6 +42,11 @@ PAGES: Final = (
         f"/dashboard/monitor/credit?window={window_param(START + 5 * HOUR)}",
         "#monitor-columns-table",
     ),
+    (
+        "monitor-watch",
+        f"/dashboard/monitor/credit?window={window_param(START + 63 * HOUR)}",
+        "#monitor-multivariate-verdict",
+    ),
     ("monitor-never-checked", "/dashboard/monitor/idle", "#monitor-no-checks"),
     ("monitor-bad-link", "/dashboard/monitor/credit?window=yesterday", "#monitor-link-problem-0"),
     ("column-income", "/dashboard/column/credit/income", "#column-effect-size"),

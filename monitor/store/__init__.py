@@ -29,7 +29,7 @@ from monitor.store.alert_domain import (
 )
 from monitor.store.audit import AuditEntry
 from monitor.store.domain import CheckDetail, CheckStatus, CheckSummary, Monitor
-from monitor.store.history import CheckPoint, ColumnPoint, HeatmapCell
+from monitor.store.history import CheckPoint, ColumnPoint, HeatmapCell, MultivariatePoint
 from monitor.store.links import DetectedBy, ModelVersionEvent, PendingWriteback
 from monitor.store.metrics_reads import (
     ChannelCounts,
@@ -79,6 +79,7 @@ __all__ = [
     "Monitor",
     "MonitorMetrics",
     "MonitorStatus",
+    "MultivariatePoint",
     "NewDelivery",
     "NewRetrainTrigger",
     "NewTransition",

@@ -1,21 +1,24 @@
 """Read-only history of checks for the dashboard: light rows and aggregates over windows.
 
 Each function receives an open session (``Store`` opens it) and returns frozen values.
-They select only the columns they need (never ``report_json``) and aggregate in the
-database: the heatmap groups column results into time buckets with ``GROUP BY``, so a
-year of hourly checks is never loaded into Python.
+They select only the columns they need and aggregate in the database: the heatmap groups
+column results into time buckets with ``GROUP BY``, so a year of hourly checks is never
+loaded into Python. ``report_json`` is never loaded whole: the multivariate history has
+the database extract its ``multivariate`` part.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import BigInteger, Integer, case, extract, func, select
+from sqlalchemy import JSON, BigInteger, Integer, Text, and_, case, extract, func, not_, select
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session
 
+from monitor.engine.report import ColumnResult, MultivariateResult, Verdict
 from monitor.errors import ConfigError
 from monitor.store._base import StoreBase
 from monitor.store._rows import aware
@@ -27,10 +30,12 @@ __all__ = [
     "ColumnPoint",
     "HeatmapCell",
     "HistoryReads",
+    "MultivariatePoint",
     "check_points",
     "column_points",
     "find_check_id",
     "heatmap_cells",
+    "multivariate_points",
 ]
 
 
@@ -67,6 +72,23 @@ class ColumnPoint:
     delta: float
     drifted: bool
     model_version: str | None
+    alpha: float = 0.05
+
+    @property
+    def verdict(self) -> Verdict | None:
+        """``drift``, ``watch`` or ``ok`` (None when not tested), by the engine's rule
+        (:attr:`monitor.engine.report.ColumnResult.verdict`)."""
+        return ColumnResult(
+            self.column,
+            "",
+            self.role,
+            cast(Any, self.status),
+            p_value_adjusted=self.p_value_adjusted,
+            effect_size=self.effect_size,
+            alpha=self.alpha,
+            delta=self.delta,
+            drifted=self.drifted,
+        ).verdict
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +107,18 @@ class HeatmapCell:
     n_windows: int
     n_drifted: int
     last_window_start_at: dt.datetime
+    n_watch: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class MultivariatePoint:
+    """One check's multivariate (domain classifier) result, for its effect over time;
+    ``result`` is None for a check without one (failed, or stored before it existed)."""
+
+    check_id: int
+    window_start_at: dt.datetime
+    window_end_at: dt.datetime
+    result: MultivariateResult | None
 
 
 def _in_range(statement: Any, since: dt.datetime | None, until: dt.datetime | None) -> Any:
@@ -173,6 +207,7 @@ def column_points(
             ColumnResultRow.delta,
             ColumnResultRow.drifted,
             CheckRow.model_version,
+            ColumnResultRow.alpha,
         )
         .join(ColumnResultRow, ColumnResultRow.check_id == CheckRow.id)
         .where(CheckRow.monitor_id == monitor_id)
@@ -197,6 +232,7 @@ def column_points(
             delta=row[10],
             drifted=bool(row[11]),
             model_version=row[12],
+            alpha=float(row[13]),
         )
         for row in _rows(session, _in_range(statement, since, until))
     ]
@@ -208,6 +244,16 @@ def _epoch_seconds(session: Session) -> Any:
         # SQLite keeps the UTC wall time as text; strftime('%s') reads it as UTC.
         return sql_cast(func.strftime("%s", CheckRow.window_start_at), Integer)
     return sql_cast(extract("epoch", CheckRow.window_start_at), BigInteger)
+
+
+# ``watch`` (:attr:`ColumnResult.verdict`) in SQL: significant at a level that is on, not
+# drifted. tests/integration/store checks that both agree.
+_WATCH = and_(
+    ColumnResultRow.status == "tested",
+    not_(ColumnResultRow.drifted),
+    ColumnResultRow.alpha < 1.0,
+    ColumnResultRow.p_value_adjusted < ColumnResultRow.alpha,
+)
 
 
 def heatmap_cells(
@@ -230,6 +276,7 @@ def heatmap_cells(
             func.count(),
             func.sum(case((ColumnResultRow.drifted, 1), else_=0)),
             func.max(CheckRow.window_start_at),
+            func.sum(case((_WATCH, 1), else_=0)),
         )
         .join(ColumnResultRow, ColumnResultRow.check_id == CheckRow.id)
         .where(CheckRow.monitor_id == monitor_id)
@@ -246,9 +293,47 @@ def heatmap_cells(
             n_windows=int(row[3]),
             n_drifted=int(row[4] or 0),
             last_window_start_at=row[5],
+            n_watch=int(row[6] or 0),
         )
         for row in _rows(session, statement)
     ]
+
+
+def _multivariate_json(session: Session) -> Any:
+    """The ``multivariate`` part of ``checks.report_json`` as JSON text, extracted by the
+    database (the report, with its histograms, never leaves it)."""
+    if session.get_bind().dialect.name == "sqlite":
+        return func.json_extract(CheckRow.report_json, "$.multivariate")
+    return sql_cast(sql_cast(CheckRow.report_json, JSON)["multivariate"], Text)
+
+
+def multivariate_points(
+    session: Session,
+    monitor_id: int,
+    *,
+    since: dt.datetime | None,
+    until: dt.datetime | None,
+) -> list[MultivariatePoint]:
+    """The multivariate result of each check with a window starting in [since, until),
+    oldest first."""
+    statement = _in_range(
+        select(
+            CheckRow.id,
+            CheckRow.window_start_at,
+            CheckRow.window_end_at,
+            _multivariate_json(session),
+        )
+        .where(CheckRow.monitor_id == monitor_id)
+        .order_by(CheckRow.window_start_at, CheckRow.window_end_at),
+        since,
+        until,
+    )
+    points = []
+    for row in _rows(session, statement):
+        found = json.loads(row[3]) if isinstance(row[3], str) else row[3]
+        result = MultivariateResult.from_dict(found) if isinstance(found, dict) else None
+        points.append(MultivariatePoint(row[0], row[1], row[2], result))
+    return points
 
 
 def find_check_id(session: Session, monitor_id: int, window_start_at: dt.datetime) -> int | None:
@@ -333,6 +418,23 @@ class HistoryReads(StoreBase):
                 since=aware("since", since),
                 until=aware("until", until),
                 bucket_s=bucket_s,
+            )
+
+    def multivariate_history(
+        self,
+        monitor: str,
+        *,
+        since: dt.datetime | None = None,
+        until: dt.datetime | None = None,
+    ) -> list[MultivariatePoint]:
+        """Each check's multivariate result over windows starting in [since, until), oldest
+        first."""
+        with self._session(readonly=True) as session:
+            return multivariate_points(
+                session,
+                self._monitor_id(session, monitor),
+                since=None if since is None else aware("since", since),
+                until=None if until is None else aware("until", until),
             )
 
     def find_check(self, monitor: str, window_start_at: dt.datetime) -> int | None:

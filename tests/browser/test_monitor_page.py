@@ -31,7 +31,7 @@ def test_monitor_page_shows_the_latest_window_and_its_ranked_columns(
     expect(rows).to_have_count(len(detail.columns))
     top = max((c for c in detail.columns if c.drifted), key=lambda c: c.effect_size or 0.0)
     expect(rows.first.locator("td").first).to_have_text(top.name)
-    expect(rows.first).to_contain_text("DRIFT")
+    expect(rows.first.locator("td").last).to_have_text("drift")
     expect(tab.page.locator("#monitor-prediction-verdict")).to_contain_text("predicted_proba")
     expect(tab.page.locator("#monitor-quality")).to_be_visible()
     assert detail.report is not None

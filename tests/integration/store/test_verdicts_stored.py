@@ -75,3 +75,24 @@ def test_multivariate_drift_is_stored_and_served(store: Store) -> None:
     assert joint["drifted"] is True and joint["method"] == "classifier"
     assert set(joint["top_columns"]) <= {"a", "b", "c", "d"} and joint["top_columns"]
     assert joint["effect_size"] >= joint["threshold"] == 0.05
+
+
+def test_history_reads_give_watch_and_the_multivariate_result_by_window(store: Store) -> None:
+    """The dashboard's reads: the heatmap's watch count (SQL) and each column point's
+    verdict agree with the engine's verdicts; the multivariate result comes back per
+    window, extracted by the database from the stored report."""
+    reference, current = _frames()
+    report = compare(reference, current, prediction="score", delta_prediction=0.2)
+    hour = dt.timedelta(hours=1)
+    store.save_check("credit", T0, T0 + hour, report, started_at=T0, finished_at=T0)
+    store.save_failed_check("credit", T0 + hour, T0 + 2 * hour, "boom",
+                            started_at=T0, finished_at=T0)  # fmt: skip
+    expected = {c.name: c.verdict for c in report.columns}
+    cells = store.column_heatmap("credit", since=T0, until=T0 + 2 * hour, bucket=hour)
+    watched = {c.column: c.n_watch for c in cells}
+    assert watched == {name: int(v == "watch") for name, v in expected.items()}
+    points = store.column_history("credit")
+    assert {p.column: p.verdict for p in points} == expected
+    joint = store.multivariate_history("credit", since=T0)
+    assert [p.window_start_at for p in joint] == [T0, T0 + hour]
+    assert joint[0].result == report.multivariate and joint[1].result is None

@@ -6,8 +6,8 @@ import datetime as dt
 
 from dashboards import figures
 from dashboards.queries import HeatmapView, Marker, VersionChange
-from monitor.engine.report import Histogram
-from monitor.store import CheckPoint, ColumnPoint
+from monitor.engine.report import Histogram, MultivariateResult
+from monitor.store import CheckPoint, ColumnPoint, MultivariatePoint
 
 T0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 HOUR = dt.timedelta(hours=1)
@@ -135,10 +135,10 @@ def test_heatmap_colour_is_the_effect_over_delta_on_a_fixed_scale() -> None:
     assert [list(r) for r in large.data[0].z] == [[5.0], [5.0]]
     for figure in (small, large):
         assert (figure.data[0].zmin, figure.data[0].zmax) == (0.0, figures.HEATMAP_MAX)
-    assert list(small.data[0].customdata[0][0]) == [1, "0.050", "0.1"]
+    assert list(small.data[0].customdata[0][0]) == [1, "0.050", "0.1", "drift", 0]
 
 
-def test_effect_timeline_draws_the_threshold_and_colours_drifted_windows() -> None:
+def test_effect_timeline_draws_the_threshold_and_colours_each_window_by_verdict() -> None:
     points = [
         ColumnPoint(
             i,
@@ -156,12 +156,99 @@ def test_effect_timeline_draws_the_threshold_and_colours_drifted_windows() -> No
             "1",
         )
         for i, effect in enumerate((0.05, 0.3))
-    ]
+    ] + [
+        ColumnPoint(2, T0 + 2 * HOUR, T0 + 3 * HOUR, "income", "feature", "tested", "cvm",
+                    "wasserstein", 0.01, 0.4, 0.1, False, "1")
+    ]  # fmt: skip
     figure = figures.effect_timeline(points, "income")
-    effect, threshold = figure.data
-    assert list(effect.y) == [0.05, 0.3]
-    assert list(effect.marker.color) == ["#2e7d32", "#c62828"]
-    assert list(threshold.y) == [0.1, 0.1]
+    traces = {trace.name: trace for trace in figure.data}
+    effect = figure.data[0]
+    assert list(effect.y) == [0.05, 0.3, 0.01]
+    # significant but below delta: watch (blue), never drift (red)
+    assert list(effect.text) == ["watch", "drift", "ok"]
+    assert list(effect.marker.color) == ["#1565c0", "#c62828", "#2e7d32"]
+    assert list(traces[figures.WATCH_LABEL].x) == [T0]
+    assert list(traces["drift"].x) == [T0 + HOUR]
+    assert list(traces["threshold (delta)"].y) == [0.1, 0.1, 0.1]
+
+
+def test_heatmap_marks_watch_cells_apart_from_drift_with_a_legend_entry() -> None:
+    view = HeatmapView(
+        columns=("income", "age", "region"),
+        bucket_starts=(T0, T0 + HOUR),
+        bucket=HOUR,
+        effect=((0.5, 0.05), (0.04, 0.01), (0.02, None)),
+        drifted=((1, 0), (0, 0), (0, 0)),
+        windows=((1, 1), (1, 1), (1, 0)),
+        last_window_starts=(T0, T0 + HOUR),
+        deltas=(0.1, 0.1, 0.1),
+        # income's first cell is drift and watch in one bucket: drawn as drift only
+        watch=((1, 1), (1, 0), (0, 0)),
+    )
+    figure = figures.drift_heatmap(view)
+    traces = {trace.name: trace for trace in figure.data}
+    watch = traces[figures.WATCH_LABEL]
+    assert list(zip(watch.x, watch.y, strict=True)) == [(T0 + HOUR, "income"), (T0, "age")]
+    assert watch.marker.symbol == "circle-open" and watch.showlegend is not False
+    drifted = traces["drifted"]
+    assert list(zip(drifted.x, drifted.y, strict=True)) == [(T0, "income")]
+    heat = figure.data[0]
+    verdicts = [[cell[3] for cell in row] for row in heat.customdata]
+    assert verdicts == [
+        ["drift", figures.WATCH_LABEL],
+        [figures.WATCH_LABEL, "ok"],
+        ["ok", "not tested"],
+    ]
+    assert "%{customdata[3]}" in heat.hovertemplate
+    # a watch cell's colour is below delta: never the colour of drift
+    assert heat.z[1][0] is not None and heat.z[1][0] < 1
+
+
+def _joint(hour: int, effect: float | None, **fields: object) -> MultivariatePoint:
+    start = T0 + hour * HOUR
+    p_value = fields.pop("p_value", 1e-6 if effect and effect >= 0.02 else 0.4)
+    result = MultivariateResult(
+        status=fields.pop("status", "tested"),  # type: ignore[arg-type]
+        statistic=None if effect is None else 0.5 + effect,
+        p_value=p_value,  # type: ignore[arg-type]
+        effect_size=effect,
+        threshold=fields.pop("threshold", 0.05),  # type: ignore[arg-type]
+        drifted=effect is not None and effect >= 0.05,
+        top_columns=fields.pop("top_columns", ()),  # type: ignore[arg-type]
+        reason=fields.pop("reason", ""),  # type: ignore[arg-type]
+    )
+    return MultivariatePoint(hour, start, start + HOUR, result)
+
+
+def test_multivariate_timeline_plots_the_effect_against_its_threshold_line() -> None:
+    points = [
+        _joint(0, 0.01),
+        _joint(1, 0.03),
+        MultivariatePoint(2, T0 + 2 * HOUR, T0 + 3 * HOUR, None),  # failed check
+        _joint(4, 0.3, top_columns=("income", "age")),
+    ]
+    frame = figures.Frame(T0, T0 + 5 * HOUR, HOUR)
+    figure = figures.multivariate_timeline(points, frame=frame)
+    line = figure.data[0]
+    # a gap over the windows without a tested result
+    assert list(line.x) == [T0, T0 + HOUR, T0 + 2 * HOUR, T0 + 4 * HOUR]
+    assert list(line.y) == [0.01, 0.03, None, 0.3]
+    assert list(line.marker.color) == ["#2e7d32", "#1565c0", "#455a64", "#c62828"]
+    assert line.text[1].startswith("watch") and "top columns: income, age" in line.text[3]
+    [threshold] = [s for s in figure.layout.shapes if s.type == "line"]
+    assert (threshold.y0, threshold.y1) == (0.05, 0.05)
+    assert (threshold.xref, threshold.x0, threshold.x1) == ("x domain", 0, 1)
+    assert [a.text for a in figure.layout.annotations] == ["threshold 0.05"]
+
+
+def test_multivariate_timeline_steps_a_changed_threshold_and_explains_an_empty_range() -> None:
+    figure = figures.multivariate_timeline([_joint(0, 0.1), _joint(1, 0.1, threshold=0.2)])
+    [threshold] = [t for t in figure.data if t.name == "threshold"]
+    assert list(threshold.y) == [0.05, 0.2] and threshold.line.shape == "hv"
+    empty = figures.multivariate_timeline(
+        [_joint(0, None, status="insufficient_data", reason="the baseline has no joint sample")]
+    )
+    assert "no joint sample" in empty.layout.annotations[0].text
 
 
 def test_distribution_puts_reference_and_current_side_by_side() -> None:
