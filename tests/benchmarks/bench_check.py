@@ -3,7 +3,9 @@
 Prints the check time beside numpy sorting every column of both frames once (the
 budget the engine issue sets), plain scipy ``ks_2samp`` over the numeric columns, the
 peak memory the check allocates (tracemalloc) against the size of the current frame,
-and the baseline file size. Run with ``make bench``.
+the baseline file size, and the check split in its univariate part (``multivariate`` off)
+and its multivariate part (the domain classifier alone, on the baseline's joint sample
+and a sample of the window). Run with ``make bench``.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import pandas as pd
 from scipy import stats
 
 from monitor import build_baseline, compare, save_baseline
+from monitor.engine.multivariate import MultivariateOptions, domain_classifier
 
 ROWS = 1_000_000
 NUMERIC = 16
@@ -75,6 +78,11 @@ def main() -> None:
         print(f"baseline file: {path.stat().st_size / 2**20:.1f} MiB")
 
     check = _best(lambda: compare(baseline, current))
+    univariate = _best(
+        lambda: compare(baseline, current, multivariate=MultivariateOptions(method="off"))
+    )
+    multivariate = _best(lambda: domain_classifier(baseline, current))
+    joint = domain_classifier(baseline, current)
     sort_codes = _best(lambda: _sort_all((reference, current), as_strings=False))
     numeric = [f"num_{i:02d}" for i in range(NUMERIC)]
     start = time.perf_counter()
@@ -94,6 +102,12 @@ def main() -> None:
     print(
         f"check (compare), best of {REPEATS}: {check:.3f} s "
         f"({len(report.drifted_columns)} columns drifted)"
+    )
+    print(
+        f"univariate part (multivariate off), best of {REPEATS}: {univariate:.3f} s; "
+        f"multivariate part (domain classifier, {joint.n_reference} + {joint.n_current} "
+        f"rows, AUC {joint.statistic or 0.0:.3f}), best of {REPEATS}: {multivariate:.3f} s "
+        f"-> multivariate / univariate = {multivariate / univariate:.2f}"
     )
     print(
         f"numpy sort of every column of both frames (categoricals as codes): {sort_codes:.3f} s"
