@@ -105,7 +105,7 @@ PERMUTATION_ROWS: Final = 2_000
 """Permutation importance uses at most this many rows of each held-out fold (a seeded,
 stratified draw): ranking the columns needs far fewer rows than the AUC test, and each
 column costs one prediction of them (at 20 000 + 20 000 rows and 20 columns the full
-folds made importance two thirds of the classifier's time)."""
+folds made importance about half of the classifier's time)."""
 _MODEL: Final[dict[str, Any]] = {
     "learning_rate": 0.3,
     "max_iter": 30,
