@@ -157,7 +157,8 @@ def test_monitor_follows_the_alias_and_switches_baseline_on_promotion(
     assert (after.model_version, after.run_id) == ("2", second.run_id)
     detail = store.get_check(after.id)
     assert detail is not None and detail.report is not None
-    assert detail.report.n_reference == 4_000  # the new version's baseline
+    # the new version's baseline: its training split (the other 1 000 rows score it)
+    assert detail.report.n_reference == 3_000
     events = store.list_model_version_events("credit")
     assert [(e.old_version, e.new_version, e.detected_by) for e in events] == [
         (None, "1", "poll"),
