@@ -102,6 +102,7 @@ def test_log_baseline_with_validation_scores_the_held_out_rows(
     assert performance is not None and performance.source == "validation"
     assert performance.n_labelled == len(valid_df) and logged.baseline.n_rows == len(train_df)
     stored = MlflowClient(embedded).get_run(run.info.run_id)
+    assert stored.inputs is not None
     contexts = {
         d.dataset.name: {t.key: t.value for t in d.tags}["mlflow.data.context"]
         for d in stored.inputs.dataset_inputs
