@@ -4,8 +4,9 @@ the labelled records of the drift, inside the MLflow Project run Driftline launc
 It reads the monitor's records in [since, until) that have a label from Driftline's store
 (``Store.labelled_records``), waiting up to ``--wait-s`` seconds for ``--min-rows`` of them
 (labels arrive days after their records), then trains with ``sample_data/train.py``'s
-pipeline, logs the model and its Driftline baseline to this run and registers the next
-version of the model, without moving the alias: Driftline's promotion gate decides that.
+pipeline on three quarters of them, logs the model and its Driftline baseline to this run
+(its performance and CBPE calibration computed on the held-out quarter) and registers the
+next version of the model, without moving the alias: Driftline's promotion gate decides that.
 
     python retrain.py --database-url sqlite:///driftline.db --monitor credit \\
         --since 2026-01-27T00:00:00+00:00 --until 2026-01-29T00:00:00+00:00 ...
