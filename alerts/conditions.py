@@ -28,6 +28,7 @@ from monitor.config.alerts import (
     DatasetDriftRule,
     EffectSizeRule,
     KeyFeatureDriftRule,
+    MultivariateDriftRule,
     PerformanceDropRule,
     PredictionDriftRule,
     QualityRule,
@@ -125,6 +126,23 @@ def prediction_drift(rule: PredictionDriftRule, check: CheckDetail) -> Outcome:
     return Outcome(False, f"prediction {column.name!r} did not drift")
 
 
+def multivariate_drift(rule: MultivariateDriftRule, check: CheckDetail) -> Outcome:
+    del rule  # the kind has no fields of its own
+    unknown = _unknown(check)
+    if unknown is not None:
+        return unknown
+    joint = check.report.multivariate if check.report is not None else None
+    if joint is None or joint.status != "tested":
+        why = "not run" if joint is None else joint.reason or joint.status
+        return Outcome(None, f"no multivariate test in the check ({why})")
+    auc = joint.statistic if joint.statistic is not None else math.nan
+    shown = f"domain classifier AUC {auc:.3f}, p = {joint.p_value or 0.0:.2g}"
+    if joint.verdict == "drift":
+        top = f"; top columns {', '.join(joint.top_columns)}" if joint.top_columns else ""
+        return Outcome(True, f"joint distribution drifted ({shown}{top})")
+    return Outcome(False, f"joint distribution {joint.verdict} ({shown})")
+
+
 def top_k_drift(rule: TopKDriftRule, check: CheckDetail) -> Outcome:
     unknown = _unknown(check)
     if unknown is not None:
@@ -219,6 +237,7 @@ CONDITIONS: Final[Mapping[str, Callable[[Any, CheckDetail], Outcome]]] = Mapping
         "effect_size": effect_size,
         "quality": quality,
         "prediction_drift": prediction_drift,
+        "multivariate_drift": multivariate_drift,
         "top_k_drift": top_k_drift,
     }
 )

@@ -3,7 +3,8 @@
 1. Prepare a working folder (``.driftline-demo``): ``driftline.yaml`` with one monitor that
    follows ``models:/credit@production``, the SQLite store and the embedded MLflow store.
 2. Train the demo model on the reference period and register it as version 1 with the
-   ``production`` alias (``sample_data/train.py``), its Driftline baseline logged with it.
+   ``production`` alias (``sample_data/train.py``), its Driftline baseline logged with it
+   (performance and CBPE calibration on a held-out quarter of the reference period).
 3. Start ``driftline serve`` on 127.0.0.1:8050 following a simulated clock, and a webhook
    receiver that verifies every signed webhook (``sample_data/receiver.py``).
 4. Replay eight weeks of live traffic (``sample_data/live.py``) through the ingest API in

@@ -7,7 +7,8 @@ A scikit-learn pipeline (imputation, scaling, one-hot encoding, logistic regress
 ``default`` from the sample features. The run gets the parameters, the validation metrics
 (ROC AUC, log loss, accuracy), the model (``mlflow.sklearn.log_model`` with explicit pip
 requirements, about 0.1 s instead of 5 s of inference) and the Driftline baseline of the
-training data with the model's own ``predicted_proba`` (``monitor.mlflow.log_baseline``).
+training split with the model's own ``predicted_proba`` (``monitor.mlflow.log_baseline``),
+its performance and CBPE calibration computed on the held-out validation split.
 The model version is registered and, unless ``alias`` is None, given the alias (moved with
 ``MlflowRegistry.move_alias``, the code path of every promotion). The demo's retraining
 project (``sample_data/retrain_project``) calls :func:`train_and_register` with
@@ -113,8 +114,10 @@ def train_and_register(
         "log_loss": float(log_loss(valid[TARGET], proba)),
         "accuracy": float(accuracy_score(valid[TARGET], proba >= 0.5)),
     }
-    baseline_data = frame.drop(columns=["record_id"], errors="ignore").copy()
-    baseline_data[PREDICTION] = model.predict_proba(_features(frame))[:, 1]
+    baseline_data = train.drop(columns=["record_id"], errors="ignore").copy()
+    baseline_data[PREDICTION] = model.predict_proba(_features(train))[:, 1]
+    held_out = valid.drop(columns=["record_id"], errors="ignore").copy()
+    held_out[PREDICTION] = proba
     started = (
         contextlib.nullcontext(active)
         if active
@@ -137,8 +140,14 @@ def train_and_register(
                 signature=infer_signature(_features(valid), model.predict_proba(_features(valid))),
                 skops_trusted_types=["numpy.dtype"],
             )
+        # performance and CBPE calibration on the held-out quarter the model did not see
         log_baseline(
-            baseline_data, target=TARGET, prediction=PREDICTION, model=model, tracking_uri=uri
+            baseline_data,
+            target=TARGET,
+            prediction=PREDICTION,
+            model=model,
+            tracking_uri=uri,
+            validation=held_out,
         )
     registered = mlflow.register_model(info.model_uri, model_name)
     if alias is not None:

@@ -12,7 +12,7 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from monitor.cli.service import add_service_commands, run_service_command
 from monitor.engine.defaults import (
@@ -22,6 +22,9 @@ from monitor.engine.defaults import (
     DEFAULT_DRIFT_SHARE,
 )
 from monitor.errors import DriftlineError
+
+if TYPE_CHECKING:
+    from monitor.engine.baseline import Baseline
 
 __all__ = ["main"]
 
@@ -93,6 +96,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     build.add_argument("--seed", type=int, default=0)
     _add_dask_option(build, "DATA is a glob of CSV/Parquet files, one task per file")
+    build.add_argument(
+        "--validation",
+        default=None,
+        metavar="FILE",
+        help="held-out data (CSV or Parquet, the training data's columns): the baseline's "
+        "performance and CBPE calibration are computed on it instead of the training data",
+    )
     log = baseline_commands.add_parser("log", help="build a baseline and log it to an MLflow run")
     log.add_argument("data", help="training data (CSV or Parquet)")
     log.add_argument("--run-id", required=True, help="the MLflow run of the training")
@@ -104,6 +114,12 @@ def _parser() -> argparse.ArgumentParser:
     _add_schema_options(log)
     log.add_argument("--sample-size", type=int, default=100_000)
     log.add_argument("--seed", type=int, default=0)
+    log.add_argument(
+        "--validation",
+        default=None,
+        metavar="FILE",
+        help="held-out data: the baseline's performance and CBPE calibration come from it",
+    )
 
     check = commands.add_parser("check", help="check current data against a baseline")
     source = check.add_mutually_exclusive_group(required=True)
@@ -177,6 +193,7 @@ def _baseline_build(args: argparse.Namespace) -> int:
     from monitor.engine.baseline_file import save_baseline
     from monitor.engine.io import read_table
 
+    validation = None if args.validation is None else read_table(args.validation)
     options: dict[str, Any] = {
         "target": args.target,
         "prediction": args.prediction,
@@ -186,6 +203,7 @@ def _baseline_build(args: argparse.Namespace) -> int:
         "seed": args.seed,
         "task": args.task,
         "threshold": args.threshold,
+        "validation": validation,
     }
     if args.dask is not None:
         from monitor.service.cluster import Cluster, baseline_of_files, files_of
@@ -197,7 +215,18 @@ def _baseline_build(args: argparse.Namespace) -> int:
         baseline = build_baseline(read_table(args.data), **options)
     path = save_baseline(baseline, args.out)
     print(f"baseline of {baseline.n_rows} rows, {len(baseline.columns)} columns -> {path}")
+    _print_performance_source(baseline)
     return EXIT_OK
+
+
+def _print_performance_source(baseline: Baseline) -> None:
+    performance = baseline.performance
+    if performance is None:
+        return
+    if performance.note is not None:
+        print(f"note: {performance.note}")
+    else:
+        print(f"performance and CBPE calibration from {performance.n_labelled} validation rows")
 
 
 def _baseline_log(args: argparse.Namespace) -> int:
@@ -205,6 +234,7 @@ def _baseline_log(args: argparse.Namespace) -> int:
     from monitor.mlflow.tracking import init_tracking, log_baseline, resolve_tracking_uri
 
     data = read_table(args.data)
+    validation = None if args.validation is None else read_table(args.validation)
     uri = init_tracking(resolve_tracking_uri(args.tracking_uri))
     logged = log_baseline(
         data,
@@ -216,12 +246,14 @@ def _baseline_log(args: argparse.Namespace) -> int:
         seed=args.seed,
         run_id=args.run_id,
         tracking_uri=uri,
+        validation=validation,
     )
     baseline = logged.baseline
     print(
         f"baseline of {baseline.n_rows} rows, {len(baseline.columns)} columns -> "
         f"run {logged.run_id}, artifact {logged.artifact_path}"
     )
+    _print_performance_source(baseline)
     return EXIT_OK
 
 

@@ -44,6 +44,7 @@ __all__ = [
     "JenkinsTarget",
     "KeyFeatureDriftRule",
     "MlflowProjectTarget",
+    "MultivariateDriftRule",
     "PerformanceDropRule",
     "PredictionDriftRule",
     "Promotion",
@@ -231,6 +232,13 @@ class PredictionDriftRule(_Rule):
     kind: Literal["prediction_drift"]
 
 
+class MultivariateDriftRule(_Rule):
+    """Fires when the check's multivariate (domain classifier) verdict is ``drift``; a
+    ``watch`` (significant, AUC − 0.5 below the threshold) never fires it."""
+
+    kind: Literal["multivariate_drift"]
+
+
 PERFORMANCE_METRICS: Final = ("accuracy", "precision", "recall", "f1", "roc_auc", "r2")
 """Metrics a ``performance_drop`` rule can watch: those where higher is better."""
 
@@ -316,6 +324,7 @@ Rule = Annotated[
     | EffectSizeRule
     | QualityRule
     | PredictionDriftRule
+    | MultivariateDriftRule
     | PerformanceDropRule
     | TopKDriftRule
     | RetrainingOutcomeRule,
@@ -327,6 +336,7 @@ RULE_KINDS: Final = (
     "effect_size",
     "quality",
     "prediction_drift",
+    "multivariate_drift",
     "performance_drop",
     "top_k_drift",
     "retraining_outcome",

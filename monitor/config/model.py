@@ -549,6 +549,7 @@ _RULE_KINDS: Final[dict[str, type[BaseModel]]] = {
     "effect_size": alerts_config.EffectSizeRule,
     "quality": alerts_config.QualityRule,
     "prediction_drift": alerts_config.PredictionDriftRule,
+    "multivariate_drift": alerts_config.MultivariateDriftRule,
     "performance_drop": alerts_config.PerformanceDropRule,
     "top_k_drift": alerts_config.TopKDriftRule,
     "retraining_outcome": alerts_config.RetrainingOutcomeRule,

@@ -28,6 +28,7 @@ __all__ = [
     "ColumnKind",
     "ColumnRole",
     "build_baseline",
+    "check_same_schema",
     "label_counts",
     "number_label",
 ]
@@ -269,6 +270,7 @@ def build_baseline(
     threshold: float = 0.5,
     feature_importances: Mapping[str, float] | None = None,
     joint_sample_size: int = DEFAULT_JOINT_SAMPLE_SIZE,
+    validation: pd.DataFrame | None = None,
 ) -> Baseline:
     """Build the baseline of a reference DataFrame.
 
@@ -298,11 +300,18 @@ def build_baseline(
     joint_sample_size : int
         Cap on the joint row sample of the compared features (default 20 000), a seeded
         uniform draw of whole rows kept for multivariate drift.
+    validation : DataFrame, optional
+        Held-out data the model was not trained on, with the training data's columns:
+        the performance part (metrics and the CBPE calibration) is computed on it
+        (``performance.source == "validation"``). Without it they come from ``df``,
+        which the model has seen, and are optimistic (``source == "training"``). The
+        drift profiles always come from ``df``.
 
     Raises
     ------
     ConfigError
-        When a named column is absent or a parameter is out of range.
+        When a named column is absent, a parameter is out of range, or ``validation``
+        does not have the training data's schema (the error names the column).
     """
     if sample_size < 2:
         raise ConfigError(f"sample_size must be >= 2, got {sample_size}")
@@ -323,6 +332,8 @@ def build_baseline(
                 f"{option}: column(s) {absent} not in the data; "
                 f"available columns: {[str(c) for c in df.columns]}"
             )
+    if validation is not None:
+        check_same_schema(df, validation, ignore=ignore_set)
     n_rows = len(df)
     rng = np.random.default_rng(seed)
     rows = (
@@ -365,7 +376,7 @@ def build_baseline(
             if col.role == "feature" and col.kind not in ("datetime", "identifier")
         ]
         performance = build_performance(
-            df,
+            df if validation is None else validation,
             target,
             prediction,
             features,
@@ -373,6 +384,7 @@ def build_baseline(
             threshold=threshold,
             seed=seed,
             feature_importances=feature_importances,
+            source="training" if validation is None else "validation",
         )
     return Baseline(
         columns=columns,
@@ -384,6 +396,59 @@ def build_baseline(
         performance=performance,
         joint_sample=_joint_sample(df, columns, joint_sample_size, seed),
     )
+
+
+def _dtype_family(series: pd.Series) -> str:
+    dtype = series.dtype
+    if pd.api.types.is_bool_dtype(dtype):
+        return "boolean"
+    if pd.api.types.is_numeric_dtype(dtype):
+        return "numeric"
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        return "datetime"
+    return "text"
+
+
+def check_same_schema(
+    training: pd.DataFrame, validation: pd.DataFrame, *, ignore: Iterable[str] = ()
+) -> None:
+    """Refuse validation data whose columns or column types differ from the training
+    data's (ignored columns aside); integers and floats are both numeric, and a column
+    that is empty in either frame is not compared by type.
+
+    Raises
+    ------
+    ConfigError
+        Naming the first column that is absent, extra, or of another type.
+    """
+    skip = set(ignore)
+    train = [str(c) for c in training.columns if str(c) not in skip]
+    held = [str(c) for c in validation.columns if str(c) not in skip]
+    absent = [c for c in train if c not in held]
+    if absent:
+        raise ConfigError(
+            f"validation data: column {absent[0]!r} of the training data is missing; "
+            "validation data needs the training data's columns"
+        )
+    extra = [c for c in held if c not in train]
+    if extra:
+        raise ConfigError(
+            f"validation data: column {extra[0]!r} is not in the training data; drop it "
+            "or pass it in --ignore"
+        )
+    by_name = {str(c): c for c in validation.columns}
+    for raw in training.columns:
+        name = str(raw)
+        if name in skip:
+            continue
+        left, right = training[raw], validation[by_name[name]]
+        if left.isna().all() or right.isna().all():
+            continue
+        if _dtype_family(left) != _dtype_family(right):
+            raise ConfigError(
+                f"validation data: column {name!r} is {_dtype_family(right)} "
+                f"({right.dtype}) but {_dtype_family(left)} ({left.dtype}) in the training data"
+            )
 
 
 def joint_labels(series: pd.Series) -> NDArray[np.object_]:

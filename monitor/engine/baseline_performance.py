@@ -24,7 +24,9 @@ from monitor.stats import METRICS, IsotonicMap, fit_isotonic
 
 __all__ = [
     "FORMAT_VERSION",
+    "OPTIMISTIC_NOTE",
     "BaselinePerformance",
+    "PerformanceSource",
     "PredictionKind",
     "Task",
     "build_performance",
@@ -40,6 +42,13 @@ REGRESSION_MIN_VALUES: Final = 21  # a numeric target with more distinct values 
 
 Task = Literal["binary", "multiclass", "regression"]
 PredictionKind = Literal["probability", "label", "value"]
+PerformanceSource = Literal["training", "validation"]
+
+OPTIMISTIC_NOTE: Final = (
+    "baseline performance and CBPE calibration come from the training data and are "
+    "optimistic; build the baseline with held-out validation data for honest ones"
+)
+"""Said wherever a baseline's performance came from its training data."""
 
 
 def label_text(value: Any) -> str | None:
@@ -88,7 +97,10 @@ class BaselinePerformance:
     ``classes`` are the label texts (:func:`label_text`) in code order: for binary,
     code 1 is ``positive_class``. ``prediction_kind`` says whether the prediction column
     holds the probability of the positive class, a class label, or a numeric value;
-    a probability is turned into a label by ``score >= threshold``.
+    a probability is turned into a label by ``score >= threshold``. ``source`` says
+    whether the metrics and the calibration were computed on the training data (the
+    model has seen it: optimistic, and a calibration that trusts the model too much) or
+    on held-out ``validation`` data.
     """
 
     task: Task
@@ -102,6 +114,12 @@ class BaselinePerformance:
     calibration: IsotonicMap | None = None
     mutual_information: Mapping[str, float] = field(default_factory=dict)
     feature_importances: Mapping[str, float] | None = None
+    source: PerformanceSource = "training"
+
+    @property
+    def note(self) -> str | None:
+        """:data:`OPTIMISTIC_NOTE` when the performance came from training data."""
+        return OPTIMISTIC_NOTE if self.source == "training" else None
 
     @property
     def positive_class(self) -> str | None:
@@ -118,6 +136,7 @@ class BaselinePerformance:
             "threshold": self.threshold,
             "metrics": {k: None if math.isnan(v) else v for k, v in self.metrics.items()},
             "n_labelled": self.n_labelled,
+            "source": self.source,
             "calibration": None if self.calibration is None else self.calibration.to_dict(),
             "mutual_information": dict(self.mutual_information),
             "feature_importances": (
@@ -138,6 +157,9 @@ class BaselinePerformance:
             )
         calibration = data.get("calibration")
         importances = data.get("feature_importances")
+        source = data.get("source", "training")
+        if source not in ("training", "validation"):
+            raise ValueError(f"BaselinePerformance.from_dict: source {source!r} is not known")
         return cls(
             task=data["task"],
             target=str(data["target"]),
@@ -154,6 +176,7 @@ class BaselinePerformance:
             feature_importances=(
                 None if importances is None else {str(k): float(v) for k, v in importances.items()}
             ),
+            source=source,
         )
 
 
@@ -273,8 +296,10 @@ def build_performance(
     threshold: float = 0.5,
     seed: int = 0,
     feature_importances: Mapping[str, float] | None = None,
+    source: PerformanceSource = "training",
 ) -> BaselinePerformance:
-    """Evaluate the prediction column against the target on the baseline data.
+    """Evaluate the prediction column against the target on ``df``: the training data
+    (``source="training"``), or held-out validation data (``source="validation"``).
 
     The task is inferred unless given: a numeric target with at least 21 distinct values
     is regression, one with two classes binary, else multiclass. A binary prediction
@@ -328,4 +353,5 @@ def build_performance(
         calibration=calibration,
         mutual_information=information,
         feature_importances=None if feature_importances is None else dict(feature_importances),
+        source=source,
     )

@@ -150,6 +150,7 @@ def realised_performance(
         metrics=metrics,
         baseline_metrics=dict(profile.metrics),
         target_drift=drift,
+        performance_source=profile.source,
     )
 
 
@@ -175,5 +176,8 @@ def estimated_performance(
     )
     baseline_metrics = {k: v for k, v in profile.metrics.items() if k in estimate.estimates}
     return EstimatedPerformance(
-        n_records=len(window), estimate=estimate, baseline_metrics=baseline_metrics
+        n_records=len(window),
+        estimate=estimate,
+        baseline_metrics=baseline_metrics,
+        performance_source=profile.source,
     )

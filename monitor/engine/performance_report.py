@@ -7,12 +7,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
+from monitor.engine.baseline_performance import OPTIMISTIC_NOTE
 from monitor.engine.report import ColumnResult, ColumnStatus, Histogram
 from monitor.stats import CbpeEstimate
 
 __all__ = ["PERFORMANCE_FORMAT_VERSION", "EstimatedPerformance", "RealisedPerformance"]
 
 PERFORMANCE_FORMAT_VERSION: Final = 1
+
+
+def _note(source: str) -> dict[str, str]:
+    """``{"performance_note": ...}`` when the baseline's performance is from training data."""
+    return {"performance_note": OPTIMISTIC_NOTE} if source == "training" else {}
 
 
 def _floats_out(values: Mapping[str, float]) -> dict[str, float | None]:
@@ -82,6 +88,8 @@ class RealisedPerformance:
     metrics: Mapping[str, float]
     baseline_metrics: Mapping[str, float]
     target_drift: ColumnResult | None = None
+    performance_source: str = "training"
+    """Where ``baseline_metrics`` came from: ``training`` (optimistic) or ``validation``."""
 
     @property
     def label_coverage(self) -> float:
@@ -110,6 +118,8 @@ class RealisedPerformance:
             "detail": self.detail,
             "metrics": _floats_out(self.metrics),
             "baseline_metrics": _floats_out(self.baseline_metrics),
+            "performance_source": self.performance_source,
+            **_note(self.performance_source),
             "target_drift": (
                 None
                 if self.target_drift is None
@@ -130,6 +140,7 @@ class RealisedPerformance:
             metrics=_floats_in(data["metrics"]),
             baseline_metrics=_floats_in(data["baseline_metrics"]),
             target_drift=None if drift is None else _column_from_dict(drift["name"], drift),
+            performance_source=str(data.get("performance_source", "training")),
         )
 
 
@@ -146,6 +157,10 @@ class EstimatedPerformance:
     estimate: CbpeEstimate
     baseline_metrics: Mapping[str, float]
     method: str = "cbpe"
+    performance_source: str = "training"
+    """Where the calibration and ``baseline_metrics`` came from: ``training`` (optimistic:
+    the band is too narrow and the estimate too high when the model overfits) or
+    ``validation``."""
 
     @property
     def metrics(self) -> Mapping[str, float]:
@@ -162,6 +177,8 @@ class EstimatedPerformance:
             "upper": _floats_out(self.estimate.upper),
             "estimate": self.estimate.to_dict(),
             "baseline_metrics": _floats_out(self.baseline_metrics),
+            "performance_source": self.performance_source,
+            **_note(self.performance_source),
         }
 
     @classmethod
@@ -172,4 +189,5 @@ class EstimatedPerformance:
             estimate=CbpeEstimate.from_dict(data["estimate"]),
             baseline_metrics=_floats_in(data["baseline_metrics"]),
             method=str(data.get("method", "cbpe")),
+            performance_source=str(data.get("performance_source", "training")),
         )

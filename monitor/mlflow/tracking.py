@@ -236,13 +236,18 @@ def log_baseline(
     run_id: str | None = None,
     dataset_name: str = "training",
     tracking_uri: str | None = None,
+    validation: pd.DataFrame | None = None,
 ) -> LoggedBaseline:
     """Build the baseline of ``data`` and log it to the active run (or ``run_id``).
 
     Logs the baseline file at :data:`BASELINE_ARTIFACT`, the feature importances of
     ``model`` (anything with ``feature_importances_`` or ``coef_``, a scikit-learn
     pipeline included) at :data:`IMPORTANCES_ARTIFACT`, the data's schema and summary as
-    the run's ``training`` dataset input, and ``driftline.*`` run tags.
+    the run's ``training`` dataset input, and ``driftline.*`` run tags. With
+    ``validation`` (held-out data with the training data's columns) the baseline's
+    performance and CBPE calibration are computed on it, and it is logged as the run's
+    ``validation`` dataset input; without it they come from ``data`` and are optimistic
+    (tag ``driftline.performance_source``).
     """
     uri = tracking_uri or mlflow.get_tracking_uri()
     if run_id is None:
@@ -261,6 +266,7 @@ def log_baseline(
         ignore=ignore,
         sample_size=sample_size,
         seed=seed,
+        validation=validation,
     )
     importances = None if model is None else feature_importances(model, baseline.features)
     client = MlflowClient(uri, uri)
@@ -277,7 +283,17 @@ def log_baseline(
             dataset = from_pandas(data, name=dataset_name, targets=target, predictions=prediction)
             entity = dataset._to_mlflow_entity()
         context = InputTag(key="mlflow.data.context", value="training")
-        client.log_inputs(run_id, [DatasetInput(entity, tags=[context])])
+        inputs = [DatasetInput(entity, tags=[context])]
+        if validation is not None:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                held = from_pandas(
+                    validation, name="validation", targets=target, predictions=prediction
+                )._to_mlflow_entity()
+            inputs.append(
+                DatasetInput(held, tags=[InputTag(key="mlflow.data.context", value="validation")])
+            )
+        client.log_inputs(run_id, inputs)
         tags = {
             "driftline.baseline": BASELINE_ARTIFACT,
             "driftline.baseline_format": str(baseline.format_version),
@@ -285,6 +301,8 @@ def log_baseline(
             "driftline.target": target or "",
             "driftline.prediction": prediction or "",
         }
+        if baseline.performance is not None:
+            tags["driftline.performance_source"] = baseline.performance.source
         for key, value in tags.items():
             client.set_tag(run_id, key, value)
     return LoggedBaseline(baseline, run_id, BASELINE_ARTIFACT, importances)

@@ -83,6 +83,12 @@ def _performance_schema() -> dict[str, Any]:
         "properties": {
             "monitor": {"type": "string"},
             "baseline_metrics": metrics,
+            "performance_source": {
+                "type": ["string", "null"],
+                "enum": ["training", "validation", None],
+                "description": "where baseline_metrics and the CBPE calibration came from; "
+                "training data makes them optimistic",
+            },
             "windows": {"type": "array", "items": window},
         },
     }

@@ -71,12 +71,23 @@ def baseline_metrics(history: Sequence[WindowPerformance]) -> dict[str, float | 
     return {}
 
 
+def performance_source(history: Sequence[WindowPerformance]) -> str | None:
+    """Where the baseline's metrics and calibration came from (``training``: optimistic,
+    or ``validation``), as the latest window with a result stored it (None if none)."""
+    for window in reversed(history):
+        for part in (window.realised, window.estimated):
+            if part is not None:
+                return part.performance_source
+    return None
+
+
 def history_json(monitor: str, history: Sequence[WindowPerformance]) -> dict[str, Any]:
-    """The response body: ``{"monitor", "baseline_metrics", "windows": [...]}``, oldest
-    window first."""
+    """The response body: ``{"monitor", "baseline_metrics", "performance_source",
+    "windows": [...]}``, oldest window first."""
     return {
         "monitor": monitor,
         "baseline_metrics": baseline_metrics(history),
+        "performance_source": performance_source(history),
         "windows": [window_json(window) for window in history],
     }
 

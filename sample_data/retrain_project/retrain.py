@@ -4,12 +4,13 @@ the labelled records of the drift, inside the MLflow Project run Driftline launc
 It reads the monitor's records in [since, until) that have a label from Driftline's store
 (``Store.labelled_records``), waiting up to ``--wait-s`` seconds for ``--min-rows`` of them
 (labels arrive days after their records), then trains on the newest ``--train-rows`` of
-them (all with 0) with ``sample_data/train.py``'s pipeline, logs the model and its
-Driftline baseline to this run and registers the next version of the model, without moving
-the alias: Driftline's promotion gate decides that (on records after ``until``, which
-training never reads). Training on the newest records keeps the earliest ones out when the
-first drifting window was still part of the change (part old, part new data), which the
-next version's baseline must not describe.
+them (all with 0) with ``sample_data/train.py``'s pipeline, which fits on three quarters of
+them and computes the baseline's performance and CBPE calibration on the held-out quarter;
+it logs the model and its Driftline baseline to this run and registers the next version of
+the model, without moving the alias: Driftline's promotion gate decides that (on records
+after ``until``, which training never reads). Training on the newest records keeps the
+earliest ones out when the first drifting window was still part of the change (part old,
+part new data), which the next version's baseline must not describe.
 
     python retrain.py --database-url sqlite:///driftline.db --monitor credit \\
         --since 2026-01-27T00:00:00+00:00 --until 2026-01-29T00:00:00+00:00 ...

@@ -82,6 +82,35 @@ def test_log_baseline_logs_artifact_dataset_tags_and_importances(
     assert sum((logged.feature_importances or {}).values()) == pytest.approx(1.0)
 
 
+def test_log_baseline_with_validation_scores_the_held_out_rows(
+    embedded: str, reference: pd.DataFrame
+) -> None:
+    mlflow.set_tracking_uri(embedded)
+    frame = reference[["age", "income", "default"]].fillna(0)
+    frame = frame.assign(proba=(frame["income"].rank(pct=True) * 0.8 + 0.1).round(3))
+    train_df, valid_df = frame.iloc[:3_000], frame.iloc[3_000:]
+    with mlflow.start_run(experiment_id=ensure_experiment("train", embedded)) as run:
+        logged = log_baseline(train_df, target="default", prediction="proba", validation=valid_df)
+        with pytest.raises(ConfigError, match="column 'age'"):
+            log_baseline(
+                train_df,
+                target="default",
+                prediction="proba",
+                validation=valid_df.drop(columns="age"),
+            )
+    performance = logged.baseline.performance
+    assert performance is not None and performance.source == "validation"
+    assert performance.n_labelled == len(valid_df) and logged.baseline.n_rows == len(train_df)
+    stored = MlflowClient(embedded).get_run(run.info.run_id)
+    assert stored.inputs is not None
+    contexts = {
+        d.dataset.name: {t.key: t.value for t in d.tags}["mlflow.data.context"]
+        for d in stored.inputs.dataset_inputs
+    }
+    assert contexts == {"training": "training", "validation": "validation"}
+    assert stored.data.tags["driftline.performance_source"] == "validation"
+
+
 def test_log_baseline_outside_a_run_says_how_to_give_one(embedded: str) -> None:
     mlflow.set_tracking_uri(embedded)
     with pytest.raises(ConfigError, match="inside 'with mlflow.start_run"):
@@ -102,6 +131,8 @@ def test_training_registers_a_version_with_alias_params_metrics_and_model(
     run = client.get_run(version.run_id)
     assert run.data.params["C"] == "1.0" and run.data.metrics["roc_auc"] > 0.6
     assert run.data.tags["driftline.baseline"] == BASELINE_ARTIFACT
+    # the demo's training passes its held-out quarter: honest performance and calibration
+    assert run.data.tags["driftline.performance_source"] == "validation"
     assert Path(embedded.removeprefix("sqlite:///")).with_name("mlartifacts").is_dir()
 
 
@@ -127,7 +158,8 @@ def test_monitor_follows_the_alias_and_switches_baseline_on_promotion(
     assert (after.model_version, after.run_id) == ("2", second.run_id)
     detail = store.get_check(after.id)
     assert detail is not None and detail.report is not None
-    assert detail.report.n_reference == 4_000  # the new version's baseline
+    # the new version's baseline: its training split (the other 1 000 rows score it)
+    assert detail.report.n_reference == 3_000
     events = store.list_model_version_events("credit")
     assert [(e.old_version, e.new_version, e.detected_by) for e in events] == [
         (None, "1", "poll"),

@@ -54,6 +54,7 @@ def test_the_performance_history_endpoint(store: Store, context: MonitorContext)
     body = client.get("/api/v1/monitors/credit/performance").get_json()
     assert body["monitor"] == "credit"
     assert set(body["baseline_metrics"]) >= {"accuracy", "f1", "roc_auc"}
+    assert body["performance_source"] == "training"  # the fixture's baseline has no validation
     first, second = body["windows"]
     assert (first["window_start"], second["window_start"]) == (
         T0.isoformat(), (T0 + HOUR).isoformat(),
@@ -83,7 +84,9 @@ def test_bad_queries_and_unknown_monitors_are_clear_errors(
     client = create_app(store, {"credit": context}).test_client()
     empty = client.get("/api/v1/monitors/credit/performance")
     assert empty.status_code == 200
-    assert empty.get_json() == {"monitor": "credit", "baseline_metrics": {}, "windows": []}
+    assert empty.get_json() == {
+        "monitor": "credit", "baseline_metrics": {}, "performance_source": None, "windows": [],
+    }  # fmt: skip
     unknown = client.get("/api/v1/monitors/nope/performance")
     assert unknown.status_code == 404
     bad = client.get("/api/v1/monitors/credit/performance?limit=0")
