@@ -125,7 +125,12 @@ def _parser() -> argparse.ArgumentParser:
     source = check.add_mutually_exclusive_group(required=True)
     source.add_argument("--baseline", help="baseline file")
     source.add_argument("--reference", help="reference data (CSV or Parquet)")
-    check.add_argument("--current", required=True, help="current data (CSV or Parquet)")
+    check.add_argument(
+        "--current",
+        required=True,
+        help="current data (CSV or Parquet); with --baseline, a quoted glob of files is "
+        "profiled file by file",
+    )
     check.add_argument(
         "--format",
         choices=("text", "json", "html"),
@@ -273,20 +278,25 @@ def _check(args: argparse.Namespace) -> int:
     )
     reference = load_baseline(args.baseline) if args.baseline else read_table(args.reference)
     current: Any
-    if args.dask is not None:
+    is_glob = any(ch in args.current for ch in "*?[")
+    if args.dask is not None or is_glob:
         from monitor.engine.baseline import Baseline
         from monitor.engine.profile import profile_spec
         from monitor.service.cluster import Cluster, check_schemas, files_of, profile_files
 
         if not isinstance(reference, Baseline):
+            what = "--dask" if args.dask is not None else "a --current glob"
             raise DriftlineError(
-                "--dask profiles the current files against a baseline: give --baseline FILE "
+                f"{what} profiles the current files against a baseline: give --baseline FILE "
                 "(build one with 'driftline baseline build DATA --out FILE')"
             )
         files = files_of(args.current)
         check_schemas(files)
-        with Cluster(args.dask) as cluster:
-            current = profile_files(files, profile_spec(reference), cluster)
+        if args.dask is None:  # file by file in this process, in bounded memory
+            current = profile_files(files, profile_spec(reference))
+        else:
+            with Cluster(args.dask) as cluster:
+                current = profile_files(files, profile_spec(reference), cluster)
     else:
         current = read_table(args.current)
     report = compare(

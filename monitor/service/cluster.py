@@ -43,7 +43,7 @@ from monitor.engine.profile import (
     merge,
     row_keys,
 )
-from monitor.errors import ConfigError, InputError
+from monitor.errors import ConfigError, DriftlineError, InputError
 from monitor.service.files import file_format, profile_file
 
 __all__ = [
@@ -58,6 +58,10 @@ __all__ = [
 _FILE: Final = "__file__"
 _ROW: Final = "__row__"
 _CONNECT_TIMEOUT: Final = "5s"
+_POLL: Final = 1.0
+"""Seconds between looks at the cluster while waiting for a task."""
+_NO_WORKERS_WAIT: Final = 10.0
+"""Seconds a profile waits for a scheduler with no worker before it gives up."""
 _MAX_LABELS: Final = 10_000
 """Distinct labels of a column counted exactly while building a baseline; more are pooled."""
 
@@ -104,10 +108,43 @@ class Cluster:
         futures = [self.client.submit(fn, item, *args, pure=False) for item in items]
         try:
             for future in futures:
-                yield future.result()
+                yield self._result(future)
         finally:
             for future in futures:
                 future.release()
+
+    def _result(self, future: Any) -> Any:
+        """The future's result; one clear error, never a hang, when the cluster fails: a
+        worker that dies mid-task has its task run again elsewhere (by Dask), but with no
+        worker left for ``_NO_WORKERS_WAIT`` seconds, or the scheduler gone, this gives up."""
+        without_workers = 0.0
+        while True:
+            try:
+                return future.result(timeout=_POLL)
+            except TimeoutError:
+                pass
+            except DriftlineError:
+                raise  # bad input found on a worker: its own one-line message
+            except Exception as exc:  # KilledWorker, CancelledError, lost connection
+                raise ConfigError(
+                    f"--dask {self.address}: the cluster failed while profiling "
+                    f"({type(exc).__name__}: {_first_line(exc)}); check the scheduler "
+                    "and workers (their logs), then run again"
+                ) from None
+            try:
+                workers = len(self.client.scheduler_info().get("workers", {}))
+            except Exception as exc:  # the scheduler went away
+                raise ConfigError(
+                    f"--dask {self.address}: lost the scheduler while profiling "
+                    f"({type(exc).__name__}: {_first_line(exc)}); restart it and run again"
+                ) from None
+            without_workers = 0.0 if workers else without_workers + _POLL
+            if without_workers >= _NO_WORKERS_WAIT:
+                raise ConfigError(
+                    f"--dask {self.address}: the scheduler has had no worker for "
+                    f"{_NO_WORKERS_WAIT:.0f} s while profiling; start workers "
+                    "('dask worker ADDRESS') and run again"
+                )
 
     @property
     def n_workers(self) -> int:
@@ -124,6 +161,11 @@ class Cluster:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc)
+    return text.splitlines()[0] if text else ""
 
 
 def connect(address: str | None) -> Cluster | None:

@@ -99,16 +99,31 @@ def iter_batches(
     a few at a time). With ``columns``, each batch is cut to ``record_id``, ``event_at``
     and those fields as soon as it is read; the names left out are added to ``others``.
     ``fetch`` batch rows are buffered at a time."""
-    payloads = session.scalars(
-        select(RecordBatchRow.payload)
+    # the ids first (small), then ``fetch`` payloads per query: drivers buffer a streamed
+    # result differently (SQLite's grows), a page of ids bounds what any of them holds
+    ids = session.scalars(
+        select(RecordBatchRow.id)
         .where(
             RecordBatchRow.monitor_id == monitor_id,
             RecordBatchRow.last_event_at >= start_at,
             RecordBatchRow.first_event_at < end_at,
         )
         .order_by(RecordBatchRow.id)
-        .execution_options(yield_per=fetch)
-    )
+    ).all()
+    for first in range(0, len(ids), fetch):
+        page = ids[first : first + fetch]
+        payloads = session.scalars(
+            select(RecordBatchRow.payload)
+            .where(RecordBatchRow.id.in_(page))
+            .order_by(RecordBatchRow.id)
+        ).all()
+        yield from _cut(payloads, columns, others)
+
+
+def _cut(
+    payloads: Sequence[bytes], columns: Collection[str] | None, others: set[str] | None
+) -> Iterator[pa.Table]:
+    """Each payload as a table, cut to ``columns`` (see :func:`iter_batches`)."""
     for payload in payloads:
         table = table_from_bytes(payload)
         if columns is not None:
