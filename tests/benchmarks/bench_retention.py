@@ -272,7 +272,10 @@ def main() -> None:
     now = datetime.now(UTC).replace(microsecond=0)
     first = now - timedelta(days=args.days)
     step = timedelta(days=args.days) / args.records
-    day = lambda d: first + timedelta(days=d)  # noqa: E731
+
+    def day(number: int) -> datetime:
+        return first + timedelta(days=number)
+
     results: list[tuple[str, str]] = [
         (
             "machine",
