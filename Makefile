@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install test lint run docs docs-serve bench bench-postgres bench-anchors anchors sample-data clean browser fuzz
+.PHONY: install test lint run docs docs-serve bench bench-postgres bench-retention bench-anchors anchors sample-data clean browser fuzz
 
 $(STAMP): pyproject.toml
 	@echo "installing Driftline and its dependencies into $(VENV) (a few minutes on a fresh machine)"
@@ -79,6 +79,13 @@ bench: install anchors
 # $(DRIFTLINE_BENCH_POSTGRES_URL) (a database for the benchmark only).
 bench-postgres: install
 	$(BIN)/python tests/benchmarks/bench_postgres.py
+
+# Retention on PostgreSQL: drops and creates the database bench_retention on 127.0.0.1:5432
+# (user postgres), fills $(RETENTION_RECORDS) records, and prunes 90 % of them while serve
+# ingests (docs/operations.md, "Retention at scale").
+RETENTION_RECORDS ?= 10000000
+bench-retention: install
+	$(BIN)/python tests/benchmarks/bench_retention.py --records $(RETENTION_RECORDS)
 
 # The anchors (Evidently, NannyML, Alibi Detect, whylogs) each get their own venv from
 # tests/benchmarks/anchors/<tool>.txt; they are never project dependencies. A tool that fails
