@@ -1,5 +1,5 @@
-"""The README's webhook-verification snippets run and accept a real Driftline request, and
-reject a forged one."""
+"""The webhook-verification snippets of the docs (docs/alerts.md) run and accept a real
+Driftline request, and reject a forged one."""
 
 from __future__ import annotations
 
@@ -13,14 +13,14 @@ import pytest
 
 from alerts.channels.webhook import body_of, signed_headers
 
-README = Path(__file__).resolve().parents[3] / "README.md"
+README = Path(__file__).resolve().parents[3] / "docs" / "alerts.md"
 SECRET = "whsec_" + base64.b64encode(b"r" * 32).decode()
 PAYLOAD = {"version": "1", "type": "alert.firing", "monitor": "credit", "state": "firing"}
 
 
 def snippet(marker: str) -> str:
     found = re.search(rf"<!-- {marker} -->\n```python\n(.*?)```", README.read_text(), re.S)
-    assert found, f"README has no python block after <!-- {marker} -->"
+    assert found, f"docs/alerts.md has no python block after <!-- {marker} -->"
     return found.group(1)
 
 
