@@ -20,7 +20,7 @@ from monitor.stats import CBPE_METRICS, cbpe, fit_isotonic
 
 N_WINDOWS: Final = 300
 WINDOW: Final = 2_000
-# Measured with these seeds (README "Model performance"): accuracy 0.930, precision 0.947,
+# Measured with these seeds (docs/performance.md): accuracy 0.930, precision 0.947,
 # recall 0.913, F1 0.933, ROC AUC 0.857. The band covers label noise only; ROC AUC also
 # carries the calibration's own error (isotonic steps flatten the ranking within a block),
 # which biases its estimate by about +0.003 to +0.005 here, hence its lower bound.

@@ -181,8 +181,8 @@ def test_the_documented_performance_rules_validate() -> None:
     ]  # fmt: skip
 
 
-def test_the_readme_performance_rules_validate() -> None:
-    text = (Path(__file__).resolve().parents[3] / "README.md").read_text()
+def test_the_performance_page_rules_validate() -> None:
+    text = (Path(__file__).resolve().parents[3] / "docs" / "performance.md").read_text()
     block = re.search(r"<!-- performance-rules -->\n```yaml\n(.*?)```", text, re.S)
     assert block is not None
     section = ca.AlertsConfig.model_validate(yaml.safe_load(block.group(1)))

@@ -68,7 +68,7 @@ def test_cbpe_band_covers_realised_accuracy_with_validation_and_not_without(
     train, valid, live = splits
     with_validation = _coverage(train, valid, live)
     with_training = _coverage(train, None, live)
-    assert with_validation >= 0.9 * WINDOWS  # measured: 58 of 60 (README, held-out data)
+    assert with_validation >= 0.9 * WINDOWS  # measured: 58 of 60 (docs/performance.md)
     assert with_training <= 0.5 * WINDOWS  # measured: 0 of 60
     assert with_validation - with_training >= 0.4 * WINDOWS
 
