@@ -28,9 +28,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, TypeVar
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Select, delete, func, select
 from sqlalchemy.orm import Session
 
 from monitor.engine.records import RECORD_ID, table_from_bytes
@@ -63,6 +63,7 @@ PREDICTION_LOG_FIELD: Final = "model_version"
 """The field every record ``serve-model`` logs carries (``monitor.serving`` sets it; a test
 keeps the two equal)."""
 _IN_CHUNK: Final = 1_000
+_T = TypeVar("_T")
 """Ids per ``IN (...)`` list (well under SQLite's and PostgreSQL's parameter limits)."""
 
 Pending = Literal["refuse", "keep"]
@@ -110,7 +111,7 @@ class PruneResult:
         return text
 
 
-def _chunks(items: Sequence[str]) -> list[Sequence[str]]:
+def _chunks(items: Sequence[_T]) -> list[Sequence[_T]]:
     return [items[i : i + _IN_CHUNK] for i in range(0, len(items), _IN_CHUNK)]
 
 
@@ -336,49 +337,47 @@ class RetentionStore(StoreBase):
     def _prune_labels(
         self, cut: dt.datetime, ids: dict[int, str], batch_rows: int, tally: _Tally
     ) -> None:
-        while True:
-            with self._session() as session:
-                chosen = list(
-                    session.scalars(
-                        select(LabelRow.id)
-                        .where(LabelRow.received_at < cut, LabelRow.monitor_id.in_(list(ids)))
-                        .order_by(LabelRow.id)
-                        .limit(batch_rows)
-                    )
-                )
-                if not chosen:
-                    return
-                for chunk in [chosen[i : i + _IN_CHUNK] for i in range(0, len(chosen), _IN_CHUNK)]:
-                    session.execute(delete(LabelRow).where(LabelRow.id.in_(chunk)))
-                tally.labels += len(chosen)
-                tally.transactions += 1
+        query = (
+            select(LabelRow.id)
+            .where(LabelRow.received_at < cut, LabelRow.monitor_id.in_(list(ids)))
+            .order_by(LabelRow.id)
+        )
+        rows, transactions = self._delete_in_batches(query, LabelRow, batch_rows)
+        tally.labels += rows
+        tally.transactions += transactions
 
     def _prune_attempts(
         self, cut: dt.datetime, ids: dict[int, str], batch_rows: int, tally: _Tally
     ) -> None:
+        query = (
+            select(DeliveryAttemptRow.id)
+            .join(DeliveryRow, DeliveryAttemptRow.delivery_id == DeliveryRow.id)
+            .where(
+                DeliveryAttemptRow.started_at < cut,
+                DeliveryRow.status != "pending",
+                DeliveryRow.monitor_id.in_(list(ids)),
+            )
+            .order_by(DeliveryAttemptRow.id)
+        )
+        rows, transactions = self._delete_in_batches(query, DeliveryAttemptRow, batch_rows)
+        tally.attempts += rows
+        tally.transactions += transactions
+
+    def _delete_in_batches(
+        self, query: Select[int], row: type[LabelRow | DeliveryAttemptRow], batch_rows: int
+    ) -> tuple[int, int]:
+        """Delete the rows whose ids ``query`` selects, oldest first, at most ``batch_rows``
+        per transaction; returns (rows deleted, transactions)."""
+        rows = transactions = 0
         while True:
             with self._session() as session:
-                chosen = list(
-                    session.scalars(
-                        select(DeliveryAttemptRow.id)
-                        .join(DeliveryRow, DeliveryAttemptRow.delivery_id == DeliveryRow.id)
-                        .where(
-                            DeliveryAttemptRow.started_at < cut,
-                            DeliveryRow.status != "pending",
-                            DeliveryRow.monitor_id.in_(list(ids)),
-                        )
-                        .order_by(DeliveryAttemptRow.id)
-                        .limit(batch_rows)
-                    )
-                )
+                chosen = list(session.scalars(query.limit(batch_rows)))
                 if not chosen:
-                    return
-                for chunk in [chosen[i : i + _IN_CHUNK] for i in range(0, len(chosen), _IN_CHUNK)]:
-                    session.execute(
-                        delete(DeliveryAttemptRow).where(DeliveryAttemptRow.id.in_(chunk))
-                    )
-                tally.attempts += len(chosen)
-                tally.transactions += 1
+                    return rows, transactions
+                for chunk in _chunks(chosen):
+                    session.execute(delete(row).where(row.id.in_(chunk)))
+            rows += len(chosen)
+            transactions += 1
 
 
 def _as_datetime(value: object) -> dt.datetime:
