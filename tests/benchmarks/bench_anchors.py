@@ -20,6 +20,12 @@ is timed once):
 
 - Driftline: ``monitor.compare(reference_frame, current_frame)`` (builds the baseline from the
   reference frame, then checks); ``compare(baseline, current)`` alone is reported beside it.
+  ``driftline`` is the default check (column tests plus the multivariate domain classifier on
+  the joint samples); ``driftline-univariate`` is ``multivariate=off``, the column tests only,
+  which is what every anchor below computes: the ratios are taken against it. For it the
+  worker also times ``profile_of(current, baseline)`` alone (profiling throughput) and the
+  numpy sort floor: ``np.sort`` of each of the 20 current columns once (numeric values as
+  float64, categories as codes), the least an exact two-sample test on all rows must do.
 - Evidently: ``Report([DataDriftPreset()]).run(current, reference)`` and ``snapshot.dict()``.
 - NannyML: ``UnivariateDriftCalculator`` (KS for numeric, chi2 for categorical,
   ``chunk_number=1``): ``fit(reference)``, ``calculate(current)``, ``to_df()``.
@@ -31,7 +37,8 @@ is timed once):
   thresholds (mean ± 3 sd of the reference chunks' statistic) collapse to the single reference
   value, so the one-chunk run flags every numeric column with a nonzero KS statistic.
 - whylogs: ``why.log(pandas=...)`` of both frames and ``calculate_drift_scores`` with defaults
-  (KS on the numeric sketches, chi-square on the categorical counts).
+  (KS on the numeric sketches, chi-square on the categorical counts); ``why.log`` of the
+  current frame is also timed alone (whylogs' profiling throughput, beside Driftline's).
 
 Reported per run: seconds, the process's peak RSS during the timed step and its RSS just before
 it (frames loaded), and which columns the tool flagged (expected: exactly num_00..num_03).
@@ -61,7 +68,15 @@ WARMUP_ROWS = 2_000
 TIMEOUT_S = 15 * 60
 REPEATS = 3
 REPEAT_BUDGET_S = 60.0
-TOOLS = ("driftline", "evidently", "nannyml", "nannyml-10-chunks", "alibi-detect", "whylogs")
+TOOLS = (
+    "driftline",
+    "driftline-univariate",
+    "evidently",
+    "nannyml",
+    "nannyml-10-chunks",
+    "alibi-detect",
+    "whylogs",
+)
 VENV_OF = {"nannyml-10-chunks": "nannyml"}
 RESULT_PREFIX = "BENCH-RESULT "
 REPO = Path(__file__).resolve().parents[2]
@@ -96,20 +111,50 @@ def _timed(action: Callable[[], Any]) -> tuple[Any, float, float, float, int]:
 
 
 def _driftline(
-    reference: Any, current: Any
+    reference: Any, current: Any, *, multivariate: str = "classifier"
 ) -> tuple[Callable[[Any, Any], list[str]], dict[str, Any]]:
     import monitor
-    from monitor import build_baseline, compare
+    from monitor import build_baseline
+    from monitor import compare as compare_default
+    from monitor.engine.multivariate import MultivariateOptions
+
+    options = MultivariateOptions(method=multivariate)  # type: ignore[arg-type]
+
+    def compare(ref: Any, cur: Any) -> Any:
+        return compare_default(ref, cur, multivariate=options)
 
     def run(ref: Any, cur: Any) -> list[str]:
         return sorted(compare(ref, cur).drifted_columns)
 
+    import numpy as np
+
+    from monitor.engine.profile import profile_of
+
     baseline = build_baseline(reference)
     _, check_s, _, _, _ = _timed(lambda: compare(baseline, current))
+    _, profile_s, _, _, _ = _timed(lambda: profile_of(current, baseline))
+    # The numpy sort floor: sorting every column of the current frame once (numeric values as
+    # float64, categories as their integer codes), the least an exact-ECDF check must do.
+    columns = [
+        np.ascontiguousarray(
+            current[c].cat.codes.to_numpy(np.float64)
+            if str(current[c].dtype) == "category"
+            else current[c].to_numpy(np.float64)
+        )
+        for c in current.columns
+    ]
+    _, sort_s, _, _, _ = _timed(lambda: [np.sort(values) for values in columns])
     return run, {
         "version": monitor.__version__,
-        "method": "cvm (numeric) / chi2 (categorical), BH-adjusted, with effect-size tolerance",
+        "method": "cvm (numeric) / chi2 (categorical), BH-adjusted, with effect-size tolerance"
+        + (
+            "; plus the multivariate domain classifier (the default)"
+            if multivariate != "off"
+            else "; --multivariate off (column tests only, like every anchor)"
+        ),
         "check_only_s": check_s,
+        "profile_s": profile_s,
+        "sort_floor_s": sort_s,
     }
 
 
@@ -216,10 +261,13 @@ def _whylogs(
     from whylogs.viz.drift.column_drift_algorithms import calculate_drift_scores
 
     possible: list[str] = []
+    profile_times: list[float] = []
 
     def run(ref: Any, cur: Any) -> list[str]:
-        reference_view = whylogs.log(pandas=ref).view()
+        start = time.perf_counter()
         current_view = whylogs.log(pandas=cur).view()
+        profile_times.append(time.perf_counter() - start)
+        reference_view = whylogs.log(pandas=ref).view()
         scores = calculate_drift_scores(
             target_view=current_view, reference_view=reference_view, with_thresholds=True
         )
@@ -232,11 +280,15 @@ def _whylogs(
         "version": whylogs.__version__,
         "method": "KS on KLL sketches (numeric), chi-square (categorical); DRIFT counted",
         "possible_drift": possible,
+        "profile_times_s": profile_times,
     }
 
 
 _WORKERS = {
     "driftline": _driftline,
+    "driftline-univariate": lambda reference, current: _driftline(
+        reference, current, multivariate="off"
+    ),
     "evidently": _evidently,
     "nannyml": _nannyml,
     "nannyml-10-chunks": lambda reference, current: _nannyml(reference, current, chunks=10),
@@ -302,7 +354,7 @@ def _write_data(rows: int, folder: Path) -> None:
 
 def _python_for(tool: str, venvs: Path) -> tuple[Path | None, str]:
     """The python to run ``tool`` with, or None and the reason it cannot run."""
-    if tool == "driftline":
+    if tool.startswith("driftline"):
         return Path(sys.executable), ""
     tool = VENV_OF.get(tool, tool)
     python = venvs / tool / "bin" / "python"
@@ -369,6 +421,33 @@ def _row(result: dict[str, Any], driftline_s: float | None) -> str:
     )
 
 
+def _print_profiles(results: list[dict[str, Any]]) -> None:
+    """The second table: profiling throughput (one process; whylogs' ``why.log`` of the
+    current frame beside Driftline's ``profile_of``) and the check against a prebuilt
+    baseline as a multiple of the numpy sort floor."""
+    cells = NUMERIC + CATEGORICAL
+    print(
+        "\n| rows | Driftline profile | whylogs profile | Driftline check (prebuilt baseline) "
+        "| numpy sort floor | check / sort floor |"
+    )
+    print("| --- | --- | --- | --- | --- | --- |")
+    for rows in sorted({r["rows"] for r in results}):
+        ok = {r["tool"]: r for r in results if r["rows"] == rows and r["status"] == "ok"}
+        driftline, whylogs = ok.get("driftline-univariate"), ok.get("whylogs")
+        if driftline is None:
+            continue
+        rate = rows * cells / driftline["profile_s"] / 1e6
+        why = "not run"
+        if whylogs and whylogs.get("profile_times_s", [])[1:]:
+            why_s = min(whylogs["profile_times_s"][1:])  # the first is the warm-up's
+            why = f"{why_s:.2f} s ({rows * cells / why_s / 1e6:.1f} M cells/s)"
+        print(
+            f"| {rows:,} | {driftline['profile_s']:.2f} s ({rate:.1f} M cells/s) | {why} | "
+            f"{driftline['check_only_s']:.3f} s | {driftline['sort_floor_s']:.3f} s | "
+            f"{driftline['check_only_s'] / driftline['sort_floor_s']:.2f}× |"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--worker", nargs=2, metavar=("TOOL", "FOLDER"), help=argparse.SUPPRESS)
@@ -422,17 +501,19 @@ def main() -> None:
                 results.append(result)
                 print(f"  {tool}: {json.dumps(result)}", flush=True)
     print(
-        "\n| tool | version | time | vs Driftline | peak RSS (+ over loaded frames) "
+        "\n| tool | version | time | vs Driftline (column tests) | peak RSS (+ over loaded frames) "
         "| shifted found | false flags |"
     )
     for rows in sorted({r["rows"] for r in results}):
         sized = [r for r in results if r["rows"] == rows]
         driftline = next(
-            (r for r in sized if r["tool"] == "driftline" and r["status"] == "ok"), None
+            (r for r in sized if r["tool"] == "driftline-univariate" and r["status"] == "ok"),
+            None,
         )
         print(f"| **{rows:,} rows** | | | | | | |")
         for result in sized:
             print(_row(result, driftline["seconds"] if driftline else None))
+    _print_profiles(results)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({"machine": machine, "results": results}, indent=2))
     print(f"\nwritten: {args.out}")
