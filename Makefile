@@ -65,8 +65,9 @@ run: install
 	$(BIN)/python -m sample_data.demo --workdir $(DEMO_DIR) --port $(DEMO_PORT) \
 		--duration $(DEMO_DURATION) $(if $(DEMO_FRESH),--fresh,)
 
-# bench_anchors.py takes about 5 minutes here (Evidently alone ~100 s at 1M rows); the first
-# `make anchors` adds a few minutes of pip installs.
+# bench_anchors.py takes about 5 minutes here (Evidently alone ~100 s at 1M rows) and
+# bench_multivariate.py (40 seeds; NannyML's domain classifier takes most of it) longer; the
+# first `make anchors` adds a few minutes of pip installs.
 bench: install anchors
 	$(BIN)/python tests/benchmarks/bench_check.py
 	$(BIN)/python tests/benchmarks/bench_service.py
@@ -74,6 +75,7 @@ bench: install anchors
 	$(BIN)/python tests/benchmarks/bench_serve_model.py
 	$(BIN)/python tests/benchmarks/bench_hostile.py
 	$(BIN)/python tests/benchmarks/bench_anchors.py --venvs $(ANCHORS)
+	$(BIN)/python tests/benchmarks/bench_multivariate.py --venvs $(ANCHORS)
 
 # PostgreSQL ingest with one and two serve processes: drops and migrates the public schema of
 # $(DRIFTLINE_BENCH_POSTGRES_URL) (a database for the benchmark only).
@@ -108,6 +110,7 @@ anchors: $(foreach tool,$(ANCHOR_TOOLS),$(ANCHORS)/$(tool)/.installed-stamp)
 
 bench-anchors: install anchors
 	$(BIN)/python tests/benchmarks/bench_anchors.py --venvs $(ANCHORS)
+	$(BIN)/python tests/benchmarks/bench_multivariate.py --venvs $(ANCHORS)
 
 sample-data: install
 	$(BIN)/python sample_data/generate.py
