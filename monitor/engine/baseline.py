@@ -31,6 +31,7 @@ __all__ = [
     "check_same_schema",
     "label_counts",
     "number_label",
+    "sorted_quantiles",
 ]
 
 FORMAT_VERSION: Final = 3
@@ -222,16 +223,18 @@ def _numeric_profile(
         return ColumnBaseline(
             name, "numeric", role, str(series.dtype), len(series), n_missing, sample=sample
         )
-    quantiles = np.quantile(clean, np.linspace(0.0, 1.0, bins + 1)[1:-1])
-    edges = np.unique(quantiles)
-    bin_index = np.searchsorted(edges, clean, side="right")
-    bin_counts = np.bincount(bin_index, minlength=edges.size + 1).astype(np.int64)
+    # One sort serves the quantiles, the bin counts and the distinct values: at 1 M rows it
+    # replaced a partition around every quantile, a bisection per value and a second sort.
+    ordered = np.sort(clean)
+    edges = np.unique(sorted_quantiles(ordered, np.linspace(0.0, 1.0, bins + 1)[1:-1]))
+    below = np.searchsorted(ordered, edges, side="left")  # values < each edge
+    bin_counts = np.diff(np.concatenate(([0], below, [ordered.size]))).astype(np.int64)
     categories: tuple[str, ...] | None = None
     category_counts: NDArray[np.int64] | None = None
-    distinct, distinct_counts = np.unique(clean, return_counts=True)
-    if distinct.size <= DISCRETE_MAX_VALUES:
-        categories = tuple(number_label(v) for v in distinct)
-        category_counts = distinct_counts.astype(np.int64)
+    starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
+    if starts.size <= DISCRETE_MAX_VALUES:
+        categories = tuple(number_label(v) for v in ordered[starts])
+        category_counts = np.diff(np.append(starts, ordered.size)).astype(np.int64)
     return ColumnBaseline(
         name,
         "numeric",
@@ -249,6 +252,29 @@ def _numeric_profile(
         categories=categories,
         category_counts=category_counts,
     )
+
+
+def sorted_quantiles(ordered: NDArray[np.float64], q: NDArray[np.float64]) -> NDArray[np.float64]:
+    """``np.quantile(values, q)`` (its default method, ``"linear"``) read off ``ordered``,
+    the values already sorted, with numpy's own arithmetic so the result is the same to the
+    last bit (a property test checks it), without numpy's partition around every quantile.
+
+    With n values, quantile q sits at the virtual index i = (n − 1)·q, between the order
+    statistics a = x₍⌊i⌋₎ and b = x₍⌊i⌋₊₁₎ at γ = i − ⌊i⌋: a + (b − a)·γ, or b − (b − a)·(1 − γ)
+    when γ ≥ 0.5 (numpy's ``_lerp``, exact at both ends).
+    """
+    virtual = (ordered.size - 1) * q
+    previous = np.floor(virtual)
+    following = previous + 1
+    last = virtual >= ordered.size - 1
+    previous[last] = following[last] = -1
+    low, high = previous.astype(np.intp), following.astype(np.intp)
+    gamma = virtual - low
+    a, b = ordered[low], ordered[high]
+    difference = b - a
+    result = a + difference * gamma
+    np.subtract(b, difference * (1 - gamma), out=result, where=gamma >= 0.5)
+    return result
 
 
 def number_label(value: float) -> str:
