@@ -279,8 +279,9 @@ class Monitor(_Section):
     delta_categorical: _Tolerance | None = None
     delta_prediction: _Tolerance = 0.1
     drift_share: _Fraction = 0.5
-    multivariate: Literal["classifier", "off"] = "classifier"
-    multivariate_threshold: float = Field(default=0.05, ge=0.0, le=0.5)
+    multivariate: Literal["classifier", "pca", "off"] = "classifier"
+    multivariate_threshold: _Tolerance | None = None
+    """None: the method's default (classifier 0.05 of AUC - 0.5, pca 0.1)."""
     columns: dict[str, ColumnConfig] = Field(default_factory=dict)
     ignore: tuple[str, ...] = ()
     target: str | None = None
@@ -332,6 +333,16 @@ class Monitor(_Section):
                 f"expected 'models:/<name>@<alias>' or 'models:/<name>/<version>'; got {value!r}"
             )
         return value
+
+    @model_validator(mode="after")
+    def _classifier_threshold_at_most_half(self) -> Monitor:
+        threshold = self.multivariate_threshold
+        if self.multivariate == "classifier" and threshold is not None and threshold > 0.5:
+            raise ValueError(
+                f"multivariate_threshold {threshold} is a tolerance of the classifier's "
+                "AUC - 0.5 and must be in [0, 0.5]; lower it, or use multivariate: pca"
+            )
+        return self
 
     @model_validator(mode="after")
     def _columns_not_ignored(self) -> Monitor:

@@ -134,7 +134,7 @@ def test_defaults_fill_an_almost_empty_monitor(tmp_path: Path) -> None:
     assert monitor.grace == timedelta(0) and monitor.min_rows == 30
     assert (monitor.alpha, monitor.delta, monitor.delta_categorical) == (0.05, 0.1, None)
     assert monitor.drift_share == 0.5 and monitor.delta_prediction == 0.1
-    assert (monitor.multivariate, monitor.multivariate_threshold) == ("classifier", 0.05)
+    assert (monitor.multivariate, monitor.multivariate_threshold) == ("classifier", None)
     assert (monitor.columns, monitor.ignore, monitor.target, monitor.prediction) == (
         {},
         (),
