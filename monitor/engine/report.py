@@ -319,7 +319,7 @@ MultivariateStatus = Literal["tested", "insufficient_data", "off"]
 _MULTIVARIATE_NAMES: Final[Mapping[str, tuple[str, str, str]]] = MappingProxyType(
     {
         "classifier": ("domain classifier", "AUC", "AUC − 0.5"),
-        "pca": ("PCA reconstruction error", "error AUC", "W1/sd of the errors"),
+        "pca": ("PCA reconstruction", "error AUC", "W1/sd of the errors"),
     }
 )
 """Each method's name, and what its statistic and effect size are, for display."""
@@ -358,8 +358,8 @@ class MultivariateResult:
 
     @property
     def title(self) -> str:
-        """The method's name for people: ``"domain classifier"``, ``"PCA reconstruction
-        error"`` (the key itself for a method this version does not know)."""
+        """The method's name for people: ``"domain classifier"``, ``"PCA reconstruction"``
+        (the key itself for a method this version does not know)."""
         return _MULTIVARIATE_NAMES.get(self.method, (self.method, "", ""))[0]
 
     @property

@@ -173,7 +173,7 @@ def _encode(coding: _Coding, frame: pd.DataFrame, name: str) -> NDArray[np.float
         dtype=np.float64, na_value=np.nan
     )
     if coding.has_other:  # a label without its own indicator, seen or new, is "other"
-        position[present & np.isnan(position)] = width - 1
+        position = np.where(present & np.isnan(position), width - 1, position)
     rows = np.flatnonzero(~np.isnan(position))
     indicators = np.zeros((labels.size, width), dtype=np.float64)
     indicators[rows, position[rows].astype(np.int64)] = 1.0
