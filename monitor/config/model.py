@@ -19,6 +19,7 @@ import re
 from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
+from types import MappingProxyType
 from typing import Annotated, Any, Final, Literal
 
 import yaml
@@ -45,6 +46,7 @@ from monitor.redact import redact_url
 __all__ = [
     "DEFAULT_CONFIG_FILE",
     "DEFAULT_DATABASE_URL",
+    "MULTIVARIATE_THRESHOLDS",
     "ApiConfig",
     "ColumnConfig",
     "Config",
@@ -66,6 +68,11 @@ __all__ = [
 
 DEFAULT_CONFIG_FILE: Final = "driftline.yaml"
 DEFAULT_DATABASE_URL: Final = "sqlite:///./driftline.db"
+MULTIVARIATE_THRESHOLDS: Final[Mapping[str, float]] = MappingProxyType(
+    {"classifier": 0.05, "pca": 0.1, "off": 0.05}
+)
+"""Each multivariate method's default ``multivariate_threshold`` (the engine's
+``DEFAULT_THRESHOLDS``, which a test keeps equal: config imports no engine code)."""
 _CONFIG_ENV: Final = "DRIFTLINE_CONFIG"
 _DATABASE_ENV: Final = "DRIFTLINE_DATABASE_URL"
 _DASHBOARD_PASSWORD_ENV: Final = "DRIFTLINE_DASHBOARD_PASSWORD"
@@ -282,6 +289,14 @@ class Monitor(_Section):
     multivariate: Literal["classifier", "pca", "off"] = "classifier"
     multivariate_threshold: _Tolerance | None = None
     """None: the method's default (classifier 0.05 of AUC - 0.5, pca 0.1)."""
+
+    @property
+    def multivariate_tolerance(self) -> float:
+        """``multivariate_threshold``, or the method's default when it is not set."""
+        if self.multivariate_threshold is not None:
+            return self.multivariate_threshold
+        return MULTIVARIATE_THRESHOLDS[self.multivariate]
+
     columns: dict[str, ColumnConfig] = Field(default_factory=dict)
     ignore: tuple[str, ...] = ()
     target: str | None = None
