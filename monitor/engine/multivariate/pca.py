@@ -208,7 +208,7 @@ def _fit_pca(z_fit: NDArray[np.float64], explained_variance: float) -> Any:
     return model
 
 
-def _residuals(model: Any, z: NDArray[np.float64]) -> NDArray[np.float64]:
+def _squared_residuals(model: Any, z: NDArray[np.float64]) -> NDArray[np.float64]:
     reconstructed: NDArray[np.float64] = model.inverse_transform(model.transform(z))
     return np.asarray((z - reconstructed) ** 2, dtype=np.float64)
 
@@ -305,8 +305,8 @@ def pca_reconstruction(
         )
     z_fit, slices = _matrix(codings, fit)
     model = _fit_pca(z_fit, options.explained_variance)
-    reference = _residuals(model, _matrix(codings, held_out)[0])
-    current_residuals = _residuals(model, _matrix(codings, window)[0])
+    reference = _squared_residuals(model, _matrix(codings, held_out)[0])
+    current_residuals = _squared_residuals(model, _matrix(codings, window)[0])
     reference_errors, current_errors = reference.sum(axis=1), current_residuals.sum(axis=1)
     labels = np.concatenate(
         [np.zeros(reference_errors.size, dtype=bool), np.ones(current_errors.size, dtype=bool)]
