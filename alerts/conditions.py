@@ -135,8 +135,8 @@ def multivariate_drift(rule: MultivariateDriftRule, check: CheckDetail) -> Outco
     if joint is None or joint.status != "tested":
         why = "not run" if joint is None else joint.reason or joint.status
         return Outcome(None, f"no multivariate test in the check ({why})")
-    auc = joint.statistic if joint.statistic is not None else math.nan
-    shown = f"domain classifier AUC {auc:.3f}, p = {joint.p_value or 0.0:.2g}"
+    statistic = joint.statistic if joint.statistic is not None else math.nan
+    shown = f"{joint.title} {joint.statistic_name} {statistic:.3f}, p = {joint.p_value or 0.0:.2g}"
     if joint.verdict == "drift":
         top = f"; top columns {', '.join(joint.top_columns)}" if joint.top_columns else ""
         return Outcome(True, f"joint distribution drifted ({shown}{top})")

@@ -445,9 +445,11 @@ def multivariate_timeline(
     frame: Frame | None = None,
     empty: str = "No multivariate result in this time range",
 ) -> go.Figure:
-    """The domain classifier's effect (AUC − 0.5) per window, markers coloured by its
-    verdict, against its threshold: a horizontal line (a step line if the threshold
-    changed within the range). The line breaks over windows without a tested result."""
+    """The multivariate method's effect per window (the domain classifier's AUC − 0.5, or
+    PCA reconstruction's W1/sd of the errors: the axis and title name the method the
+    results carry), markers coloured by its verdict, against its threshold: a horizontal
+    line (a step line if the threshold changed within the range). The line breaks over
+    windows without a tested result."""
     tested = [
         (p, p.result)
         for p in points
@@ -457,6 +459,12 @@ def multivariate_timeline(
         untested = [p.result for p in points if p.result is not None and p.result.reason]
         reason = f" ({untested[-1].reason})" if untested else ""
         return empty_figure(empty + reason)
+    methods = {r.method: r for _, r in tested}
+    if len(methods) == 1:  # one method in the range: its name and its effect's meaning
+        (result,) = methods.values()
+        title, effect_name = result.title, result.effect_name
+    else:  # the monitor changed method within the range: effects on different scales
+        title, effect_name = " / ".join(sorted(methods)), "effect size"
     figure = go.Figure()
     window = frame.window if frame else None
     starts = [p.window_start_at for p, _ in tested]
@@ -465,7 +473,7 @@ def multivariate_timeline(
     _, texts = _gapped(
         starts,
         [
-            f"{r.verdict}, AUC {r.statistic:.3f}, p {r.p_value:.2g}"
+            f"{r.verdict}, {r.method}: {r.statistic_name} {r.statistic:.3f}, p {r.p_value:.2g}"
             + (f"<br>top columns: {', '.join(r.top_columns)}" if r.top_columns else "")
             for _, r in tested
         ],
@@ -477,7 +485,7 @@ def multivariate_timeline(
             y=ys,
             text=texts,
             mode="lines+markers",
-            name="classifier effect (AUC − 0.5)",
+            name=f"{title} effect ({effect_name})",
             line={"color": "#455a64", "width": 1.5},
             marker={"size": 6, "color": [c or "#455a64" for c in colours]},
             connectgaps=False,
@@ -505,8 +513,8 @@ def multivariate_timeline(
             )
         )
     _frame(figure, frame, starts[0])
-    figure.update_yaxes(title="AUC − 0.5")
-    return _layout(figure, "Multivariate drift: domain classifier effect per window", height=280)
+    figure.update_yaxes(title=effect_name)
+    return _layout(figure, f"Multivariate drift: {title} effect per window", height=280)
 
 
 def distribution(histogram: Histogram | None, column: str, kind: str) -> go.Figure:

@@ -324,7 +324,7 @@ def prediction_series(store: Store, monitor: str, window_range: TimeRange) -> li
 def multivariate_series(
     store: Store, monitor: str, window_range: TimeRange
 ) -> list[MultivariatePoint]:
-    """Each check's stored multivariate (domain classifier) result over the range."""
+    """Each check's stored multivariate (classifier or PCA) result over the range."""
     return store.multivariate_history(monitor, since=window_range.since, until=window_range.until)
 
 

@@ -1,5 +1,5 @@
 """Monitor: drift over time, model performance over time, the columns x windows heatmap
-(drift and watch cells), the multivariate (domain classifier) effect over time, and the
+(drift and watch cells), the multivariate (classifier or PCA) effect over time, and the
 selected window's columns (with their verdict and importance), prediction drift and
 data-quality findings."""
 
@@ -149,7 +149,8 @@ def _multivariate(report: DriftReport | None) -> str:
     if joint.verdict is None:
         return joint.status.replace("_", " ")
     top = f": {', '.join(joint.top_columns)}" if joint.top_columns else ""
-    return f"{joint.verdict} (AUC {fmt_number(joint.statistic, '.3f')}){top}"
+    shown = f"{joint.method} {joint.statistic_name} {fmt_number(joint.statistic, '.3f')}"
+    return f"{joint.verdict} ({shown}){top}"
 
 
 def _prediction(detail: Any) -> Any:

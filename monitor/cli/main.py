@@ -152,16 +152,17 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--drift-share", type=float, default=DEFAULT_DRIFT_SHARE)
     check.add_argument(
         "--multivariate",
-        choices=("classifier", "off"),
+        choices=("classifier", "pca", "off"),
         default="classifier",
-        help="multivariate drift of the joint distribution: a domain classifier (default; "
-        "needs at least 2 feature columns) or off",
+        help="multivariate drift of the joint distribution (needs at least 2 feature "
+        "columns): a domain classifier (default), PCA reconstruction error (pca) or off",
     )
     check.add_argument(
         "--multivariate-threshold",
         type=float,
-        default=0.05,
-        help="tolerance of the domain classifier's AUC - 0.5 (default 0.05)",
+        default=None,
+        help="effect-size tolerance of the multivariate method: the classifier's AUC - 0.5 "
+        "(default 0.05, at most 0.5) or PCA's normalised error distance (default 0.1)",
     )
     check.add_argument("--correction", choices=("bh", "bonferroni"), default="bh")
     check.add_argument(

@@ -233,8 +233,9 @@ class PredictionDriftRule(_Rule):
 
 
 class MultivariateDriftRule(_Rule):
-    """Fires when the check's multivariate (domain classifier) verdict is ``drift``; a
-    ``watch`` (significant, AUC − 0.5 below the threshold) never fires it."""
+    """Fires when the check's multivariate (domain classifier or PCA reconstruction)
+    verdict is ``drift``; a ``watch`` (significant, effect below the threshold) never
+    fires it."""
 
     kind: Literal["multivariate_drift"]
 

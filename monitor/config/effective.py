@@ -3,7 +3,8 @@
 :func:`effective_settings` is the one builder behind ``driftline monitors show M`` and
 ``GET /api/v1/monitors/M``: the monitor as :func:`~monitor.config.load_config` validated it,
 so ``${VAR}`` is already substituted and every default filled in (the window from the
-schedule's interval, ``delta_categorical`` from ``delta``), durations written as in
+schedule's interval, ``delta_categorical`` from ``delta``, ``multivariate_threshold``
+from the method), durations written as in
 driftline.yaml (``1h30m``), and every secret masked: each ``SecretStr`` is ``***``, and
 every other text goes through :func:`monitor.redact.redact_text` with the configuration's
 secrets (URL passwords, ``token=`` values, a secret repeated in a URL).
@@ -70,6 +71,7 @@ def effective_settings(config: Config, name: str) -> dict[str, Any]:
     settings: dict[str, Any] = _plain(monitor, secrets)
     if monitor.delta_categorical is None:
         settings["delta_categorical"] = monitor.delta
+    settings["multivariate_threshold"] = monitor.multivariate_tolerance
     return settings
 
 

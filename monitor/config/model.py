@@ -19,6 +19,7 @@ import re
 from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
+from types import MappingProxyType
 from typing import Annotated, Any, Final, Literal
 
 import yaml
@@ -45,6 +46,7 @@ from monitor.redact import redact_url
 __all__ = [
     "DEFAULT_CONFIG_FILE",
     "DEFAULT_DATABASE_URL",
+    "MULTIVARIATE_THRESHOLDS",
     "ApiConfig",
     "ColumnConfig",
     "Config",
@@ -66,6 +68,11 @@ __all__ = [
 
 DEFAULT_CONFIG_FILE: Final = "driftline.yaml"
 DEFAULT_DATABASE_URL: Final = "sqlite:///./driftline.db"
+MULTIVARIATE_THRESHOLDS: Final[Mapping[str, float]] = MappingProxyType(
+    {"classifier": 0.05, "pca": 0.1, "off": 0.05}
+)
+"""Each multivariate method's default ``multivariate_threshold`` (the engine's
+``DEFAULT_THRESHOLDS``, which a test keeps equal: config imports no engine code)."""
 _CONFIG_ENV: Final = "DRIFTLINE_CONFIG"
 _DATABASE_ENV: Final = "DRIFTLINE_DATABASE_URL"
 _DASHBOARD_PASSWORD_ENV: Final = "DRIFTLINE_DASHBOARD_PASSWORD"
@@ -279,8 +286,17 @@ class Monitor(_Section):
     delta_categorical: _Tolerance | None = None
     delta_prediction: _Tolerance = 0.1
     drift_share: _Fraction = 0.5
-    multivariate: Literal["classifier", "off"] = "classifier"
-    multivariate_threshold: float = Field(default=0.05, ge=0.0, le=0.5)
+    multivariate: Literal["classifier", "pca", "off"] = "classifier"
+    multivariate_threshold: _Tolerance | None = None
+    """None: the method's default (classifier 0.05 of AUC - 0.5, pca 0.1)."""
+
+    @property
+    def multivariate_tolerance(self) -> float:
+        """``multivariate_threshold``, or the method's default when it is not set."""
+        if self.multivariate_threshold is not None:
+            return self.multivariate_threshold
+        return MULTIVARIATE_THRESHOLDS[self.multivariate]
+
     columns: dict[str, ColumnConfig] = Field(default_factory=dict)
     ignore: tuple[str, ...] = ()
     target: str | None = None
@@ -332,6 +348,16 @@ class Monitor(_Section):
                 f"expected 'models:/<name>@<alias>' or 'models:/<name>/<version>'; got {value!r}"
             )
         return value
+
+    @model_validator(mode="after")
+    def _classifier_threshold_at_most_half(self) -> Monitor:
+        threshold = self.multivariate_threshold
+        if self.multivariate == "classifier" and threshold is not None and threshold > 0.5:
+            raise ValueError(
+                f"multivariate_threshold {threshold} is a tolerance of the classifier's "
+                "AUC - 0.5 and must be in [0, 0.5]; lower it, or use multivariate: pca"
+            )
+        return self
 
     @model_validator(mode="after")
     def _columns_not_ignored(self) -> Monitor:

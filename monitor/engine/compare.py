@@ -36,7 +36,11 @@ from monitor.engine.defaults import (
 )
 from monitor.engine.histogram import category_histogram, numeric_histogram_counts
 from monitor.engine.impact import rank_impact
-from monitor.engine.multivariate import MultivariateOptions, domain_classifier
+from monitor.engine.multivariate import (
+    MultivariateMethod,
+    MultivariateOptions,
+    multivariate_drift,
+)
 from monitor.engine.profile import DEFAULT_SAMPLE_ROWS, KEY, ColumnProfile, Profile, profile_of
 from monitor.engine.report import ColumnResult, ColumnStatus, DriftReport, QualityFinding
 from monitor.errors import ConfigError
@@ -388,7 +392,7 @@ def compare(
     ignore: Iterable[str] = (),
     workers: int | None = None,
     unexpected: Iterable[str] = (),
-    multivariate: MultivariateOptions | None = None,
+    multivariate: MultivariateOptions | MultivariateMethod | None = None,
     sample_rows: int = DEFAULT_SAMPLE_ROWS,
 ) -> DriftReport:
     """Check ``current`` against a baseline (or a reference DataFrame) for drift.
@@ -428,10 +432,11 @@ def compare(
     unexpected : iterable of str, optional
         Names of fields the window had but that were not read into ``current``; reported
         as unexpected columns like those of ``current`` the baseline does not know.
-    multivariate : MultivariateOptions, optional
-        Multivariate drift of the features' joint distribution: a domain classifier on
-        the joint row samples (:mod:`monitor.engine.multivariate`) by default;
-        ``MultivariateOptions(method="off")`` skips it.
+    multivariate : MultivariateOptions or {"classifier", "pca", "off"}, optional
+        Multivariate drift of the features' joint distribution on the joint row samples
+        (:mod:`monitor.engine.multivariate`): a domain classifier by default, ``"pca"``
+        for PCA reconstruction error, ``"off"`` skips it; a method key stands for
+        ``MultivariateOptions(method=key)``.
     sample_rows : int
         The k of the joint row sample when ``current`` is a DataFrame (default 100 000).
     """
@@ -500,11 +505,15 @@ def compare(
     if n_current == 0:
         findings.append(quality.empty_window())
     # on the window's joint row sample (whole rows, uniform), never on a column's own values
-    joint = domain_classifier(
+    joint = multivariate_drift(
         baseline,
         profile.sample.drop(columns=[KEY], errors="ignore"),
         alpha=alpha,
-        options=multivariate,
+        options=(
+            MultivariateOptions(method=multivariate)
+            if isinstance(multivariate, str)
+            else multivariate
+        ),
     )
     return DriftReport(
         n_reference=baseline.n_rows,

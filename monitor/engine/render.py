@@ -45,7 +45,8 @@ def multivariate_line(report: DriftReport) -> list[str]:
     label = _LABELS[joint.verdict]
     top = f"; top columns: {', '.join(joint.top_columns)}" if joint.top_columns else ""
     return [
-        f"multivariate ({joint.method}): {label}: AUC {_fmt(joint.statistic, '.3f')}, "
+        f"multivariate ({joint.method}): {label}: {joint.statistic_name} "
+        f"{_fmt(joint.statistic, '.3f')}, "
         f"p {_fmt(joint.p_value, '.2e')}, effect {_fmt(joint.effect_size, '.3f')} "
         f"(threshold {joint.threshold}){top}"
     ]

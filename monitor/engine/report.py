@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any, Final, Literal
 
 __all__ = [
@@ -315,17 +316,29 @@ class ColumnImpact:
 
 MultivariateStatus = Literal["tested", "insufficient_data", "off"]
 
+_MULTIVARIATE_NAMES: Final[Mapping[str, tuple[str, str, str]]] = MappingProxyType(
+    {
+        "classifier": ("domain classifier", "AUC", "AUC − 0.5"),
+        "pca": ("PCA reconstruction", "error AUC", "W1/sd of the errors"),
+    }
+)
+"""Each method's name, and what its statistic and effect size are, for display."""
+
 
 @dataclass(frozen=True, slots=True)
 class MultivariateResult:
     """Drift of the features' joint distribution (:mod:`monitor.engine.multivariate`).
 
-    ``statistic`` is the domain classifier's cross-validated ROC AUC, ``effect_size`` is
-    AUC − 0.5 and ``threshold`` its tolerance; ``drifted`` when ``p_value < alpha`` and
-    ``effect_size >= threshold`` (the column rule, on one test). ``top_columns`` are the
-    columns the classifier leans on most, by permutation importance (``importances``).
-    ``status`` is ``insufficient_data`` (with ``reason``) when there were too few rows or
-    columns, ``off`` when it was not asked for.
+    ``method`` is the method's key: ``"classifier"`` — ``statistic`` the domain
+    classifier's cross-validated ROC AUC, ``effect_size`` AUC − 0.5, ``top_columns`` by
+    permutation importance; ``"pca"`` — ``statistic`` the AUC of the window's per-row PCA
+    reconstruction errors against held-out baseline rows', ``effect_size`` their
+    Wasserstein distance over the reference errors' sd, ``top_columns`` the columns whose
+    squared residual grew most. ``threshold`` is the effect's tolerance; ``drifted`` when
+    ``p_value < alpha`` and ``effect_size >= threshold`` (the column rule, on one test);
+    ``importances`` go with ``top_columns``. ``status`` is ``insufficient_data`` (with
+    ``reason``) when there were too few rows or columns, ``off`` when it was not asked for;
+    a tested result's ``reason`` names the columns a method left out, if any.
     """
 
     status: MultivariateStatus
@@ -342,6 +355,23 @@ class MultivariateResult:
     n_current: int = 0
     columns: tuple[str, ...] = ()
     reason: str = ""
+
+    @property
+    def title(self) -> str:
+        """The method's name for people: ``"domain classifier"``, ``"PCA reconstruction"``
+        (the key itself for a method this version does not know)."""
+        return _MULTIVARIATE_NAMES.get(self.method, (self.method, "", ""))[0]
+
+    @property
+    def statistic_name(self) -> str:
+        """What ``statistic`` is: ``"AUC"`` (classifier), ``"error AUC"`` (pca)."""
+        return _MULTIVARIATE_NAMES.get(self.method, ("", "statistic", ""))[1]
+
+    @property
+    def effect_name(self) -> str:
+        """What ``effect_size`` is: ``"AUC − 0.5"`` (classifier), ``"W1/sd of the
+        errors"`` (pca)."""
+        return _MULTIVARIATE_NAMES.get(self.method, ("", "", "effect size"))[2]
 
     @property
     def verdict(self) -> Verdict | None:
@@ -509,7 +539,8 @@ class DriftReport:
         if joint is not None and joint.drifted:
             return "drifting", (
                 f"{summary} (share {share:.2f} < drift share {needed:.2f}); the joint "
-                f"distribution drifted (domain classifier AUC {joint.statistic:.3f}, p "
+                f"distribution drifted ({joint.title} {joint.statistic_name} "
+                f"{joint.statistic:.3f}, p "
                 f"{joint.p_value:.1e}): " + ", ".join(joint.top_columns)
             )
         return "ok", f"{summary} (share {share:.2f} < drift share {needed:.2f})"

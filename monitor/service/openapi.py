@@ -451,9 +451,11 @@ def document() -> dict[str, Any]:
                                     "multivariate": {
                                         "type": ["object", "null"],
                                         "description": "drift of the features' joint "
-                                        "distribution (domain classifier): status, drifted, "
-                                        "verdict, method, statistic (AUC), p_value, "
-                                        "effect_size (AUC - 0.5), threshold, top_columns",
+                                        "distribution: status, drifted, verdict, method "
+                                        "(classifier: statistic AUC, effect_size AUC - 0.5; "
+                                        "pca: statistic the reconstruction errors' AUC, "
+                                        "effect_size their W1/sd; off), p_value, threshold, "
+                                        "top_columns",
                                     },
                                     "prediction_verdict": {
                                         "type": ["string", "null"],

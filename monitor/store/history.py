@@ -112,7 +112,7 @@ class HeatmapCell:
 
 @dataclass(frozen=True, slots=True)
 class MultivariatePoint:
-    """One check's multivariate (domain classifier) result, for its effect over time;
+    """One check's multivariate (classifier or PCA) result, for its effect over time;
     ``result`` is None for a check without one (failed, or stored before it existed)."""
 
     check_id: int

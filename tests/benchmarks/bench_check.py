@@ -4,8 +4,8 @@ Prints the check time beside numpy sorting every column of both frames once (the
 budget the engine issue sets), plain scipy ``ks_2samp`` over the numeric columns, the
 peak memory the check allocates (tracemalloc) against the size of the current frame,
 the baseline file size, and the check split in its univariate part (``multivariate`` off)
-and its multivariate part (the domain classifier alone, on the baseline's joint sample
-and a sample of the window). Run with ``make bench``.
+and its multivariate part, each method alone on the baseline's joint sample and a sample
+of the window: the domain classifier and PCA reconstruction. Run with ``make bench``.
 """
 
 from __future__ import annotations
@@ -23,7 +23,11 @@ import pandas as pd
 from scipy import stats
 
 from monitor import build_baseline, compare, save_baseline
-from monitor.engine.multivariate import MultivariateOptions, domain_classifier
+from monitor.engine.multivariate import (
+    MultivariateOptions,
+    domain_classifier,
+    pca_reconstruction,
+)
 
 ROWS = 1_000_000
 NUMERIC = 16
@@ -94,11 +98,18 @@ def main() -> None:
         print(f"baseline file: {path.stat().st_size / 2**20:.1f} MiB")
 
     check = _best(lambda: compare(baseline, current))
-    (univariate, univariate_cpu), (multivariate, multivariate_cpu) = _best_interleaved(
+    pca = MultivariateOptions(method="pca")
+    (
+        (univariate, univariate_cpu),
+        (multivariate, multivariate_cpu),
+        (pca_wall, pca_cpu),
+    ) = _best_interleaved(
         lambda: compare(baseline, current, multivariate=MultivariateOptions(method="off")),
         lambda: domain_classifier(baseline, current),
+        lambda: pca_reconstruction(baseline, current, options=pca),
     )
     joint = domain_classifier(baseline, current)
+    joint_pca = pca_reconstruction(baseline, current, options=pca)
     sort_codes = _best(lambda: _sort_all((reference, current), as_strings=False))
     numeric = [f"num_{i:02d}" for i in range(NUMERIC)]
     start = time.perf_counter()
@@ -129,6 +140,14 @@ def main() -> None:
         f"{multivariate:.3f} s wall, {multivariate_cpu:.3f} s CPU -> multivariate / "
         f"univariate = {multivariate / univariate:.2f} wall, "
         f"{multivariate_cpu / univariate_cpu:.2f} CPU"
+    )
+    print(
+        f"multivariate part (PCA reconstruction alone, {joint_pca.n_reference} held-out + "
+        f"{joint_pca.n_current} rows, error AUC {joint_pca.statistic or 0.0:.3f}, effect "
+        f"{joint_pca.effect_size or 0.0:.3f}), best of {SPLIT_REPEATS} interleaved: "
+        f"{pca_wall:.3f} s wall, {pca_cpu:.3f} s CPU -> PCA / classifier = "
+        f"{pca_wall / multivariate:.2f} wall, {pca_cpu / multivariate_cpu:.2f} CPU; PCA / "
+        f"univariate = {pca_wall / univariate:.2f} wall, {pca_cpu / univariate_cpu:.2f} CPU"
     )
     print(
         f"numpy sort of every column of both frames (categoricals as codes): {sort_codes:.3f} s"

@@ -90,7 +90,7 @@ def test_monitor_page_shows_watch_apart_from_drift_and_the_multivariate_chart(
     assert line["y0"] == line["y1"] == joint.threshold and line["d"]
     card = page.locator("#monitor-multivariate-verdict")
     assert joint.verdict is not None
-    expect(card).to_contain_text(f"{joint.verdict} (AUC {joint.statistic:.3f})")
+    expect(card).to_contain_text(f"{joint.verdict} (classifier AUC {joint.statistic:.3f})")
     for top in joint.top_columns:
         expect(card).to_contain_text(top)
     tab.screenshot("monitor-watch")

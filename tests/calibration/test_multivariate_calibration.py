@@ -1,12 +1,14 @@
-"""Calibration of multivariate drift (the domain classifier), fixed seeds.
+"""Calibration of multivariate drift (the domain classifier and PCA reconstruction),
+fixed seeds.
 
 Three pairs of standard normal columns correlated at 0.9 in the baseline. Under no change
 the check flags the joint distribution in at most 5% of windows, up to binomial slack:
 with S seeds the allowed count is the 95% quantile of Binomial(S, 0.05) (4 of 40, 9 of
-100), so a method whose true rate is 5% passes with probability ≥ 95%. When the three
-correlations fall to 0 (every margin unchanged) it flags at least 95% of the windows, and
-no column test flags anything. The default suite runs 40 seeds at n = 2 000 per side; the
-``slow`` test runs 100.
+100), so a method whose true rate is 5% passes with probability ≥ 95%. When the
+three correlations fall to 0 (every margin unchanged) it flags at least 95% of the
+windows, and no column test flags anything. The classifier: 40 seeds at n = 2 000 per side
+in the default suite, the ``slow`` test 100. PCA (about 0.04 s a check): 40 seeds at
+n = 5 000 per side in the default suite, the ``slow`` test 100 more (seeds 40–139).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import pytest
 from scipy.stats import binom
 
 from monitor import build_baseline, compare
+from monitor.engine.multivariate import MultivariateMethod
 
 PAIRS = 3
 
@@ -30,14 +33,17 @@ def _frame(rng: np.random.Generator, n: int, rho: float) -> pd.DataFrame:
     return pd.DataFrame(data)
 
 
-def _flags(seeds: int, n: int, rho_current: float) -> tuple[int, int]:
+def _flags(
+    seeds: int | range, n: int, rho_current: float, method: MultivariateMethod = "classifier"
+) -> tuple[int, int]:
     """How many of ``seeds`` windows flag the joint distribution, and how many flag a column."""
     joint = columns = 0
-    for seed in range(seeds):
+    for seed in range(seeds) if isinstance(seeds, int) else seeds:
         rng = np.random.default_rng([2026, seed])
         baseline = build_baseline(_frame(rng, n, 0.9), seed=seed)
-        report = compare(baseline, _frame(rng, n, rho_current), workers=1)
+        report = compare(baseline, _frame(rng, n, rho_current), workers=1, multivariate=method)
         assert report.multivariate is not None and report.multivariate.status == "tested"
+        assert report.multivariate.method == method
         joint += report.multivariate.drifted
         columns += bool(report.drifted_columns)
     return joint, columns
@@ -64,4 +70,23 @@ def test_no_change_and_correlation_loss_over_a_hundred_seeds() -> None:
     null_joint, _ = _flags(100, 2_000, 0.9)
     assert null_joint <= _allowed(100) == 9
     joint, columns = _flags(100, 2_000, 0.0)
+    assert joint >= 95 and columns == 0
+
+
+def test_pca_no_change_flags_at_most_five_percent_up_to_binomial_slack() -> None:
+    joint, _ = _flags(40, 5_000, 0.9, "pca")
+    assert joint <= _allowed(40)
+
+
+def test_pca_flags_correlation_loss_with_unchanged_margins_and_no_column_is() -> None:
+    joint, columns = _flags(40, 5_000, 0.0, "pca")
+    assert joint >= 0.95 * 40
+    assert columns == 0
+
+
+@pytest.mark.slow
+def test_pca_no_change_and_correlation_loss_over_a_hundred_more_seeds() -> None:
+    null_joint, _ = _flags(range(40, 140), 5_000, 0.9, "pca")
+    assert null_joint <= _allowed(100) == 9
+    joint, columns = _flags(range(40, 140), 5_000, 0.0, "pca")
     assert joint >= 95 and columns == 0

@@ -4,6 +4,7 @@ verdict only; ``watch`` and ``ok`` are clear; no multivariate test is "cannot te
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -68,6 +69,14 @@ def test_multivariate_drift_condition(
 def test_the_reason_names_the_top_columns_and_the_auc() -> None:
     outcome = evaluate(RULE, _check(_tested(1e-9, 0.17)))
     assert "income, age" in outcome.detail and "AUC 0.670" in outcome.detail
+
+
+def test_the_reason_names_the_pca_method_and_its_statistic() -> None:
+    joint = replace(_tested(1e-9, 0.4, threshold=0.1), method="pca")
+    outcome = evaluate(RULE, _check(joint))
+    assert outcome.holds is True
+    assert "PCA reconstruction error AUC 0.900" in outcome.detail
+    assert "domain classifier" not in outcome.detail
 
 
 @pytest.mark.parametrize("status", ["failed", "insufficient_data"])

@@ -134,7 +134,7 @@ def test_defaults_fill_an_almost_empty_monitor(tmp_path: Path) -> None:
     assert monitor.grace == timedelta(0) and monitor.min_rows == 30
     assert (monitor.alpha, monitor.delta, monitor.delta_categorical) == (0.05, 0.1, None)
     assert monitor.drift_share == 0.5 and monitor.delta_prediction == 0.1
-    assert (monitor.multivariate, monitor.multivariate_threshold) == ("classifier", 0.05)
+    assert (monitor.multivariate, monitor.multivariate_threshold) == ("classifier", None)
     assert (monitor.columns, monitor.ignore, monitor.target, monitor.prediction) == (
         {},
         (),
@@ -366,3 +366,23 @@ def test_driftline_database_url_overrides_the_file(tmp_path: Path) -> None:
 def test_redact_url_hides_passwords(url: str, expected: str) -> None:
     assert redact_url(url) == expected
     assert not re.search("pa55", redact_url(url))
+
+
+def test_multivariate_pca_loads_and_its_threshold_may_exceed_half(tmp_path: Path) -> None:
+    text = MONITOR + "    schedule: {interval: 1h}\n    multivariate: pca\n"
+    text += "    multivariate_threshold: 0.8\n"
+    (monitor,) = load_config(_write(tmp_path, text), env={}).monitors
+    assert (monitor.multivariate, monitor.multivariate_threshold) == ("pca", 0.8)
+
+
+def test_a_classifier_threshold_above_half_names_the_fix(tmp_path: Path) -> None:
+    text = MONITOR + "    schedule: {interval: 1h}\n    multivariate_threshold: 0.8\n"
+    path, message = _error(tmp_path, text)
+    assert f"{path}: monitors[0]: multivariate_threshold 0.8 is a tolerance" in message
+    assert "must be in [0, 0.5]" in message and "multivariate: pca" in message
+
+
+def test_an_unknown_multivariate_method_lists_the_three(tmp_path: Path) -> None:
+    text = MONITOR + "    schedule: {interval: 1h}\n    multivariate: lda\n"
+    _, message = _error(tmp_path, text)
+    assert "monitors[0].multivariate: expected 'classifier', 'pca' or 'off'" in message

@@ -216,6 +216,7 @@ def _joint(hour: int, effect: float | None, **fields: object) -> MultivariatePoi
         drifted=effect is not None and effect >= 0.05,
         top_columns=fields.pop("top_columns", ()),  # type: ignore[arg-type]
         reason=fields.pop("reason", ""),  # type: ignore[arg-type]
+        method=fields.pop("method", "classifier"),  # type: ignore[arg-type]
     )
     return MultivariatePoint(hour, start, start + HOUR, result)
 
@@ -249,6 +250,20 @@ def test_multivariate_timeline_steps_a_changed_threshold_and_explains_an_empty_r
         [_joint(0, None, status="insufficient_data", reason="the baseline has no joint sample")]
     )
     assert "no joint sample" in empty.layout.annotations[0].text
+
+
+def test_multivariate_timeline_names_the_method_its_results_carry() -> None:
+    """PCA results are drawn as PCA's effect (W1/sd of the errors), not the classifier's
+    AUC - 0.5; a range where the monitor changed method says so and names both."""
+    pca = [_joint(0, 0.4, method="pca", threshold=0.1), _joint(1, 0.02, method="pca")]
+    figure = figures.multivariate_timeline(pca)
+    assert figure.layout.title.text == "Multivariate drift: PCA reconstruction effect per window"
+    assert figure.layout.yaxis.title.text == "W1/sd of the errors"
+    assert figure.data[0].name == "PCA reconstruction effect (W1/sd of the errors)"
+    assert "pca: error AUC 0.900" in figure.data[0].text[0]
+    mixed = figures.multivariate_timeline([pca[0], _joint(1, 0.1)])
+    assert mixed.layout.title.text == "Multivariate drift: classifier / pca effect per window"
+    assert mixed.layout.yaxis.title.text == "effect size"
 
 
 def test_distribution_puts_reference_and_current_side_by_side() -> None:

@@ -146,8 +146,11 @@ def test_off_skips_it() -> None:
     "bad",
     [
         pytest.param({"threshold": 0.6}, id="threshold-above-half"),
-        pytest.param({"method": "pca"}, id="unknown-method"),
+        pytest.param({"method": "lda"}, id="unknown-method"),
         pytest.param({"folds": 1}, id="one-fold"),
+        pytest.param({"method": "pca", "threshold": -0.1}, id="pca-threshold-negative"),
+        pytest.param({"method": "pca", "threshold": float("inf")}, id="pca-threshold-inf"),
+        pytest.param({"explained_variance": 1.0}, id="explained-variance-one"),
     ],
 )
 def test_options_are_validated_by_name(bad: dict[str, object]) -> None:

@@ -61,39 +61,32 @@ References
 
 from __future__ import annotations
 
-import math
 import zlib
-from dataclasses import dataclass
-from typing import Any, Final, Literal
+from typing import Any, Final
 
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from monitor.engine.baseline import DEFAULT_JOINT_SAMPLE_SIZE, Baseline, joint_labels
+from monitor.engine.baseline import Baseline, joint_labels
+from monitor.engine.multivariate.common import (
+    DEFAULT_MULTIVARIATE_THRESHOLD,
+    MIN_ROWS,
+    MultivariateOptions,
+    auc_test,
+    insufficient,
+    is_drift,
+    joint_samples,
+)
 from monitor.engine.report import MultivariateResult
-from monitor.errors import ConfigError
 
 __all__ = [
-    "DEFAULT_FOLDS",
-    "DEFAULT_MULTIVARIATE_THRESHOLD",
-    "MIN_ROWS",
+    "PERMUTATION_ROWS",
     "REFERENCE_FLOOR",
     "REFERENCE_RATIO",
-    "MultivariateMethod",
-    "MultivariateOptions",
-    "auc_test",
     "domain_classifier",
 ]
 
-MultivariateMethod = Literal["off", "classifier"]
-
-DEFAULT_MULTIVARIATE_THRESHOLD: Final = 0.05
-"""Tolerance of AUC − 0.5: a joint shift a classifier tells apart less well than this is
-not drift, however significant."""
-DEFAULT_FOLDS: Final = 5
-MIN_ROWS: Final = 50
-"""Rows needed on each side (the baseline's joint sample and the window)."""
 REFERENCE_RATIO: Final = 5
 REFERENCE_FLOOR: Final = 1_000
 """The baseline side uses at most ``max(5 × window rows, 1 000)`` of its joint sample: the
@@ -120,68 +113,6 @@ this size; no class weights: they make binning use slow weighted percentiles, an
 does not depend on the class balance): 64 bins, 15 leaves, at most 30 rounds, stopped
 early when the held-back 15% stops improving. It is a test, not a production model; the
 calibration tests measure its power."""
-
-
-@dataclass(frozen=True, slots=True)
-class MultivariateOptions:
-    """How a check computes multivariate drift."""
-
-    method: MultivariateMethod = "classifier"
-    threshold: float = DEFAULT_MULTIVARIATE_THRESHOLD
-    sample_size: int = DEFAULT_JOINT_SAMPLE_SIZE
-    folds: int = DEFAULT_FOLDS
-    seed: int = 0
-
-    def __post_init__(self) -> None:
-        if self.method not in ("off", "classifier"):
-            raise ConfigError(
-                f"multivariate method must be 'off' or 'classifier', got {self.method!r}"
-            )
-        if not (math.isfinite(self.threshold) and 0.0 <= self.threshold <= 0.5):
-            raise ConfigError(
-                f"multivariate threshold must be in [0, 0.5] (a tolerance of AUC - 0.5), "
-                f"got {self.threshold}"
-            )
-        if self.sample_size < 2 * MIN_ROWS:
-            raise ConfigError(
-                f"multivariate sample_size must be >= {2 * MIN_ROWS}, got {self.sample_size}"
-            )
-        if not 2 <= self.folds <= 20:
-            raise ConfigError(f"multivariate folds must be in 2..20, got {self.folds}")
-
-
-def auc_test(scores: NDArray[np.float64], labels: NDArray[np.bool_]) -> tuple[float, float]:
-    """ROC AUC of ``scores`` for ``labels`` (True the positive class) and its one-sided
-    Mann–Whitney p-value against AUC > 0.5 (normal approximation, tie-corrected,
-    continuity-corrected).
-
-    >>> auc, p = auc_test(np.array([0.1, 0.2, 0.8, 0.9]), np.array([False, False, True, True]))
-    >>> auc, round(p, 4)
-    (1.0, 0.1226)
-    """
-    from scipy.stats import rankdata
-
-    n1 = int(labels.sum())
-    n0 = int(labels.size - n1)
-    if n0 == 0 or n1 == 0:
-        raise ValueError("auc_test needs both labels")
-    ranks = rankdata(scores)
-    u = float(ranks[labels].sum()) - n1 * (n1 + 1) / 2.0
-    n = n0 + n1
-    _, tie_counts = np.unique(scores, return_counts=True)
-    ties = float(np.sum(tie_counts.astype(np.float64) ** 3 - tie_counts))
-    variance = n0 * n1 / 12.0 * ((n + 1) - ties / (n * (n - 1)))
-    auc = u / (n0 * n1)
-    if variance <= 0.0:  # every score equal: nothing told apart
-        return auc, 1.0
-    z = (u - n0 * n1 / 2.0 - 0.5) / math.sqrt(variance)
-    return auc, min(1.0, 0.5 * math.erfc(z / math.sqrt(2.0)))
-
-
-def _insufficient(reason: str, options: MultivariateOptions, alpha: float) -> MultivariateResult:
-    return MultivariateResult(
-        "insufficient_data", alpha=alpha, threshold=options.threshold, reason=reason
-    )
 
 
 def _category_code(label: str) -> float:
@@ -230,39 +161,24 @@ def domain_classifier(
     options: MultivariateOptions | None = None,
 ) -> MultivariateResult:
     """Multivariate drift of ``current`` against ``baseline`` by a domain classifier (the
-    module docstring has the method, its p-value and references)."""
+    module docstring has the method, its p-value and references). ``options.method`` is
+    not read: this is the ``"classifier"`` method (``multivariate_drift`` dispatches)."""
     options = options or MultivariateOptions()
-    if options.method == "off":
-        return MultivariateResult("off", alpha=alpha, threshold=options.threshold)
-    reference = baseline.joint_sample
-    if reference is None:
-        return _insufficient(
-            f"the baseline (format {baseline.format_version}) has no joint row sample; "
-            "rebuild it with this Driftline ('driftline baseline build') for multivariate drift",
-            options,
-            alpha,
-        )
-    names = [str(c) for c in reference.columns if str(c) in current.columns]
-    if len(names) < 2:
-        return _insufficient(
-            f"{len(names)} feature column(s) in both the baseline's joint sample and the "
-            "window; the domain classifier needs at least 2",
-            options,
-            alpha,
-        )
-    rng = np.random.default_rng(options.seed)
-    window = current
-    if len(window) > options.sample_size:
-        window = window.iloc[np.sort(rng.choice(len(window), options.sample_size, replace=False))]
+    threshold = _tolerance(options)
+    found = joint_samples(baseline, current, options, "the domain classifier")
+    if isinstance(found, str):
+        return insufficient(found, "classifier", threshold, alpha)
+    reference, window, names, rng = found.reference, found.current, found.names, found.rng
     keep = min(options.sample_size, max(REFERENCE_RATIO * len(window), REFERENCE_FLOOR))
     if len(reference) > keep:
         reference = reference.iloc[np.sort(rng.choice(len(reference), keep, replace=False))]
     n_reference, n_current = len(reference), len(window)
     if min(n_reference, n_current) < MIN_ROWS:
-        return _insufficient(
+        return insufficient(
             f"{n_reference} baseline and {n_current} window rows; the domain classifier "
             f"needs at least {MIN_ROWS} on each side",
-            options,
+            "classifier",
+            threshold,
             alpha,
         )
     x, categorical = _encode(baseline, reference, window, names)
@@ -270,8 +186,6 @@ def domain_classifier(
     scores, drops = _cross_validate(x, y, categorical, options)
     auc, p_value = auc_test(scores, y)
     effect = auc - 0.5
-    significant = alpha >= 1.0 or p_value < alpha
-    large = options.threshold == 0.0 or effect >= options.threshold
     order = [i for i in np.argsort(-drops, kind="stable") if drops[i] > 0.0][:_TOP]
     return MultivariateResult(
         "tested",
@@ -280,14 +194,20 @@ def domain_classifier(
         p_value=float(p_value),
         effect_size=float(effect),
         alpha=alpha,
-        threshold=options.threshold,
-        drifted=bool(significant and large),
+        threshold=threshold,
+        drifted=is_drift(p_value, effect, alpha, threshold),
         top_columns=tuple(names[i] for i in order),
         importances=tuple(float(drops[i]) for i in order),
         n_reference=n_reference,
         n_current=n_current,
         columns=tuple(names),
     )
+
+
+def _tolerance(options: MultivariateOptions) -> float:
+    """The options' threshold, or the classifier's default (also when the options were
+    made for another method)."""
+    return DEFAULT_MULTIVARIATE_THRESHOLD if options.threshold is None else options.threshold
 
 
 def _stratified_rows(
