@@ -70,10 +70,8 @@ class Block:
         return self.language in SHELL_LANGUAGES
 
 
-def fenced_blocks(page: Path) -> list[Block]:
-    """Every fenced block of ``page``, with the example marker before it, if any."""
-    lines = page.read_text().splitlines()
-    blocks: list[Block] = []
+def _fences(lines: list[str]) -> Iterator[tuple[int, int, re.Match[str]]]:
+    """(opening line, closing line, the opening's match) of each fenced block, 0-based."""
     i = 0
     while i < len(lines):
         opening = _FENCE.match(lines[i])
@@ -85,6 +83,23 @@ def fenced_blocks(page: Path) -> list[Block]:
         end = i + 1
         while end < len(lines) and not closing.match(lines[end]):
             end += 1
+        yield i, end, opening
+        i = end + 1
+
+
+def prose(page: Path) -> str:
+    """``page`` without its fenced blocks."""
+    lines = page.read_text().splitlines()
+    for start, end, _ in reversed(list(_fences(lines))):
+        del lines[start : end + 1]
+    return "\n".join(lines)
+
+
+def fenced_blocks(page: Path) -> list[Block]:
+    """Every fenced block of ``page``, with the example marker before it, if any."""
+    lines = page.read_text().splitlines()
+    blocks: list[Block] = []
+    for i, end, opening in _fences(lines):
         previous = next((line for line in reversed(lines[:i]) if line.strip()), "")
         marker = _MARKER.match(previous)
         info = opening["info"].strip().split()
@@ -97,7 +112,6 @@ def fenced_blocks(page: Path) -> list[Block]:
                 example=marker["reason"].strip() if marker else None,
             )
         )
-        i = end + 1
     return blocks
 
 
