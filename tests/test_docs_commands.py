@@ -29,8 +29,10 @@ from doc_commands import (
     MARKER_START,
     PAGES,
     ROOT,
+    Block,
     Page,
     PageRun,
+    commands,
     every_block,
     fenced_blocks,
     free_port,
@@ -314,3 +316,33 @@ def test_every_fenced_block_names_its_language() -> None:
     """A block without a language could hide a command from the convention."""
     unnamed = [block.where for block in every_block() if not block.language]
     assert not unnamed, f"name the language of these blocks (sh, text, yaml, ...): {unnamed}"
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "expected"),
+    [
+        pytest.param(
+            "sh",
+            "# a comment line\ndriftline a \\\n  --b c   # trailing\n\ndriftline d",
+            ["driftline a \\\n  --b c   # trailing", "driftline d"],
+            id="backslash-continuation-and-comments",
+        ),
+        pytest.param(
+            "sh",
+            'curl -d \'{"a":\n  [1, 2]}\'\n# {"answer": 1}',
+            ["curl -d '{\"a\":\n  [1, 2]}'"],
+            id="open-quote-continues-the-command",
+        ),
+        pytest.param(
+            "console",
+            "$ driftline a \\\n  --b\noutput line\n$ driftline c\n# more output",
+            ["driftline a \\\n  --b", "driftline c"],
+            id="console-prompts-only",
+        ),
+    ],
+)
+def test_a_block_is_split_into_commands_as_bash_reads_it(
+    language: str, text: str, expected: list[str]
+) -> None:
+    block = Block(ROOT / "README.md", 1, language, text, None)
+    assert commands(block) == expected
