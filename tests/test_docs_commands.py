@@ -156,6 +156,9 @@ def _service_records(run: PageRun, url: str) -> None:
 def _service_made(run: PageRun) -> None:
     listed = output_of(run, "driftline monitors list").stdout
     assert re.search(rf"^credit\s+{SERVICE_WINDOWS * SERVICE_ROWS_PER_WINDOW}\s", listed, re.M)
+    for checking in ("driftline checks run", "driftline checks backfill"):
+        windows = re.findall(r"^\S+ \.\. \S+ ", output_of(run, checking).stdout, re.M)
+        assert len(windows) == SERVICE_WINDOWS, (checking, windows)
     answer = httpx.get(
         f"{run.urls[0]}/api/v1/monitors/credit/checks",
         headers={"Authorization": f"Bearer {TOKEN}"},
