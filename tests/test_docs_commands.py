@@ -4,10 +4,11 @@ docs pages' blocks run as written: one test per page, its blocks in order in one
 against real components on 127.0.0.1 only (the `driftline` command, a real `driftline serve`
 and `serve-model`, an MLflow store of the demo model, a Dask LocalCluster).
 
-Cost, measured on 2 cores under load from other jobs: each `driftline` command is a new
-process (2-5 s, most of it importing pandas and scipy); the MLflow store (the demo model
-trained on 3 000 rows, shared by the MLflow and serving pages) takes 10-20 s; the scaling
-page's LocalCluster 8-14 s.
+Cost, measured on 2 cores shared with other jobs: 77 s of CPU in all (151 s wall at load
+average 5-7). Each `driftline` command is a new process (about 1.8 s of CPU, most of it
+importing scipy and scikit-learn); the MLflow store (the demo model trained on 3 000 rows,
+shared by the MLflow and serving pages) takes about 7 s of CPU; the scaling page's
+LocalCluster about 5 s.
 """
 
 from __future__ import annotations
@@ -270,7 +271,7 @@ USES_MLFLOW = {"mlflow.md", "serving.md"}
 
 
 @pytest.mark.parametrize("name", sorted(DOCS_PAGES))
-def test_the_page_s_commands_run_as_written(
+def test_each_docs_page_runs_as_written(
     name: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
     page = DOCS_PAGES[name]
