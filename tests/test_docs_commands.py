@@ -13,6 +13,7 @@ LocalCluster about 5 s.
 
 from __future__ import annotations
 
+import argparse
 import json
 import re
 import subprocess
@@ -45,6 +46,7 @@ from doc_commands import (
 from test_readme_commands import README
 
 from monitor import build_baseline, save_baseline
+from monitor.cli.main import _parser
 from monitor.client import Client
 
 DOCS = ROOT / "docs"
@@ -350,3 +352,36 @@ def test_a_block_is_split_into_commands_as_bash_reads_it(
 ) -> None:
     block = Block(ROOT / "README.md", 1, language, text, None)
     assert commands(block) == expected
+
+
+def _inline_commands() -> list[tuple[str, str]]:
+    """(page, span) of every inline code span of the prose that starts with `driftline `."""
+    found = []
+    for page in PAGES:
+        text = re.sub(r"\s+", " ", prose(page))
+        for span in re.findall(r"`(driftline [^`]+)`", text):
+            found.append((str(page.relative_to(ROOT)), span))
+    return found
+
+
+def test_every_inline_driftline_command_names_real_subcommands_and_options() -> None:
+    """Commands quoted in the prose are not run, but each names a real command path and only
+    options that command has (placeholders like FILE, `[...]` and `a|b` are left alone)."""
+    spans = _inline_commands()
+    assert len(spans) > 20
+    wrong = []
+    for page, span in spans:
+        parser = _parser()
+        for word in span.split()[1:]:
+            commands = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+            if not commands or not re.fullmatch(r"[a-z][a-z-]*", word):
+                break
+            if word not in commands[0].choices:
+                wrong.append(f"{page}: `{span}`: no command `{parser.prog} {word}`")
+                break
+            parser = commands[0].choices[word]
+        known = {option for action in parser._actions for option in action.option_strings}
+        unknown = [option for option in re.findall(r"--[a-z][a-z-]*", span) if option not in known]
+        if unknown:
+            wrong.append(f"{page}: `{span}`: {unknown} not options of `{parser.prog}`")
+    assert not wrong, wrong
