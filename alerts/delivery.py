@@ -165,10 +165,15 @@ def send_due(
     """Send every due delivery once; returns them as recorded afterwards. A retrain delivery
     of a monitor with an ``mlflow_project`` target launches its project (relative project
     folders are relative to ``config_dir``, default the working directory)."""
+    due = store.due_deliveries(limit=limit)
+    if not due:
+        # serve runs this every second: no HTTP client (and its TLS context, tens of
+        # milliseconds of CPU to load the CA bundle) when nothing is due
+        return []
     monitors = {m.name: m for m in config.monitors}
     sent = []
     with httpx.Client(transport=transport, follow_redirects=False) as client:
-        for delivery in store.due_deliveries(limit=limit):
+        for delivery in due:
             monitor = monitors.get(delivery.monitor)
             if monitor is None:
                 channel: Channel = _Missing(f"monitor {delivery.monitor!r} is no longer configured")

@@ -47,7 +47,7 @@ from dashboards.links import alerts_href, monitor_href, overview_href
 from monitor.client import Client
 from monitor.service.clock import FileClock
 from monitor.store import Store
-from sample_data.live import LiveTraffic, generate_live
+from sample_data.live import ID_COLUMN, LiveTraffic, generate_live
 from sample_data.receiver import Received, WebhookReceiver, new_secret
 from sample_data.replay import ReplayStep, replay
 
@@ -160,19 +160,30 @@ monitors:
 
 class Scorer:
     """Scores the replayed records with the model version that holds the alias, as a
-    deployed model would; :meth:`follow` loads a new version when the alias moved."""
+    deployed model would; :meth:`follow` loads a new version when the alias moved.
 
-    def __init__(self, tracking_uri: str) -> None:
+    With ``upcoming`` (every record the replay will send), a version scores them all once
+    when it is loaded and :meth:`score` looks a batch's scores up by record id: the same
+    numbers (the model scores each row on its own), one model call per version instead of
+    one per replay step (1 344 of them, a fifth of the replay's time)."""
+
+    def __init__(self, tracking_uri: str, upcoming: pd.DataFrame | None = None) -> None:
         self.tracking_uri = tracking_uri
         self.model: Any = None
         self.version = ""
         self._registry: Any = None
+        self._upcoming = upcoming
+        self._scores: pd.Series | None = None
 
     def load(self, version: str) -> None:
-        from sample_data.train import load_version
+        from sample_data.train import load_version, predict_proba
 
         self.model = load_version(MODEL, version, tracking_uri=self.tracking_uri)
         self.version = version
+        self._scores = None
+        if self._upcoming is not None:
+            ids = self._upcoming[ID_COLUMN].to_numpy()
+            self._scores = pd.Series(predict_proba(self.model, self._upcoming), index=ids)
 
     def follow(self) -> None:
         if self._registry is None:
@@ -188,7 +199,11 @@ class Scorer:
         from sample_data.train import predict_proba
 
         scored = records.copy()
-        scored["predicted_proba"] = predict_proba(self.model, records).round(4)
+        known = None if self._scores is None else self._scores.reindex(records[ID_COLUMN])
+        if known is not None and not known.isna().any():
+            scored["predicted_proba"] = known.to_numpy().round(4)
+        else:
+            scored["predicted_proba"] = predict_proba(self.model, records).round(4)
         return scored
 
 
@@ -513,7 +528,7 @@ def run_demo(settings: DemoSettings) -> Timeline:
             alias=ALIAS,
             tracking_uri=tracking_uri,
         )
-        scorer = Scorer(tracking_uri)
+        scorer = Scorer(tracking_uri, upcoming=traffic.records)
         scorer.load(first.version)
         print(f"registered {MODEL} version {first.version} as @{ALIAS}")
         FileClock(clock).set(traffic.start_at)

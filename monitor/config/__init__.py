@@ -32,7 +32,7 @@ from monitor.config.model import (
     redact_url,
     secret_values,
 )
-from monitor.config.operations import MetricsConfig, RetentionConfig
+from monitor.config.operations import MetricsConfig, RetentionConfig, SchedulerConfig
 
 __all__ = [
     "DEFAULT_CONFIG_FILE",
@@ -50,6 +50,7 @@ __all__ = [
     "Monitor",
     "RetentionConfig",
     "Schedule",
+    "SchedulerConfig",
     "Scope",
     "Source",
     "SqlSource",

@@ -39,7 +39,7 @@ import monitor.config.alerts as alerts_config
 from monitor.config.access import DEFAULT_TOKEN_NAME, ApiToken, DashboardScope, unique_tokens
 from monitor.config.alerts import AlertsConfig, MlflowProjectTarget, Promotion
 from monitor.config.durations import DURATION_HINT, format_duration, parse_duration
-from monitor.config.operations import MetricsConfig, RetentionConfig
+from monitor.config.operations import MetricsConfig, RetentionConfig, SchedulerConfig
 from monitor.errors import ConfigError
 from monitor.redact import redact_url
 
@@ -440,6 +440,7 @@ class Config(_Section):
     mlflow: MlflowConfig = Field(default_factory=MlflowConfig)
     metrics: MetricsConfig = Field(default_factory=MetricsConfig)
     retention: RetentionConfig = Field(default_factory=RetentionConfig)
+    scheduler: SchedulerConfig = Field(default_factory=SchedulerConfig)
     monitors: tuple[Monitor, ...] = ()
 
     @field_validator("monitors")
@@ -555,6 +556,7 @@ def _allowed_keys(parent: tuple[int | str, ...]) -> list[str]:
         "mlflow": MlflowConfig,
         "metrics": MetricsConfig,
         "retention": RetentionConfig,
+        "scheduler": SchedulerConfig,
         "webhook": WebhookConfig,
         "monitors": Monitor,
         "schedule": Schedule,

@@ -5,8 +5,9 @@ database as everything else.
 Jobs are top-level functions taking strings (they are stored in the job store). Each
 run loads the configuration and checks every complete window since the last checked
 one, so a missed run loses nothing: the next one catches up. One scheduler per
-database: ``serve`` holds a lease row and renews it; a second ``serve`` that cannot take
-the lease runs the API only.
+database: ``serve`` holds a lease row and renews it every third of its TTL
+(``scheduler.lease_ttl`` in driftline.yaml, default :data:`LEASE_TTL`); a second ``serve``
+that cannot take the lease runs the API only.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from monitor import config as cfg
+from monitor.config.operations import DEFAULT_LEASE_TTL
 from monitor.errors import ConfigError, DriftlineError
 from monitor.mlflow.configured import writeback_job
 from monitor.service.checks import CheckJob
@@ -46,7 +48,8 @@ __all__ = [
 _log = logging.getLogger(__name__)
 
 LEASE_NAME: Final = "scheduler"
-LEASE_TTL: Final = timedelta(seconds=60)
+LEASE_TTL: Final = DEFAULT_LEASE_TTL
+"""The lease's default TTL; ``scheduler.lease_ttl`` in driftline.yaml sets it."""
 _JOB_TABLE: Final = "apscheduler_jobs"
 _NO_URL: Final = ""
 """The database URL in a stored job's arguments: none. Arguments are pickled into the job
@@ -88,12 +91,16 @@ def check_monitor_job(
         store.close()
 
 
-def renew_lease_job(database_url: str, holder: str, config_path: str = "") -> None:
-    """Keep this process's scheduler lease alive; ``database_url`` '' means the one
-    ``config_path`` names."""
+def renew_lease_job(
+    database_url: str, holder: str, config_path: str = "", ttl_s: float = 0.0
+) -> None:
+    """Keep this process's scheduler lease alive for ``ttl_s`` more seconds (0: the
+    :data:`LEASE_TTL` default, the arguments of a job stored before the TTL was
+    configurable); ``database_url`` '' means the one ``config_path`` names."""
     store = Store(database_url or cfg.load_config(config_path).database_url)
+    ttl = timedelta(seconds=ttl_s) if ttl_s > 0 else LEASE_TTL
     try:
-        if not store.acquire_lease(LEASE_NAME, holder, LEASE_TTL):
+        if not store.acquire_lease(LEASE_NAME, holder, ttl):
             _log.error("scheduler lease lost to another process; checks may run twice")
     finally:
         store.close()
@@ -186,14 +193,15 @@ def build_scheduler(
             max_instances=1,
             misfire_grace_time=None,
         )
+    ttl_s = config.scheduler.lease_ttl.total_seconds()
     scheduler.add_job(
         renew_lease_job,
-        trigger=IntervalTrigger(seconds=LEASE_TTL.total_seconds() / 3, timezone=UTC),
-        args=[_NO_URL, holder_id(), path],
+        trigger=IntervalTrigger(seconds=ttl_s / 3, timezone=UTC),
+        args=[_NO_URL, holder_id(), path, ttl_s],
         id="lease:renew",
         replace_existing=True,
         coalesce=True,
         max_instances=1,
-        misfire_grace_time=int(LEASE_TTL.total_seconds()),
+        misfire_grace_time=int(ttl_s),
     )
     return scheduler

@@ -46,7 +46,6 @@ from monitor.service.extensions import (
 from monitor.service.metrics import mount_metrics
 from monitor.service.scheduler import (
     LEASE_NAME,
-    LEASE_TTL,
     build_scheduler,
     holder_id,
     sync_check_jobs,
@@ -254,11 +253,13 @@ class Service:
 
     def _take_lease_and_schedule(self) -> None:
         """Start the scheduler once this process holds the lease; until then, keep trying
-        (a crashed holder's lease expires after LEASE_TTL)."""
+        every third of ``scheduler.lease_ttl`` (a crashed holder's lease expires that long
+        after its last renewal). The scheduler keeps the TTL it started with."""
         warned = False
         url = self.config.database_url
         while not self._stop.is_set():
-            if self.store.acquire_lease(LEASE_NAME, holder_id(), LEASE_TTL):
+            ttl = self.config.scheduler.lease_ttl
+            if self.store.acquire_lease(LEASE_NAME, holder_id(), ttl):
                 with self._lock:
                     scheduler = build_scheduler(self.config, self.path, url, clock=self.clock_spec)
                     scheduler.start()
@@ -272,7 +273,7 @@ class Service:
                     redact_url(url),
                 )
                 warned = True
-            self._stop.wait(LEASE_TTL.total_seconds() / 3)
+            self._stop.wait(ttl.total_seconds() / 3)
 
     def run(self) -> int:
         """Serve until SIGTERM or SIGINT; SIGHUP reloads driftline.yaml."""

@@ -22,9 +22,10 @@ COMMAND_TIMEOUT_S = 300
 """A one-shot command that runs longer is stuck (a serve that should have been refused)."""
 
 
-def prepare_folder(folder: Path, api: str, *, window: str = "1h") -> None:
+def prepare_folder(folder: Path, api: str, *, window: str = "1h", scheduler: str = "{}") -> None:
     """A baseline of the sample reference and a driftline.yaml with one monitor, `credit`
-    (1 s schedule, ``window`` windows); ``api`` is the YAML of the ``api`` section."""
+    (1 s schedule, ``window`` windows); ``api`` and ``scheduler`` are the YAML of those
+    sections."""
     reference = pd.read_csv(SAMPLE / "reference.csv")
     save_baseline(
         build_baseline(reference, target="default", prediction="predicted_proba"),
@@ -33,6 +34,7 @@ def prepare_folder(folder: Path, api: str, *, window: str = "1h") -> None:
     (folder / "driftline.yaml").write_text(
         "database_url: sqlite:///./driftline.db\n"
         f"api: {api}\n"
+        f"scheduler: {scheduler}\n"
         "monitors:\n"
         "  - name: credit\n"
         "    baseline: credit.driftline\n"

@@ -29,6 +29,9 @@ HOURS = 6
 PER_HOUR = 2_500
 WINDOW = timedelta(hours=1)
 HEADERS = {"Authorization": "Bearer test-token"}
+LEASE_TTL_S = 10
+"""The scheduler lease of these serves (``scheduler.lease_ttl``; 60 s by default): a second
+serve takes a killed one's lease over at most this plus a third of it later."""
 
 
 def _records(hour_starts: list[datetime]) -> tuple[list[dict[str, Any]], dict[datetime, int]]:
@@ -61,7 +64,9 @@ def _utc(value: Any) -> datetime:
 @pytest.fixture
 def folder(tmp_path: Path) -> Iterator[Path]:
     prepare_folder(
-        tmp_path, "{token: test-token, max_batch_records: 20000, max_request_bytes: 33554432}"
+        tmp_path,
+        "{token: test-token, max_batch_records: 20000, max_request_bytes: 33554432}",
+        scheduler=f"{{lease_ttl: {LEASE_TTL_S}s}}",
     )
     upgrade = driftline(tmp_path, "db", "upgrade")
     assert upgrade.returncode == 0, upgrade.stderr
@@ -127,8 +132,8 @@ def test_sigkill_during_checks_loses_nothing_and_restart_checks_each_window_once
             assert orphans == 0, "column results of a check that was never saved"
             killed_at = connection.execute(text("SELECT count(*) FROM checks")).scalar_one()
             assert killed_at < HOURS, "the kill landed after the catch-up had finished"
-            # The killed process still holds the scheduler lease (60 s TTL); a restarted
-            # serve takes over once it expires (it retries every 20 s). To keep the test
+            # The killed process still holds the scheduler lease; a restarted serve takes
+            # over once it expires (the takeover is the next test's). To keep this test
             # short, expire the dead holder's lease now.
             connection.execute(
                 text("UPDATE scheduler_leases SET expires_at = '2000-01-01 00:00:00.000000'")
@@ -198,8 +203,9 @@ def test_second_serve_takes_over_the_scheduler_when_the_first_dies(folder: Path)
             f"{base}/api/v1/monitors/credit/records", json=records, headers=HEADERS, timeout=60
         )
         assert response.status_code == 200, response.text
-        # the dead holder's lease lasts 60 s; the second serve retries every 20 s
-        deadline = time.monotonic() + 100
+        # the dead holder's lease lasts LEASE_TTL_S; the second serve retries every third
+        # of it, then catches the window up (a generous deadline for a busy machine)
+        deadline = time.monotonic() + LEASE_TTL_S * 4 / 3 + 60
         while time.monotonic() < deadline and _count_checks(database) == 0:
             time.sleep(0.5)
         assert _count_checks(database) > 0, "no check ran after the first serve died"

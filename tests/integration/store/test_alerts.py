@@ -245,6 +245,33 @@ def test_gives_up_after_max_age(
     assert delivery.last_error is not None and "gave up" in delivery.last_error
 
 
+def test_nothing_due_opens_no_http_client(
+    timed: Store,
+    clock: Clock,
+    make_report: Callable[..., DriftReport],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """serve runs the delivery job every second: with nothing due it builds no client (each
+    loads the CA bundle into a TLS context)."""
+    config = _config()
+    _queue_one(timed, make_report, config)
+    transport = httpx.MockTransport(lambda request: httpx.Response(500))
+    send_due(timed, config, transport=transport, now=clock)  # its retry is not due yet
+    opened: list[object] = []
+    real_client = httpx.Client
+
+    def counting_client(*args: Any, **kwargs: Any) -> httpx.Client:
+        opened.append(kwargs)
+        return real_client(*args, **kwargs)
+
+    monkeypatch.setattr(httpx, "Client", counting_client)
+    assert send_due(timed, config, transport=transport, now=clock) == []
+    assert opened == []
+    clock.now += dt.timedelta(seconds=10)  # now it is due: one client sends it
+    [delivery] = send_due(timed, config, transport=transport, now=clock)
+    assert len(opened) == 1 and len(delivery.attempts) == 2
+
+
 def test_a_claimed_delivery_is_not_taken_twice(
     timed: Store, clock: Clock, make_report: Callable[..., DriftReport]
 ) -> None:

@@ -1,4 +1,4 @@
-"""The ``metrics`` and ``retention`` sections of driftline.yaml."""
+"""The ``metrics``, ``retention`` and ``scheduler`` sections of driftline.yaml."""
 
 from __future__ import annotations
 
@@ -49,3 +49,42 @@ def test_the_scrape_token_is_a_secret(tmp_path: Path) -> None:
 def test_an_unknown_key_lists_the_allowed_ones(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="top_k_columns"):
         _load(tmp_path, "metrics: {top_k: 3}\n")
+
+
+def test_the_scheduler_lease_lasts_60s_unless_configured(tmp_path: Path) -> None:
+    assert _load(tmp_path, "{}\n").scheduler.lease_ttl == timedelta(seconds=60)
+    config = _load(tmp_path, "scheduler: {lease_ttl: 10s}\n")
+    assert config.scheduler.lease_ttl == timedelta(seconds=10)
+
+
+@pytest.mark.parametrize(
+    ("given", "shown"),
+    [("4s", "got 4s"), ("1h1s", "got 1h1s"), ("0s", "got 0s")],
+    ids=["just-below-5s", "just-above-1h", "zero"],
+)
+def test_a_lease_ttl_outside_5s_to_1h_is_refused_with_the_range(
+    tmp_path: Path, given: str, shown: str
+) -> None:
+    with pytest.raises(ConfigError) as info:
+        _load(tmp_path, f"scheduler: {{lease_ttl: {given}}}\n")
+    message = str(info.value)
+    assert "scheduler.lease_ttl" in message
+    assert "between 5s and 1h" in message and shown in message
+
+
+@pytest.mark.parametrize("given", ["5s", "1h"], ids=["5s", "1h"])
+def test_the_lease_ttl_bounds_themselves_are_accepted(tmp_path: Path, given: str) -> None:
+    config = _load(tmp_path, f"scheduler: {{lease_ttl: {given}}}\n")
+    assert config.scheduler.lease_ttl == cfg.parse_duration(given)
+
+
+def test_a_lease_ttl_without_a_unit_names_the_duration_format(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as info:
+        _load(tmp_path, "scheduler: {lease_ttl: 60}\n")
+    assert "scheduler.lease_ttl" in str(info.value)
+    assert "'90s', '15m'" in str(info.value)
+
+
+def test_an_unknown_scheduler_key_lists_lease_ttl(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="lease_ttl"):
+        _load(tmp_path, "scheduler: {ttl: 10s}\n")
