@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, Final, NoReturn
 
 from monitor.cli.service import add_service_commands, run_service_command
 from monitor.engine.defaults import (
@@ -344,7 +345,23 @@ def _write(path: str, text: str) -> None:
         ) from None
 
 
+EXIT_BROKEN_PIPE: Final = 141
+"""The reader of standard output went away (``driftline check ... | head``): what a shell
+reports for a process ended by SIGPIPE, and no traceback, as other Unix tools do."""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        # Python flushes stdout again at exit; point it at /dev/null so that flush cannot
+        # raise a second time (the recipe in the signal module's documentation).
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "baseline" and args.baseline_command == "log":

@@ -181,3 +181,21 @@ def test_headline_counts_features_over_features_and_the_prediction_apart(
     headline = capsys.readouterr().out.splitlines()[0]
     assert code == 1
     assert headline.startswith("1 of 2 feature columns drifted (50%); prediction 'proba': DRIFT")
+
+
+def test_a_reader_that_goes_away_ends_the_command_quietly(files: dict[str, Path]) -> None:
+    """``driftline check ... | head``: when standard output's reader has closed the pipe, the
+    command ends with 141 (what a shell reports for SIGPIPE) and prints no traceback."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "monitor.cli", "check", "--reference", str(files["reference"])]
+        + ["--current", str(files["drifted"]), "--format", "json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    # closed before the interpreter has imported anything: every write meets a closed pipe
+    process.stdout.close()
+    _, stderr = process.communicate(timeout=300)
+    assert "Traceback" not in stderr, stderr
+    assert process.returncode == 141
