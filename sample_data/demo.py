@@ -1,7 +1,8 @@
 """`make run`: Driftline's whole loop on the sample data, on the embedded defaults.
 
 1. Prepare a working folder (``.driftline-demo``): ``driftline.yaml`` with one monitor that
-   follows ``models:/credit@production``, the SQLite store and the embedded MLflow store.
+   follows ``models:/credit@production`` (``sample_data/demo_config.py``), the SQLite store
+   and the embedded MLflow store.
 2. Train the demo model on the reference period and register it as version 1 with the
    ``production`` alias (``sample_data/train.py``), its Driftline baseline logged with it
    (performance and CBPE calibration on a held-out quarter of the reference period).
@@ -17,7 +18,8 @@
    it; Driftline's promotion gate scores versions 2 and 1 on the labelled records that came
    after them and moves the alias to version 2 when it ranks better (ROC AUC). The next
    checks use version 2's baseline and the alert resolves.
-6. Print the timeline, then keep serving the dashboard until Ctrl-C.
+6. Print the timeline (``sample_data/timeline.py``), then keep serving the dashboard until
+   Ctrl-C.
 
 Run again, it reuses the finished folder: it serves the dashboard and prints the timeline
 without training or replaying (delete the folder, or pass ``--fresh``, to start over).
@@ -34,41 +36,34 @@ import socket
 import subprocess
 import sys
 import time
-from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Final
 
 import pandas as pd
 
-from dashboards.links import alerts_href, monitor_href, overview_href
 from monitor.client import Client
 from monitor.service.clock import FileClock
 from monitor.store import Store
+from sample_data.demo_config import (
+    ALIAS,
+    GATE_MIN_LABELS,
+    MIN_TRAINING_ROWS,
+    MODEL,
+    MONITOR,
+    driftline_yaml,
+)
 from sample_data.live import ID_COLUMN, LiveTraffic, generate_live
-from sample_data.receiver import Received, WebhookReceiver, new_secret
+from sample_data.receiver import WebhookReceiver, new_secret
 from sample_data.replay import ReplayStep, replay
+from sample_data.timeline import Timeline, format_timeline, read_timeline
 
-__all__ = ["DemoSettings", "RetrainingPause", "Scorer", "Timeline", "main", "run_demo"]
+__all__ = ["DemoSettings", "RetrainingPause", "Scorer", "main", "run_demo"]
 
 HERE: Final = Path(__file__).resolve().parent
-MONITOR: Final = "credit"
-MODEL: Final = "credit"
-ALIAS: Final = "production"
 DONE_FILE: Final = "demo-finished.json"
-PROJECT: Final = HERE / "retrain_project"
-# The retraining rule waits for RETRAIN_AFTER drifting windows (the alert itself fires after
-# two), so the run has four days of the new normal; the project waits until
-# MIN_TRAINING_ROWS of their records are labelled and trains on the newest TRAINING_ROWS.
-# Version 2's baseline is built from them: with about 2 000 rows (two days, retraining after
-# the alert's two windows) it flagged credit_utilization in 6 of version 2's 30 windows;
-# with 4 000, in 0 or 1 of 28.
-RETRAIN_AFTER: Final = 4
-MIN_TRAINING_ROWS: Final = 5_000  # the project waits for this many labelled records
-TRAINING_ROWS: Final = 4_000
-GATE_MIN_LABELS: Final = 500
 _SAMPLE_COLUMNS: Final = [
     "age",
     "income",
@@ -93,26 +88,6 @@ class DemoSettings:
     fresh: bool = False
 
 
-@dataclass
-class Timeline:
-    """What happened, read back from Driftline's store and the receiver."""
-
-    checks: list[Any] = field(default_factory=list)
-    transitions: list[Any] = field(default_factory=list)
-    triggers: list[Any] = field(default_factory=list)
-    deliveries: list[Any] = field(default_factory=list)
-    version_events: list[Any] = field(default_factory=list)
-    drifted_columns: dict[int, list[str]] = field(default_factory=dict)
-    """Per check id, the columns that drifted (drifted first by effect size)."""
-    watch_columns: dict[int, list[str]] = field(default_factory=dict)
-    """Per check id, the columns on watch: significant, effect below δ (never drift)."""
-    alerts_received: list[Received] = field(default_factory=list)
-    refused_webhooks: int = 0
-    webhooks_received: int = 0
-    """Alert notifications received and verified (kept in the finished folder, so a second
-    run prints the first run's count)."""
-
-
 def _port_is_free(host: str, port: int) -> bool:
     with socket.socket() as probe:
         try:
@@ -120,42 +95,6 @@ def _port_is_free(host: str, port: int) -> bool:
         except OSError:
             return False
         return True
-
-
-def _config(port: int, receiver_url: str, secret: str, workdir: Path) -> str:
-    dashboard = f"http://127.0.0.1:{port}/dashboard"
-    return f"""\
-# Written by `make run` (sample_data/demo.py): the demo's one monitor.
-database_url: sqlite:///./driftline.db
-monitors:
-  - name: {MONITOR}
-    baseline: models:/{MODEL}@{ALIAS}   # follows whichever version holds the alias
-    schedule: {{interval: 1s}}             # real seconds; windows follow the simulated clock
-    window: 1d
-    drift_share: 0.2
-    # a retrained version takes the alias only when it ranks better on newer labelled records
-    promote: {{alias: {ALIAS}, metric: roc_auc, min_gain: 0.0, min_labels: {GATE_MIN_LABELS}}}
-    alerts:
-      dashboard_url: {dashboard}
-      channels:
-        demo: {{kind: webhook, url: "{receiver_url}/alerts", secret: "{secret}"}}
-      rules:
-        - {{name: dataset-drift, kind: dataset_drift, share: 0.2, for: 2, severity: critical}}
-        # retrain once the drift has lasted {RETRAIN_AFTER} windows: enough data of the change
-        - {{name: sustained-drift, kind: dataset_drift, share: 0.2, for: {RETRAIN_AFTER},
-            severity: warning, retrain: true}}
-        - {{name: retraining, kind: retraining_outcome}}   # a run failed or was not promoted
-      retrain:
-        kind: mlflow_project                 # sample_data/retrain_project, through MLflow
-        uri: "{PROJECT}"
-        entry_point: main
-        parameters: {{database_url: "sqlite:///{workdir / "driftline.db"}",
-                      min_rows: {MIN_TRAINING_ROWS}, train_rows: {TRAINING_ROWS}}}
-        env_manager: local
-        timeout: 10m
-        cooldown: 24h
-      delivery: {{initial_backoff: 1s}}
-"""
 
 
 class Scorer:
@@ -319,160 +258,6 @@ def _wait_for_checks(store: Store, traffic: LiveTraffic, timeout_s: float = 120)
         time.sleep(0.5)
 
 
-def read_timeline(store: Store) -> Timeline:
-    """What happened, from Driftline's store (the triggers carry their runs and gates)."""
-    timeline = Timeline()
-    timeline.checks = store.list_checks(MONITOR)
-    timeline.transitions = sorted(
-        (t for alert in store.list_alerts(MONITOR, transitions=1_000) for t in alert.transitions),
-        key=lambda t: (t.window_end_at or t.at, t.id),
-    )
-    timeline.triggers = store.list_retrain_triggers(MONITOR)[::-1]
-    timeline.deliveries = store.list_deliveries(MONITOR)[::-1]
-    timeline.version_events = store.list_model_version_events(MONITOR)
-    for check in timeline.checks:
-        if check.status in ("ok", "drifting"):
-            detail = store.get_check(check.id)
-            columns = (
-                []
-                if detail is None
-                else sorted(detail.columns, key=lambda c: -(c.effect_size or 0.0))
-            )
-            found = [c.name for c in columns if c.verdict == "drift"]
-            watched = [c.name for c in columns if c.verdict == "watch"]
-            if found:
-                timeline.drifted_columns[check.id] = found
-            if watched:
-                timeline.watch_columns[check.id] = watched
-    return timeline
-
-
-def _watch_note(names: list[str], *, counted: bool = False) -> str:
-    """``; watch: a, b`` (with ``counted``, each name's number of windows), or ""."""
-    if not names:
-        return ""
-    if not counted:
-        return f"; watch: {', '.join(names)}"
-    counts = Counter(names)
-    return "; watch: " + ", ".join(f"{name} ({n})" for name, n in counts.most_common())
-
-
-def _day(at: datetime | None) -> str:
-    return "          " if at is None else f"{at:%Y-%m-%d}"
-
-
-def _retraining_events(trigger: Any) -> list[tuple[datetime, int, str]]:
-    """Timeline lines of one retraining: the run's launch, its end and the gate's verdict,
-    placed at simulated dates (the end of the data each step had seen)."""
-    run = trigger.run
-    if run is None:
-        return []
-    launched_at = run.labels_until_at or trigger.created_at
-    found = [
-        (
-            launched_at,
-            1,
-            f"  {_day(launched_at)}  retraining run {run.run_id or '-'} launched (MLflow Project "
-            f"{PROJECT.name}, trigger {trigger.trigger_id}): labelled records "
-            f"{_day(run.labels_since_at)} .. {_day(run.labels_until_at)}",
-        )
-    ]
-    if run.status in ("failed", "timed_out"):
-        found.append((launched_at, 1, f"  {_day(launched_at)}  retraining {run.summary()}"))
-        return found
-    if run.status == "finished":
-        found.append((launched_at, 1, f"  {_day(launched_at)}  run finished: {run.detail}"))
-    gate = run.gate
-    if gate is not None and gate.status != "waiting":
-        at = gate.records_until_at or launched_at
-        numbers = (
-            f"{gate.metric} {_number(gate.candidate_value)} (version {run.model_version}) vs "
-            f"{_number(gate.current_value)} (version {gate.current_version or '-'}) on "
-            f"{gate.n_labels} labelled records since {_day(run.labels_until_at)}"
-        )
-        verdict = (
-            f"promoted, @{gate.alias} moved to version {run.model_version}"
-            if gate.status == "promoted"
-            else f"not promoted ({gate.detail})"
-        )
-        found.append((at, 1, f"  {_day(at)}  promotion gate: {numbers}: {verdict}"))
-    return found
-
-
-def _number(value: float | None) -> str:
-    return "-" if value is None else f"{value:.3f}"
-
-
-def format_timeline(timeline: Timeline, base_url: str, tracking_uri: str | None = None) -> str:
-    """A short, readable account of the run, with links into the dashboard."""
-    lines = ["", "What happened (simulated dates):"]
-    run: list[Any] = []
-
-    def flush() -> None:
-        if run:
-            first, last = run[0], run[-1]
-            span = f"{_day(first.window_start_at)} .. {_day(last.window_start_at)}"
-            watched = [n for c in run for n in timeline.watch_columns.get(c.id, [])]
-            lines.append(
-                f"  {span}  {len(run):>2} daily windows ok (model v{first.model_version})"
-                + _watch_note(watched, counted=True)
-            )
-            run.clear()
-
-    events: list[tuple[datetime, int, str]] = []
-    for check in timeline.checks:
-        columns = timeline.drifted_columns.get(check.id, [])
-        calm = check.status == "ok" and not columns
-        if calm and (not run or run[-1].model_version == check.model_version):
-            run.append(check)
-            continue
-        flush()
-        if calm:
-            run.append(check)
-            continue
-        share = "" if check.share_drifted is None else f", {check.share_drifted:.0%} of columns"
-        named = f": {', '.join(columns)}" if columns else ""
-        lines.append(
-            f"  {_day(check.window_start_at)}              window {check.status}{share}"
-            f" (model v{check.model_version}){named}"
-            + _watch_note(timeline.watch_columns.get(check.id, []))
-        )
-    flush()
-    for t in timeline.transitions:
-        at = t.window_end_at or t.at
-        window = "" if t.window_start_at is None else f" after window {_day(t.window_start_at)}"
-        events.append(
-            (at, 0, f"  {_day(at)}  alert {t.rule}: {t.from_state} -> {t.to_state}{window}")
-        )
-    for t in timeline.triggers:
-        events.extend(_retraining_events(t))
-    for e in timeline.version_events:
-        events.append(
-            (e.at, 2, f"  {_day(e.at)}  checks now use model version {e.new_version}'s baseline")
-        )
-    lines.append("")
-    lines.extend(text for _, _, text in sorted(events, key=lambda e: (e[0], e[1])))
-    lines.append("")
-    lines.append(
-        f"  webhooks received and verified: {timeline.webhooks_received} alert notifications"
-        f" ({timeline.refused_webhooks} refused)"
-    )
-    delivered = sum(d.status == "delivered" for d in timeline.deliveries)
-    lines.append(f"  deliveries: {delivered} of {len(timeline.deliveries)} delivered")
-    lines.append("")
-    dashboard = f"{base_url}/dashboard"
-    lines.append(f"  dashboard:   {overview_href(dashboard)}")
-    lines.append(f"  monitor:     {monitor_href(dashboard, MONITOR)}")
-    lines.append(f"  alerts:      {alerts_href(dashboard, MONITOR)}")
-    lines.append(f"  REST API:    {base_url}/api/v1/monitors/{MONITOR}/checks")
-    if tracking_uri is not None:
-        lines.append(
-            f"  MLflow UI:   mlflow ui --backend-store-uri {tracking_uri} --port 5000"
-            "  (then open http://127.0.0.1:5000)"
-        )
-    return "\n".join(lines)
-
-
 def _prepare(settings: DemoSettings) -> tuple[Path, bool]:
     """The absolute working folder, and whether a finished run is there to reuse."""
     workdir = settings.workdir.resolve()
@@ -509,7 +294,7 @@ def run_demo(settings: DemoSettings) -> Timeline:
         secret = new_secret()
         receiver = WebhookReceiver(secret).start()
         (workdir / "driftline.yaml").write_text(
-            _config(settings.port, receiver.url, secret, workdir)
+            driftline_yaml(settings.port, receiver.url, secret, workdir)
         )
         env = {**os.environ, "DRIFTLINE_CONFIG": str(workdir / "driftline.yaml")}
         subprocess.run(

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from monitor.config.access import SCOPES, ApiToken, Scope
 from monitor.config.effective import effective_settings, settings_text
+from monitor.config.loading import DEFAULT_CONFIG_FILE, load_config, secret_values
 from monitor.config.model import (
-    DEFAULT_CONFIG_FILE,
     DEFAULT_DATABASE_URL,
     ApiConfig,
     ColumnConfig,
@@ -27,10 +27,8 @@ from monitor.config.model import (
     SqlSource,
     WebhookConfig,
     format_duration,
-    load_config,
     parse_duration,
     redact_url,
-    secret_values,
 )
 from monitor.config.operations import MetricsConfig, RetentionConfig, SchedulerConfig
 

@@ -28,7 +28,8 @@ import yaml
 from pydantic import BaseModel, SecretStr
 
 from monitor.config.durations import format_duration
-from monitor.config.model import Config, secret_values
+from monitor.config.loading import secret_values
+from monitor.config.model import Config
 from monitor.redact import redact_text
 
 __all__ = ["MASK", "effective_settings", "settings_text"]

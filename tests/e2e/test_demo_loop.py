@@ -13,8 +13,9 @@ from mlflow import MlflowClient
 
 from monitor.mlflow.tracking import embedded_tracking_uri
 from monitor.store import AlertTransition
-from sample_data.demo import DemoSettings, Timeline, format_timeline, run_demo
+from sample_data.demo import DemoSettings, run_demo
 from sample_data.live import generate_live
+from sample_data.timeline import Timeline, format_timeline
 
 
 def _free_port() -> int:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from types import SimpleNamespace
 
-from sample_data.demo import Timeline, format_timeline
+from sample_data.timeline import Timeline, format_timeline
 
 DAY = dt.timedelta(days=1)
 T0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
