@@ -216,16 +216,25 @@ def _numeric_profile(
     values = series.to_numpy(dtype=np.float64, na_value=np.nan)
     finite = np.isfinite(values)
     n_missing = int(np.isnan(values).sum())
-    picked = values[rows] if rows is not None else values
-    sample = np.sort(picked[np.isfinite(picked)])
     clean = values[finite] if not finite.all() else values
     if clean.size == 0:
         return ColumnBaseline(
-            name, "numeric", role, str(series.dtype), len(series), n_missing, sample=sample
+            name,
+            "numeric",
+            role,
+            str(series.dtype),
+            len(series),
+            n_missing,
+            sample=np.array([], dtype=np.float64),
         )
     # One sort serves the quantiles, the bin counts and the distinct values: at 1 M rows it
     # replaced a partition around every quantile, a bisection per value and a second sort.
     ordered = np.sort(clean)
+    if rows is None:  # every row is sampled: the sample is the sorted finite values
+        sample = ordered
+    else:
+        picked = values[rows]
+        sample = np.sort(picked[np.isfinite(picked)])
     edges = np.unique(sorted_quantiles(ordered, np.linspace(0.0, 1.0, bins + 1)[1:-1]))
     below = np.searchsorted(ordered, edges, side="left")  # values < each edge
     bin_counts = np.diff(np.concatenate(([0], below, [ordered.size]))).astype(np.int64)
@@ -480,6 +489,11 @@ def check_same_schema(
 def joint_labels(series: pd.Series) -> NDArray[np.object_]:
     """A categorical or boolean column's values as the labels the baseline counts
     (``str(value)``, as :func:`label_counts`), missing values as None."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        # one str() per category instead of one per row; code -1 (missing) takes the None
+        # appended at the end of the lookup table
+        table = np.array([str(c) for c in series.cat.categories] + [None], dtype=object)
+        return table[series.cat.codes.to_numpy()]
     values = series.to_numpy(dtype=object)
     missing = pd.isna(series).to_numpy()
     return np.array(

@@ -14,6 +14,7 @@ from monitor.engine.baseline import (
     DEFAULT_BINS,
     DISCRETE_MAX_VALUES,
     build_baseline,
+    joint_labels,
     number_label,
     sorted_quantiles,
 )
@@ -55,3 +56,20 @@ def test_numeric_column_summary_equals_the_direct_computation(values: np.ndarray
         assert np.array_equal(column.category_counts, distinct_counts)
     else:
         assert column.categories is None
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    labels=st.lists(
+        st.one_of(st.none(), st.sampled_from(["a", "b", "née", "1", "True"]), st.integers(0, 3)),
+        min_size=0,
+        max_size=60,
+    )
+)
+def test_joint_labels_of_a_categorical_equal_those_of_its_values(labels: list[object]) -> None:
+    """A pandas Categorical is labelled through its categories (one ``str`` per category),
+    and gives the labels its plain values give, missing values as None."""
+    plain = pd.Series([v if v is None else str(v) for v in labels], dtype=object)
+    typed = plain.astype("category")
+    assert list(joint_labels(typed)) == list(joint_labels(plain))
+    assert [v is None for v in joint_labels(typed)] == [v is None for v in labels]
