@@ -65,7 +65,8 @@ def _role_line(report: DriftReport, role: str) -> str | None:
 
 def headline(report: DriftReport) -> str:
     """One line: drifted features over tested features (the share the dataset verdict
-    uses), the prediction and target columns reported on their own.
+    uses), the prediction and target columns reported on their own, and multivariate
+    drift when it was found (it makes ``driftline check`` exit 1 by itself).
 
     >>> from monitor.engine.report import ColumnResult, DriftReport
     >>> feature = ColumnResult("income", "numeric", "feature", "tested", drifted=True)
@@ -81,6 +82,10 @@ def headline(report: DriftReport) -> str:
         + (f", {len(report.watch_columns)} on watch" if report.watch_columns else "")
     ]
     parts += [line for role in ("prediction", "target") if (line := _role_line(report, role))]
+    joint = report.multivariate
+    if joint is not None and joint.drifted:
+        # named here too: with no column drifted, it alone makes `driftline check` exit 1
+        parts.append(f"multivariate ({joint.method}): DRIFT")
     parts.append(f"dataset drift: {'YES' if report.dataset_drift else 'no'}")
     return "; ".join(parts)
 

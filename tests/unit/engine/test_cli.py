@@ -199,3 +199,26 @@ def test_a_reader_that_goes_away_ends_the_command_quietly(files: dict[str, Path]
     _, stderr = process.communicate(timeout=300)
     assert "Traceback" not in stderr, stderr
     assert process.returncode == 141
+
+
+def test_multivariate_drift_alone_exits_one_and_the_headline_says_why(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A correlation that vanishes with every margin unchanged flags no column; the check
+    still exits 1, and its first line names the multivariate drift that caused it."""
+    rng = np.random.default_rng(5)
+    n = 3_000
+
+    def frame(rho: float) -> pd.DataFrame:
+        a = rng.normal(size=n)
+        b = rho * a + np.sqrt(1 - rho**2) * rng.normal(size=n)
+        return pd.DataFrame({"a": a, "b": b, "c": rng.normal(size=n)})
+
+    reference, current = tmp_path / "reference.csv", tmp_path / "current.csv"
+    frame(0.95).to_csv(reference, index=False)
+    frame(0.0).to_csv(current, index=False)
+    code = main(["check", "--reference", str(reference), "--current", str(current)])
+    headline = capsys.readouterr().out.splitlines()[0]
+    assert code == 1
+    assert headline.startswith("0 of 3 feature columns drifted (0%)")
+    assert "multivariate (classifier): DRIFT; dataset drift: no" in headline
