@@ -37,6 +37,9 @@ class Timeline:
     """Per check id, the columns that drifted (drifted first by effect size)."""
     watch_columns: dict[int, list[str]] = field(default_factory=dict)
     """Per check id, the columns on watch: significant, effect below δ (never drift)."""
+    joint_drift: dict[int, str] = field(default_factory=dict)
+    """Per check id whose joint distribution drifted, the multivariate method that found it
+    (it alone makes a check ``drifting``)."""
     alerts_received: list[Received] = field(default_factory=list)
     refused_webhooks: int = 0
     webhooks_received: int = 0
@@ -69,6 +72,9 @@ def read_timeline(store: Store) -> Timeline:
                 timeline.drifted_columns[check.id] = found
             if watched:
                 timeline.watch_columns[check.id] = watched
+            joint = None if detail is None or detail.report is None else detail.report.multivariate
+            if joint is not None and joint.drifted:
+                timeline.joint_drift[check.id] = joint.method
     return timeline
 
 
@@ -147,6 +153,8 @@ def format_timeline(timeline: Timeline, base_url: str, tracking_uri: str | None 
     events: list[tuple[datetime, int, str]] = []
     for check in timeline.checks:
         columns = timeline.drifted_columns.get(check.id, [])
+        if check.id in timeline.joint_drift:
+            columns = [*columns, f"multivariate ({timeline.joint_drift[check.id]})"]
         calm = check.status == "ok" and not columns
         if calm and (not run or run[-1].model_version == check.model_version):
             run.append(check)

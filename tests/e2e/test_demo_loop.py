@@ -129,7 +129,12 @@ def test_the_printed_timeline_names_drifted_columns_and_how_to_open_mlflow(
     drifting = [c for c in timeline.checks if c.status == "drifting"]
     assert drifting
     for check in drifting:
-        names = timeline.drifted_columns[check.id]
+        # every drifting window names what drifted: its columns, and the multivariate method
+        # when the joint distribution drifted (which alone makes a window drifting)
+        names = timeline.drifted_columns.get(check.id, [])
+        if check.id in timeline.joint_drift:
+            names = [*names, f"multivariate ({timeline.joint_drift[check.id]})"]
+        assert names, check
         assert f"window drifting, {check.share_drifted:.0%} of columns" in text
         assert f"(model v{check.model_version}): {', '.join(names)}" in text
     assert f"MLflow UI:   mlflow ui --backend-store-uri {uri} --port 5000" in text

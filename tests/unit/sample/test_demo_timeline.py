@@ -32,3 +32,18 @@ def test_watch_columns_are_named_apart_from_drifted_ones() -> None:
     [drifting] = [line for line in lines if "window drifting" in line]
     assert drifting.endswith("(model v1): income; watch: employment_type")
     assert not any("watch" in line for line in lines if line not in (calm, drifting))
+
+
+def test_a_window_drifting_by_its_joint_distribution_names_the_multivariate_method() -> None:
+    """A check made ``drifting`` by multivariate drift says so on its line, beside the
+    drifted columns; it is never folded into the calm windows."""
+    timeline = Timeline(
+        checks=[_check(0), _check(1, "drifting", 0.11), _check(2, "drifting", 0.0)],
+        drifted_columns={1: ["income"]},
+        joint_drift={1: "classifier", 2: "pca"},
+    )
+    lines = format_timeline(timeline, "http://127.0.0.1:8000").splitlines()
+    assert any(line.endswith("(model v1): income, multivariate (classifier)") for line in lines)
+    assert any(line.endswith("(model v1): multivariate (pca)") for line in lines)
+    [calm] = [line for line in lines if "daily windows ok" in line]
+    assert calm.endswith(" 1 daily windows ok (model v1)")
