@@ -116,6 +116,34 @@ def _gapped(
     return xs, ys
 
 
+def _verdict_line(
+    starts: Sequence[dt.datetime],
+    effects: Sequence[float | None],
+    verdicts: Sequence[str | None],
+    texts: Sequence[str],
+    window: dt.timedelta | None,
+    *,
+    name: str,
+    hovertemplate: str,
+) -> go.Scatter:
+    """An effect size per window as one line broken over windows without a result, each
+    marker coloured by its verdict (``VERDICT_COLOURS``; grey when it has none)."""
+    xs, ys = _gapped(starts, effects, window)
+    _, colours = _gapped(starts, [VERDICT_COLOURS.get(v or "") for v in verdicts], window)
+    _, hover = _gapped(starts, texts, window)
+    return go.Scatter(
+        x=xs,
+        y=ys,
+        text=hover,
+        mode="lines+markers",
+        name=name,
+        line={"color": "#455a64", "width": 1.5},
+        marker={"size": 6, "color": [c or "#455a64" for c in colours]},
+        connectgaps=False,
+        hovertemplate=hovertemplate,
+    )
+
+
 def empty_figure(message: str, *, height: int = 240) -> go.Figure:
     """A blank figure that says why there is nothing to draw."""
     figure = go.Figure()
@@ -390,21 +418,15 @@ def effect_timeline(
         return empty_figure(empty or f"{title}: no tested window in this time range")
     figure = go.Figure()
     window = frame.window if frame else None
-    starts = [p.window_start_at for p in tested]
-    xs, ys = _gapped(starts, [p.effect_size for p in tested], window)
     verdicts = [p.verdict or "-" for p in tested]
-    _, colours = _gapped(starts, [VERDICT_COLOURS.get(v) for v in verdicts], window)
-    _, texts = _gapped(starts, verdicts, window)
     figure.add_trace(
-        go.Scatter(
-            x=xs,
-            y=ys,
-            text=texts,
-            mode="lines+markers",
+        _verdict_line(
+            [p.window_start_at for p in tested],
+            [p.effect_size for p in tested],
+            verdicts,
+            verdicts,
+            window,
             name=f"effect size ({tested[-1].effect_method or '-'})",
-            line={"color": "#455a64", "width": 1.5},
-            marker={"size": 6, "color": [c or "#455a64" for c in colours]},
-            connectgaps=False,
             hovertemplate="%{x}<br>effect size %{y:.4f}<br>verdict %{text}<extra></extra>",
         )
     )
@@ -468,27 +490,18 @@ def multivariate_timeline(
     figure = go.Figure()
     window = frame.window if frame else None
     starts = [p.window_start_at for p, _ in tested]
-    xs, ys = _gapped(starts, [r.effect_size for _, r in tested], window)
-    _, colours = _gapped(starts, [VERDICT_COLOURS.get(r.verdict or "") for _, r in tested], window)
-    _, texts = _gapped(
-        starts,
-        [
-            f"{r.verdict}, {r.method}: {r.statistic_name} {r.statistic:.3f}, p {r.p_value:.2g}"
-            + (f"<br>top columns: {', '.join(r.top_columns)}" if r.top_columns else "")
-            for _, r in tested
-        ],
-        window,
-    )
     figure.add_trace(
-        go.Scatter(
-            x=xs,
-            y=ys,
-            text=texts,
-            mode="lines+markers",
+        _verdict_line(
+            starts,
+            [r.effect_size for _, r in tested],
+            [r.verdict for _, r in tested],
+            [
+                f"{r.verdict}, {r.method}: {r.statistic_name} {r.statistic:.3f}, p {r.p_value:.2g}"
+                + (f"<br>top columns: {', '.join(r.top_columns)}" if r.top_columns else "")
+                for _, r in tested
+            ],
+            window,
             name=f"{title} effect ({effect_name})",
-            line={"color": "#455a64", "width": 1.5},
-            marker={"size": 6, "color": [c or "#455a64" for c in colours]},
-            connectgaps=False,
             hovertemplate="%{x}<br>effect %{y:.3f}<br>%{text}<extra></extra>",
         )
     )
