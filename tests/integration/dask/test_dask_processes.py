@@ -143,21 +143,32 @@ def test_a_check_on_a_scheduler_with_two_workers_equals_one_process(
     assert drifted == {"income", "score"}
 
 
+def _check_while_busy(
+    address: str, baseline: Path, glob: str, started: float
+) -> tuple[subprocess.Popen[str], list[str]]:
+    """``driftline check --dask ADDRESS`` started in a process, returned once one of its
+    tasks runs on a worker, with the workers running them (at most 20 s after ``started``)."""
+    check = subprocess.Popen(
+        [str(Path(sys.executable).parent / "driftline"), "check", "--baseline", str(baseline),
+         "--current", glob, "--dask", address, "--format", "json"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    with distributed.Client(address, timeout="10s") as client:
+        busy: list[str] = []
+        while not busy:  # the check's tasks are on the workers
+            assert check.poll() is None, "the check ended before its tasks were seen running"
+            assert time.monotonic() - started < 20
+            busy = [worker for worker, tasks in client.processing().items() if tasks]
+            time.sleep(0.05)
+    return check, busy
+
+
 def test_workers_killed_mid_profile_give_one_line_and_exit_2(
     deployment: Deployment, tmp_path: Path
 ) -> None:
     baseline, glob, _ = _files(tmp_path, 1_500_000, 4)
     started = time.monotonic()
-    check = subprocess.Popen(
-        [str(Path(sys.executable).parent / "driftline"), "check", "--baseline", str(baseline),
-         "--current", glob, "--dask", deployment.address, "--format", "json"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    with distributed.Client(deployment.address, timeout="10s") as client:
-        while not any(client.processing().values()):  # the check's tasks are on the workers
-            assert check.poll() is None, "the check ended before its tasks were seen running"
-            assert time.monotonic() - started < 20
-            time.sleep(0.05)
+    check, _ = _check_while_busy(deployment.address, baseline, glob, started)
     for worker in deployment.workers:
         deployment.kill(worker)
     out, err = check.communicate(timeout=30)
@@ -187,18 +198,8 @@ def test_one_worker_killed_mid_profile_its_task_runs_again_and_the_verdicts_hold
 ) -> None:
     baseline, glob, _ = _files(tmp_path, 1_500_000, 4)
     started = time.monotonic()
-    check = subprocess.Popen(
-        [str(Path(sys.executable).parent / "driftline"), "check", "--baseline", str(baseline),
-         "--current", glob, "--dask", deployment.address, "--format", "json"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+    check, busy = _check_while_busy(deployment.address, baseline, glob, started)
     with distributed.Client(deployment.address, timeout="10s") as client:
-        busy: list[str] = []
-        while not busy:  # a worker running one of the check's tasks
-            assert check.poll() is None, "the check ended before its tasks were seen running"
-            assert time.monotonic() - started < 20
-            busy = [worker for worker, tasks in client.processing().items() if tasks]
-            time.sleep(0.05)
         pids = client.run(os.getpid, workers=busy[:1])
     os.kill(pids[busy[0]], signal.SIGKILL)  # the worker process itself, mid-task
     out, err = check.communicate(timeout=30)
