@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import tempfile
 import time
@@ -30,43 +29,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from bench_bigcheck import _child, _frame  # the same data and the same peak-RSS wrapper
 
 ROOT = Path(__file__).resolve().parents[2]
 COLUMNS = 10
-
-
-def _frame(rng: np.random.Generator, n: int, shift: float = 0.0) -> pd.DataFrame:
-    data = {f"num_{i:02d}": rng.normal(shift if i < 2 else 0.0, 1.0, n) for i in range(8)}
-    labels = np.array([f"c{j}" for j in range(8)])
-    for i in range(2):
-        data[f"cat_{i}"] = labels[rng.integers(0, 8, n)]
-    return pd.DataFrame(data)
-
-
-_WRAPPER = (
-    "import resource, subprocess, sys; "
-    "code = subprocess.run(sys.argv[1:], capture_output=True).returncode; "
-    "print(code, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
-)
-
-
-def _child_peak_rss(argv: list[str]) -> tuple[float, int, float]:
-    """Seconds, exit code and peak RSS (MB) of ``argv``: the largest resident set of the
-    command's processes (a Dask LocalCluster's workers included), measured from a fresh
-    wrapper process whose only descendants they are."""
-    started = time.perf_counter()
-    done = subprocess.run(
-        [sys.executable, "-c", _WRAPPER, *argv],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=ROOT,
-    )
-    seconds = time.perf_counter() - started
-    code, kilobytes = done.stdout.split()
-    if int(code) not in (0, 1):
-        raise SystemExit(f"{argv[3:6]} failed with exit {code}")
-    return seconds, int(code), int(kilobytes) / 1024
 
 
 def main() -> int:
@@ -124,21 +90,15 @@ def main() -> int:
 
         driftline = [sys.executable, "-m", "monitor.cli.main"]
         check = [*driftline, "check", "--baseline", str(baseline_path), "--format", "json"]
-        dask_s, dask_code, dask_mb = _child_peak_rss(
+        results["check_dask_local"] = _child(
             [*check, "--current", str(root / "part-*.parquet"), "--dask", "local"]
         )
-        results["check_dask_local"] = {"seconds": dask_s, "exit": dask_code, "peak_rss_mb": dask_mb}
         whole = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
         whole.to_parquet(root / "whole.parquet")
         del whole
-        one_file_s, one_file_code, one_file_mb = _child_peak_rss(
+        results["check_one_file_in_memory"] = _child(
             [*check, "--current", str(root / "whole.parquet")]
         )
-        results["check_one_file_in_memory"] = {
-            "seconds": one_file_s,
-            "exit": one_file_code,
-            "peak_rss_mb": one_file_mb,
-        }
 
     out = ROOT / "tests" / "output"
     out.mkdir(parents=True, exist_ok=True)
