@@ -21,20 +21,7 @@ from monitor.engine.compare import compare
 from monitor.engine.multivariate import MultivariateOptions, auc_test, domain_classifier
 from monitor.engine.report import DriftReport, MultivariateResult
 from monitor.errors import ConfigError
-
-
-def _pairs(rng: np.random.Generator, n: int, rho: float) -> pd.DataFrame:
-    a, c = rng.normal(size=n), rng.normal(size=n)
-    return pd.DataFrame(
-        {
-            "a": a,
-            "b": rho * a + np.sqrt(1 - rho**2) * rng.normal(size=n),
-            "c": c,
-            "d": rho * c + np.sqrt(1 - rho**2) * rng.normal(size=n),
-            "noise": rng.normal(size=n),
-            "region": rng.choice(["north", "south", "east"], n),
-        }
-    )
+from tests.unit.engine._correlated import pairs as _pairs
 
 
 @pytest.mark.parametrize(
