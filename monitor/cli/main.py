@@ -285,6 +285,7 @@ def _check(args: argparse.Namespace) -> int:
         from monitor.engine.baseline import Baseline
         from monitor.engine.profile import profile_spec
         from monitor.service.cluster import Cluster, check_schemas, files_of, profile_files
+        from monitor.service.files import glob_root
 
         if not isinstance(reference, Baseline):
             what = "--dask" if args.dask is not None else "a --current glob"
@@ -295,10 +296,12 @@ def _check(args: argparse.Namespace) -> int:
         files = files_of(args.current)
         check_schemas(files)
         if args.dask is None:  # file by file in this process, in bounded memory
-            current = profile_files(files, profile_spec(reference))
+            current = profile_files(files, profile_spec(reference), root=glob_root(args.current))
         else:
             with Cluster(args.dask) as cluster:
-                current = profile_files(files, profile_spec(reference), cluster)
+                current = profile_files(
+                    files, profile_spec(reference), cluster, root=glob_root(args.current)
+                )
     else:
         current = read_table(args.current)
     report = compare(

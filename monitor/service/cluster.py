@@ -44,7 +44,7 @@ from monitor.engine.profile import (
     row_keys,
 )
 from monitor.errors import ConfigError, DriftlineError, InputError
-from monitor.service.files import file_format, profile_file
+from monitor.service.files import file_format, file_streams, profile_file
 
 __all__ = [
     "Cluster",
@@ -228,17 +228,18 @@ def check_schemas(files: Sequence[str]) -> None:
 
 
 def _profile_group(
-    files: Sequence[str],
+    files: Sequence[tuple[str, str]],
     event_time_column: str | None,
     start_at: datetime | None,
     end_at: datetime | None,
     spec: ProfileSpec,
     declared: str,
 ) -> Profile:
-    """The merged profile of a few files, on one worker (one sample travels back)."""
+    """The merged profile of a few (file, stream) pairs, on one worker (one sample travels
+    back)."""
     profile = empty_profile(spec)
-    for name in files:
-        part = profile_file(name, event_time_column, start_at, end_at, spec, declared)
+    for name, stream in files:
+        part = profile_file(name, event_time_column, start_at, end_at, spec, declared, stream)
         profile = merge(profile, part, known=spec.known)
     return profile
 
@@ -252,16 +253,20 @@ def profile_files(
     start_at: datetime | None = None,
     end_at: datetime | None = None,
     declared: str = "auto",
+    root: str | None = None,
 ) -> Profile:
     """The merged profile of ``files`` (of their rows in ``[start_at, end_at)`` with an
     event-time column), on ``cluster`` or in this process. On a cluster the files are
     split into two groups per worker, each group profiled file by file and merged on its
     worker, so only a few samples travel back. Profiles merge exactly in any order, so
-    the result is the same as in one process."""
-    groups = [list(files)]
+    the result is the same as in one process. Each file's rows are keyed by its path
+    relative to ``root`` (the glob's folder; :func:`~monitor.service.files.file_streams`),
+    so the same files give the same profile wherever they are."""
+    named = list(zip(files, file_streams(files, root), strict=True))
+    groups = [named]
     if cluster is not None:
-        n_groups = min(len(files), 2 * cluster.n_workers)
-        groups = [list(files[i::n_groups]) for i in range(n_groups)]
+        n_groups = min(len(named), 2 * cluster.n_workers)
+        groups = [named[i::n_groups] for i in range(n_groups)]
     profile = empty_profile(spec)
     for part in _run(
         cluster, _profile_group, groups, event_time_column, start_at, end_at, spec, declared

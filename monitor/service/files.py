@@ -6,7 +6,8 @@ per file on a Dask cluster).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import os
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,7 +21,15 @@ import pyarrow.dataset as ds
 from monitor.engine.profile import Profile, ProfileSpec, empty_profile, merge, profile_of
 from monitor.errors import InputError
 
-__all__ = ["CHUNK_ROWS", "event_times", "file_event_range", "file_format", "profile_file"]
+__all__ = [
+    "CHUNK_ROWS",
+    "event_times",
+    "file_event_range",
+    "file_format",
+    "file_streams",
+    "glob_root",
+    "profile_file",
+]
 
 CHUNK_ROWS: Final = 65_536
 """Rows read at a time when a window is profiled from files or SQL."""
@@ -32,6 +41,40 @@ def event_times(column: pd.Series, where: str) -> pd.Series:
     except (ValueError, TypeError) as exc:
         raise InputError(f"{where}: event times cannot be read as timestamps ({exc})") from exc
     return times
+
+
+def glob_root(pattern: str) -> str:
+    """The folder a glob searches from: its leading path components without a wildcard
+    (``/lake/day=*/part-*.parquet`` → ``/lake``; a plain file name → its folder)."""
+    parts = Path(pattern).parts
+    fixed: list[str] = []
+    for part in parts[:-1]:
+        if any(ch in part for ch in "*?["):
+            break
+        fixed.append(part)
+    return str(Path(*fixed)) if fixed else "."
+
+
+def file_streams(files: Sequence[str], root: str | None = None) -> list[str]:
+    """Each file's sample stream: its path relative to ``root`` (the glob's folder; default
+    the files' deepest common folder), with ``/`` separators.
+
+    A row's sampling key hashes its stream and position, so the stream must name the file
+    the same way wherever the data lives: with the absolute path, the same files copied to
+    another folder drew another sample and a check could change its verdict. Relative
+    to the glob's folder, a file keeps its stream as other files come and go, and two
+    partitions' ``part-0.parquet`` keep different ones."""
+    if not files:
+        return []
+    base = (
+        root
+        if root is not None
+        else os.path.commonpath([os.path.dirname(os.path.abspath(name)) for name in files])
+    )
+    return [
+        Path(os.path.relpath(os.path.abspath(name), os.path.abspath(base))).as_posix()
+        for name in files
+    ]
 
 
 def file_format(name: str, declared: str = "auto") -> ds.FileFormat:
@@ -96,6 +139,7 @@ def _fold(
     frames: Iterable[pd.DataFrame],
     spec: ProfileSpec,
     name: str,
+    stream: str,
     event_time_column: str | None,
     start_at: datetime | None,
     end_at: datetime | None,
@@ -111,7 +155,7 @@ def _fold(
                 times = event_times(frame[event_time_column], name)
                 inside = (times >= pd.Timestamp(start_at)) & (times < pd.Timestamp(end_at))
                 frame = frame.loc[inside].drop(columns=[event_time_column])
-        part = profile_of(frame, spec, stream=name, start=offset)
+        part = profile_of(frame, spec, stream=stream, start=offset)
         offset += len(frame)
         profile = merge(profile, part, known=spec.known)
     return profile
@@ -124,9 +168,13 @@ def profile_file(
     end_at: datetime | None,
     spec: ProfileSpec,
     declared: str = "auto",
+    stream: str | None = None,
 ) -> Profile:
     """The profile of one CSV/Parquet file (of its rows in ``[start_at, end_at)`` when an
-    event-time column is given), read batch by batch; InputError names the file."""
+    event-time column is given), read batch by batch; InputError names the file.
+    ``stream`` names the file in its rows' sampling keys (:func:`file_streams`; default
+    its base name)."""
+    stream = stream if stream is not None else Path(name).name
     try:
         dataset = ds.dataset(name, format=file_format(name, declared))
         schema = dataset.schema
@@ -153,7 +201,7 @@ def profile_file(
         ).to_batches()
     )
     try:
-        profile = _fold(frames, spec, name, event_time_column, start_at, end_at, predicate)
+        profile = _fold(frames, spec, name, stream, event_time_column, start_at, end_at, predicate)
     except pa.ArrowInvalid:
         if not isinstance(dataset.format, ds.CsvFileFormat):
             raise InputError(
@@ -169,7 +217,7 @@ def profile_file(
                 chunksize=CHUNK_ROWS,
                 sep="\t" if name.lower().endswith(".tsv") else ",",
             )
-            profile = _fold(chunks, spec, name, event_time_column, start_at, end_at, None)
+            profile = _fold(chunks, spec, name, stream, event_time_column, start_at, end_at, None)
         except (ValueError, OSError, pd.errors.ParserError) as exc:
             raise InputError(f"{name!r}: cannot be read ({exc})") from exc
     except (pa.ArrowException, OSError) as exc:

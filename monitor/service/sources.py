@@ -19,7 +19,14 @@ from monitor.engine.io import read_table
 from monitor.engine.profile import Profile, ProfileSpec, empty_profile, merge, profile_of
 from monitor.errors import ConfigError, InputError, StoreUnavailable
 from monitor.redact import redact_url
-from monitor.service.files import CHUNK_ROWS, event_times, file_event_range, profile_file
+from monitor.service.files import (
+    CHUNK_ROWS,
+    event_times,
+    file_event_range,
+    file_streams,
+    glob_root,
+    profile_file,
+)
 
 __all__ = ["FileSource", "Source", "SqlSource"]
 
@@ -210,10 +217,12 @@ class FileSource:
                 start_at=start_at,
                 end_at=end_at,
                 declared=self._format,
+                root=glob_root(self._pattern),
             )
         profile = empty_profile(spec)
-        for name in self.files():
-            part = profile_file(name, self._column, start_at, end_at, spec, self._format)
+        files = self.files()
+        for name, stream in zip(files, file_streams(files, glob_root(self._pattern)), strict=True):
+            part = profile_file(name, self._column, start_at, end_at, spec, self._format, stream)
             profile = merge(profile, part, known=spec.known)
         return profile
 

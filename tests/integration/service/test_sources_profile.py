@@ -136,3 +136,45 @@ def test_event_range_reads_only_the_event_time_column(tmp_path: Path) -> None:
     (tmp_path / "c.csv").write_text("other\n1\n")
     with pytest.raises(InputError, match=r"c\.csv.*no event-time column 'event_time'"):
         source.event_range()
+
+
+def test_the_same_files_in_another_folder_give_the_same_sample_and_verdict(
+    tmp_path: Path,
+) -> None:
+    """A row's sampling key names its file relative to the glob's folder, not by its
+    absolute path: copied elsewhere, the files give the same joint sample, so the same
+    multivariate verdict (with absolute paths a check's verdict changed with the folder)."""
+    live = _live(30_000)
+    baseline = _baseline()
+    start, end = T0, T0 + timedelta(seconds=30_000)
+    found = []
+    for folder in (tmp_path / "here" / "day=1", tmp_path / "elsewhere" / "deeper" / "day=1"):
+        folder.mkdir(parents=True)
+        live.iloc[:12_000].to_parquet(folder / "part-0.parquet")
+        live.iloc[12_000:].to_parquet(folder / "part-1.parquet")
+        source = FileSource(str(folder.parent / "day=*" / "*.parquet"), "event_time")
+        profile = source.profile_window(start, end, profile_spec(baseline, k=10_000))  # type: ignore[arg-type]
+        found.append((profile, compare(baseline, profile, workers=1)))  # type: ignore[arg-type]
+    (here, here_report), (there, there_report) = found
+    assert here.sample.shape[0] == 10_000 < 30_000  # a sample, not every row
+    pd.testing.assert_frame_equal(here.sample, there.sample)
+    assert here_report.multivariate.to_dict() == there_report.multivariate.to_dict()
+
+
+def test_same_named_files_in_two_partitions_draw_different_rows(tmp_path: Path) -> None:
+    """``day=1/part-0.parquet`` and ``day=2/part-0.parquet`` are different streams: with
+    equal keys, bottom-k would keep the same positions of both files, not a uniform sample."""
+    live = _live(16_000)
+    for day, rows in (("day=1", live.iloc[:8_000]), ("day=2", live.iloc[8_000:])):
+        (tmp_path / day).mkdir()
+        rows.reset_index(drop=True).to_parquet(tmp_path / day / "part-0.parquet")
+    source = FileSource("day=*/*.parquet", "event_time", base_dir=tmp_path)
+    profile = source.profile_window(
+        T0,
+        T0 + timedelta(seconds=16_000),
+        profile_spec(_baseline(), k=2_000),  # type: ignore[arg-type]
+    )
+    first = set(np.flatnonzero(np.isin(live["income"].iloc[:8_000], profile.sample["income"])))
+    second = set(np.flatnonzero(np.isin(live["income"].iloc[8_000:], profile.sample["income"])))
+    assert len(first) + len(second) == 2_000
+    assert len(first & second) < 0.8 * min(len(first), len(second))
