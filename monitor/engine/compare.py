@@ -10,9 +10,7 @@ effect-size part.
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any, Final
 
@@ -21,6 +19,7 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
 from monitor.engine import quality
+from monitor.engine._threads import default_workers, map_columns
 from monitor.engine.baseline import (
     Baseline,
     ColumnBaseline,
@@ -259,7 +258,9 @@ def _compare_numeric(
     if column.std == 0.0 and profile.minimum == profile.maximum == column.minimum:
         findings.append(quality.constant(column.name))
     values = np.array([], dtype=np.float64)
-    if sampled is not None:
+    if complete and profile.ordered is not None:
+        values = profile.ordered
+    elif sampled is not None:
         raw, _ = quality.as_float(sampled)
         values = np.sort(raw[np.isfinite(raw)])
     if method in _COUNT_TESTS:
@@ -466,20 +467,18 @@ def compare(
         )
     for name, option in options.items():
         _validate_method(baseline.columns[name], option.method)
-    pool_size = workers or min(os.cpu_count() or 1, 8)
+    pool_size = workers or default_workers()
     plan = list(baseline.columns.values())
     profile = (
-        current if isinstance(current, Profile) else profile_of(current, baseline, k=sample_rows)
+        current
+        if isinstance(current, Profile)
+        else profile_of(current, baseline, k=sample_rows, workers=pool_size)
     )
 
     def run(column: ColumnBaseline) -> _Outcome:
         return _check_column(column, profile, options.get(column.name, ColumnOptions()).method)
 
-    if pool_size == 1:
-        outcomes = [run(column) for column in plan]
-    else:
-        with ThreadPoolExecutor(max_workers=pool_size) as pool:
-            outcomes = list(pool.map(run, plan))
+    outcomes = map_columns(run, plan, pool_size)
     results = [o.result for o in outcomes]
     findings = [f for o in outcomes for f in o.findings]
     findings.extend(quality.unexpected_columns(baseline, sorted(profile.names), unexpected))

@@ -34,14 +34,20 @@ def _frame(rng: np.random.Generator, n: int, rho: float) -> pd.DataFrame:
 
 
 def _flags(
-    seeds: int | range, n: int, rho_current: float, method: MultivariateMethod = "classifier"
+    seeds: int | range,
+    n: int,
+    rho_current: float,
+    method: MultivariateMethod = "classifier",
+    n_current: int | None = None,
 ) -> tuple[int, int]:
-    """How many of ``seeds`` windows flag the joint distribution, and how many flag a column."""
+    """How many of ``seeds`` windows flag the joint distribution, and how many flag a column
+    (``n`` baseline rows, ``n_current`` window rows, default ``n``)."""
     joint = columns = 0
     for seed in range(seeds) if isinstance(seeds, int) else seeds:
         rng = np.random.default_rng([2026, seed])
         baseline = build_baseline(_frame(rng, n, 0.9), seed=seed)
-        report = compare(baseline, _frame(rng, n, rho_current), workers=1, multivariate=method)
+        window = _frame(rng, n if n_current is None else n_current, rho_current)
+        report = compare(baseline, window, workers=1, multivariate=method)
         assert report.multivariate is not None and report.multivariate.status == "tested"
         assert report.multivariate.method == method
         joint += report.multivariate.drifted
@@ -71,6 +77,17 @@ def test_no_change_and_correlation_loss_over_a_hundred_seeds() -> None:
     assert null_joint <= _allowed(100) == 9
     joint, columns = _flags(100, 2_000, 0.0)
     assert joint >= 95 and columns == 0
+
+
+@pytest.mark.parametrize("method", ["classifier", "pca"])
+def test_small_windows_flag_no_change_at_most_five_percent_up_to_binomial_slack(
+    method: MultivariateMethod,
+) -> None:
+    """200-row windows against a 3 000-row baseline: the effect tolerance no longer
+    screens out noise (at 200 rows the AUC's standard error is about 0.02), so the test's
+    α alone must hold the rate (measured on 300 seeds: classifier 2.7%, PCA 5.3%)."""
+    joint, _ = _flags(60, 3_000, 0.9, method, n_current=200)
+    assert joint <= _allowed(60) == 6
 
 
 def test_pca_no_change_flags_at_most_five_percent_up_to_binomial_slack() -> None:

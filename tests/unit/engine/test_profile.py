@@ -46,6 +46,23 @@ def test_a_profile_file_round_trips_and_checks_the_same(tmp_path: Path) -> None:
     assert after.to_dict()["columns"] == before.to_dict()["columns"]
 
 
+def test_a_complete_window_checks_the_same_from_its_kept_sort_as_from_its_sample(
+    tmp_path: Path,
+) -> None:
+    """profile_of keeps a complete window's sorted values for the check; the profile after
+    a file round trip (which keeps no sort) gives the same report, to the bit."""
+    baseline = build_baseline(_data(0, 5_000))
+    current = _data(1, 3_000, shift=0.3)
+    current.loc[::7, "x"] = np.nan
+    profile = profile_of(current, baseline)
+    assert profile.complete and profile.columns["x"].ordered is not None
+    loaded = load_profile(save_profile(profile, tmp_path / "w.profile"))
+    assert loaded.columns["x"].ordered is None
+    before, after = compare(baseline, profile), compare(baseline, loaded)
+    assert after.to_dict()["columns"] == before.to_dict()["columns"]
+    assert before.column("x").n_sample == int(current["x"].notna().sum())
+
+
 def test_a_profile_of_another_format_version_is_refused_with_the_fix(tmp_path: Path) -> None:
     baseline = build_baseline(_data(0, 500))
     path = save_profile(profile_of(_data(1, 100), baseline), tmp_path / "w.profile")
