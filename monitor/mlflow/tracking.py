@@ -6,7 +6,12 @@ Where MLflow lives
     SQLite tracking store ``mlflow.db`` and an artifact folder ``mlartifacts/`` beside
     Driftline's own SQLite database (the working directory for PostgreSQL), absolute paths.
     :func:`init_tracking` creates the embedded store once, under a file lock, before
-    anything else touches it (several processes creating it at once race).
+    anything else touches it (several processes creating it at once race), and puts it in
+    SQLite's WAL mode: serve, retraining runs and ``mlflow ui`` use it from several
+    processes at once, and in the default rollback-journal mode a reader blocks every
+    writer and a transaction that reads then writes can fail at once with "database is
+    locked" whatever the busy timeout. The mode is stored in the file, so every later
+    connection, MLflow's own included, uses it.
 
 Telemetry
     Importing this module sets ``MLFLOW_DISABLE_TELEMETRY=true`` unless the variable is
@@ -37,6 +42,7 @@ import fcntl  # noqa: E402
 import json  # noqa: E402
 import re  # noqa: E402
 import shutil  # noqa: E402
+import sqlite3  # noqa: E402
 import tempfile  # noqa: E402
 import warnings  # noqa: E402
 from collections.abc import Iterator, Mapping, Sequence  # noqa: E402
@@ -141,6 +147,22 @@ def _artifact_root(uri: str) -> Path | None:
     return None if database is None else database.parent / EMBEDDED_ARTIFACTS
 
 
+def _write_ahead_log(database: Path) -> None:
+    """Switch the SQLite file ``database`` to WAL mode (a no-op when it already is)."""
+    connection = sqlite3.connect(database, timeout=30.0)
+    try:
+        mode = connection.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+    except sqlite3.Error as exc:
+        raise ConfigError(f"cannot put the MLflow store {database} in WAL mode: {exc}") from exc
+    finally:
+        connection.close()
+    if str(mode).lower() != "wal":
+        raise ConfigError(
+            f"the MLflow store {database} stayed in {mode!r} journal mode (WAL needs a local "
+            "file system); give mlflow.tracking_uri a tracking server or a local folder"
+        )
+
+
 def init_tracking(uri: str | None = None) -> str:
     """Point mlflow at ``uri`` (default :func:`resolve_tracking_uri`); for a SQLite store,
     create it first, once, under a file lock. Returns the URI."""
@@ -161,6 +183,7 @@ def init_tracking(uri: str | None = None) -> str:
 
                 SqlAlchemyStore(uri, root.as_uri())  # type: ignore[no-untyped-call]
                 RegistryStore(uri)  # type: ignore[no-untyped-call]
+                _write_ahead_log(database)
             except MlflowException as exc:
                 raise ConfigError(f"cannot create the MLflow store {uri}: {exc.message}") from exc
             finally:

@@ -4,6 +4,7 @@ following an alias by polling, write-back, and the CLI commands."""
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -24,6 +25,7 @@ from monitor.mlflow.tracking import (
     MONITORING_EXPERIMENT,
     MlflowRegistry,
     ensure_experiment,
+    init_tracking,
     log_baseline,
 )
 from monitor.mlflow.writeback import flush_writebacks
@@ -109,6 +111,19 @@ def test_log_baseline_with_validation_scores_the_held_out_rows(
     }
     assert contexts == {"training": "training", "validation": "validation"}
     assert stored.data.tags["driftline.performance_source"] == "validation"
+
+
+def test_the_embedded_store_is_in_wal_mode_for_every_later_connection(
+    embedded: str, tmp_path: Path
+) -> None:
+    """Serve, retraining runs and ``mlflow ui`` share the embedded store: it is created in
+    WAL mode (stored in the file), so a fresh connection, as MLflow opens, finds WAL."""
+    connection = sqlite3.connect(tmp_path / "mlflow.db")
+    try:
+        assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    finally:
+        connection.close()
+    assert init_tracking(embedded) == embedded  # a second init finds it so and keeps it
 
 
 def test_log_baseline_outside_a_run_says_how_to_give_one(embedded: str) -> None:
