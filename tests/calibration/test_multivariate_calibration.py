@@ -85,7 +85,7 @@ def test_small_windows_flag_no_change_at_most_five_percent_up_to_binomial_slack(
 ) -> None:
     """200-row windows against a 3 000-row baseline: the effect tolerance no longer
     screens out noise (at 200 rows the AUC's standard error is about 0.02), so the test's
-    α alone must hold the rate (measured on 300 seeds: classifier 2.7%, PCA 5.3%)."""
+    α alone must hold the rate (measured on seeds 0–299: classifier 8, PCA 12 flagged)."""
     joint, _ = _flags(60, 3_000, 0.9, method, n_current=200)
     assert joint <= _allowed(60) == 6
 
