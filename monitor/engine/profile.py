@@ -380,19 +380,14 @@ def profile_of(
     elif len(keys) != n_rows:
         raise InputError(f"profile: {len(keys)} keys for {n_rows} rows; give one key per row")
     names = {str(c) for c in frame.columns}
-    numeric = [n for n, c in spec.columns.items() if n in names and c.kind == "numeric"]
+    numeric = [(c, frame[n]) for n, c in spec.columns.items() if n in names and c.kind == "numeric"]
     complete = n_rows <= spec.k
-    profiled = dict(
-        zip(
-            numeric,
-            map_columns(
-                lambda name: _numeric_column(spec.columns[name], frame[name], complete),
-                numeric,
-                workers,
-            ),
-            strict=True,
+    profiled = {
+        column.name: column
+        for column in map_columns(
+            lambda item: _numeric_column(item[0], item[1], complete), numeric, workers
         )
-    )
+    }
     columns: dict[str, ColumnProfile] = {}
     for name, column_spec in spec.columns.items():
         if name not in names:
