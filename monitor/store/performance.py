@@ -15,12 +15,11 @@ import datetime as dt
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from monitor.engine.performance_report import EstimatedPerformance, RealisedPerformance
 from monitor.store._base import StoreBase
 from monitor.store._rows import aware, json_text
 from monitor.store._writes import upsert
@@ -31,6 +30,9 @@ from monitor.store.models import (
     PerformanceRow,
     WindowMemberRow,
 )
+
+if TYPE_CHECKING:  # imported where used, as in store.py: the performance types load scipy
+    from monitor.engine.performance_report import EstimatedPerformance, RealisedPerformance
 
 __all__ = ["DirtyWindow", "PerformanceStore", "WindowPerformance", "changed_labels", "mark_dirty"]
 
@@ -130,6 +132,8 @@ class PerformanceStore(StoreBase):
         result: RealisedPerformance | EstimatedPerformance,
     ) -> None:
         """Store a window's realised or estimated performance, replacing the earlier one."""
+        from monitor.engine.performance_report import RealisedPerformance
+
         kind: PerformanceKind = (
             "realised" if isinstance(result, RealisedPerformance) else ("estimated")
         )
@@ -326,6 +330,8 @@ class PerformanceStore(StoreBase):
                 (r.window_start_at, r.window_end_at, r.kind, r.result_json, r.computed_at, r.reason)
                 for r in rows
             ]
+        from monitor.engine.performance_report import EstimatedPerformance, RealisedPerformance
+
         for start_at, end_at, kind, result_json, computed_at, reason in found:
             slot = windows.setdefault((start_at, end_at), {})
             data = None if result_json is None else json.loads(result_json)

@@ -12,20 +12,12 @@ import datetime as dt
 import json
 from collections.abc import Collection, Sequence
 from dataclasses import replace
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 import pyarrow as pa
 from sqlalchemy import delete, func, select
 
-from monitor.engine.profile import (
-    Profile,
-    ProfileSpec,
-    empty_profile,
-    keys_of_ids,
-    merge,
-    profile_of,
-)
 from monitor.engine.records import EVENT_AT, RECORD_ID, window_frame
 from monitor.engine.report import ColumnResult, DriftReport, QualityFinding
 from monitor.errors import ConfigError
@@ -63,6 +55,10 @@ from monitor.store.models import (
 from monitor.store.performance import PerformanceStore, changed_labels, mark_dirty
 from monitor.store.retention import RetentionStore
 from monitor.store.retrain_runs import RetrainRunStore
+
+if TYPE_CHECKING:  # imported where used: the profile code loads scipy (through the baseline),
+    # which commands that never fold a window (``driftline monitors list``) need not wait for
+    from monitor.engine.profile import Profile, ProfileSpec
 
 __all__ = ["Store"]
 
@@ -463,6 +459,8 @@ class Store(
         window's size). Each row's sample key is a hash of its record id, so the sample
         does not depend on how records were batched. Fields the baseline does not know
         are in the profile's ``names``."""
+        from monitor.engine.profile import empty_profile, keys_of_ids, merge, profile_of
+
         start_at, end_at = aware("start_at", start_at), aware("end_at", end_at)
         others: set[str] = set()
         profile = empty_profile(spec)
