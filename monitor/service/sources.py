@@ -19,13 +19,12 @@ from monitor.engine.io import read_table
 from monitor.engine.profile import Profile, ProfileSpec, empty_profile, merge, profile_of
 from monitor.errors import ConfigError, InputError, StoreUnavailable
 from monitor.redact import redact_url
+from monitor.service.cluster import Cluster, profile_files
 from monitor.service.files import (
     CHUNK_ROWS,
     event_times,
     file_event_range,
-    file_streams,
     glob_root,
-    profile_file,
 )
 
 __all__ = ["FileSource", "Source", "SqlSource"]
@@ -167,7 +166,7 @@ class FileSource:
         self._column = event_time_column
         self._format = file_format
         self._dask = dask
-        self._cluster: Any = None
+        self._cluster: Cluster | None = None
 
     def _frames(self) -> list[tuple[str, pd.DataFrame]]:
         frames = []
@@ -204,27 +203,18 @@ class FileSource:
         """The window's profile, each file read with a pyarrow dataset: only the baseline's
         columns, the event-time predicate pushed down (timestamp columns), CHUNK_ROWS
         rows at a time; one file per task on the Dask cluster of ``engine.dask``."""
-        if self._dask is not None:
-            from monitor.service.cluster import Cluster, profile_files
-
-            if self._cluster is None:
-                self._cluster = Cluster(self._dask)
-            return profile_files(
-                self.files(),
-                spec,
-                self._cluster,
-                event_time_column=self._column,
-                start_at=start_at,
-                end_at=end_at,
-                declared=self._format,
-                root=glob_root(self._pattern),
-            )
-        profile = empty_profile(spec)
-        files = self.files()
-        for name, stream in zip(files, file_streams(files, glob_root(self._pattern)), strict=True):
-            part = profile_file(name, self._column, start_at, end_at, spec, self._format, stream)
-            profile = merge(profile, part, known=spec.known)
-        return profile
+        if self._dask is not None and self._cluster is None:
+            self._cluster = Cluster(self._dask)
+        return profile_files(
+            self.files(),
+            spec,
+            self._cluster,
+            event_time_column=self._column,
+            start_at=start_at,
+            end_at=end_at,
+            declared=self._format,
+            root=glob_root(self._pattern),
+        )
 
     def event_range(self) -> tuple[datetime, datetime] | None:
         """The first and last event time over the files, reading only the event-time
