@@ -9,7 +9,7 @@ over the full data, category frequencies, and the missing rate.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Final, Literal
 
@@ -218,16 +218,17 @@ def _numeric_profile(
     finite = np.isfinite(values)
     n_missing = int(np.isnan(values).sum())
     clean = values[finite] if not finite.all() else values
+    empty = ColumnBaseline(
+        name,
+        "numeric",
+        role,
+        str(series.dtype),
+        len(series),
+        n_missing,
+        sample=np.array([], dtype=np.float64),
+    )
     if clean.size == 0:
-        return ColumnBaseline(
-            name,
-            "numeric",
-            role,
-            str(series.dtype),
-            len(series),
-            n_missing,
-            sample=np.array([], dtype=np.float64),
-        )
+        return empty
     # One sort serves the quantiles, the bin counts and the distinct values: at 1 M rows it
     # replaced a partition around every quantile, a bisection per value and a second sort.
     ordered = np.sort(clean)
@@ -245,13 +246,8 @@ def _numeric_profile(
     if starts.size <= DISCRETE_MAX_VALUES:
         categories = tuple(number_label(v) for v in ordered[starts])
         category_counts = np.diff(np.append(starts, ordered.size)).astype(np.int64)
-    return ColumnBaseline(
-        name,
-        "numeric",
-        role,
-        str(series.dtype),
-        len(series),
-        n_missing,
+    return replace(
+        empty,
         sample=sample,
         mean=float(clean.mean()),
         std=float(clean.std()),
@@ -392,17 +388,14 @@ def build_baseline(
         )
         kept.append((name, series, role, _infer_kind(series, categorical=name in categorical_set)))
     numeric = [(name, series, role) for name, series, role, kind in kept if kind == "numeric"]
-    profiled = dict(
-        zip(
-            [name for name, _, _ in numeric],
-            map_columns(
-                lambda item: _numeric_profile(item[0], item[2], item[1], rows, bins),
-                numeric,
-                default_workers() if workers is None else workers,
-            ),
-            strict=True,
+    profiled = {
+        column.name: column
+        for column in map_columns(
+            lambda item: _numeric_profile(item[0], item[2], item[1], rows, bins),
+            numeric,
+            default_workers() if workers is None else workers,
         )
-    )
+    }
     columns: dict[str, ColumnBaseline] = {}
     for name, series, role, kind in kept:
         n_missing = int(series.isna().sum())
