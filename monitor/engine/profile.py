@@ -392,10 +392,11 @@ def profile_of(
     for name, column_spec in spec.columns.items():
         if name not in names:
             continue
-        series = frame[name]
         if column_spec.kind == "numeric":
             columns[name] = profiled[name]
-        elif column_spec.kind in ("categorical", "boolean"):
+            continue
+        series = frame[name]
+        if column_spec.kind in ("categorical", "boolean"):
             counts = _bounded(
                 label_counts(series), spec.known.get(name, frozenset()), spec.max_unseen
             )
